@@ -1,0 +1,117 @@
+/* config.c: TT_* environment variables, validated once at start. */
+/* SPDX-License-Identifier: MIT */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "valid.h"
+
+#ifndef TT_DEFAULT_DATABASE_URL
+#define TT_DEFAULT_DATABASE_URL	"dbname=terrateam"
+#endif
+#ifndef TT_DEFAULT_SQL_DIR
+#define TT_DEFAULT_SQL_DIR	"/usr/local/share/terrateam-c/sql"
+#endif
+
+struct tt_config tt_config;
+
+struct int_var {
+	const char	*name;
+	int64_t		*dst;
+	int64_t		 def, min, max;
+};
+
+static const char *
+str_var(const char *name, const char *def)
+{
+	const char	*v = getenv(name);
+
+	return v != NULL && v[0] != '\0' ? v : def;
+}
+
+int
+tt_config_load(char *err, size_t errlen)
+{
+	struct tt_config	*c = &tt_config;
+	const struct int_var	 ints[] = {
+		{ "TT_ACCESS_TOKEN_TTL", &c->access_token_ttl, 60, 1, 3600 },
+		{ "TT_CLOCK_LEEWAY", &c->clock_leeway, 5, 0, 300 },
+		{ "TT_KV_MAX_VALUE_BYTES", &c->kv_max_value_bytes, 1048576, 1,
+		    64 * 1048576 },
+		{ "TT_MAX_BODY_BYTES", &c->max_body_bytes, 1048576, 1,
+		    64 * 1048576 },
+		{ "TT_STATEMENT_TIMEOUT_MS", &c->statement_timeout_ms, 5000,
+		    100, 600000 },
+	};
+	static const char *const levels[TT_LOG__MAX] = {
+		[TT_LOG_DEBUG] = "debug", [TT_LOG_INFO] = "info",
+		[TT_LOG_WARN] = "warn", [TT_LOG_ERROR] = "error",
+	};
+	const char	*v;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
+		v = getenv(ints[i].name);
+		if (v == NULL || v[0] == '\0') {
+			*ints[i].dst = ints[i].def;
+			continue;
+		}
+		if (tt_valid_int64(v, ints[i].min, ints[i].max,
+		    ints[i].dst) != 0) {
+			snprintf(err, errlen, "invalid %s \"%.64s\": expected "
+			    "an integer from %lld to %lld", ints[i].name, v,
+			    (long long)ints[i].min, (long long)ints[i].max);
+			return -1;
+		}
+	}
+
+	c->database_url = str_var("TT_DATABASE_URL", TT_DEFAULT_DATABASE_URL);
+	c->jwt_issuer = str_var("TT_JWT_ISSUER", "terrateam");
+	c->github_api_url = str_var("TT_GITHUB_API_URL",
+	    "https://api.github.com");
+	c->github_app_id = str_var("TT_GITHUB_APP_ID", NULL);
+	c->github_app_private_key_file =
+	    str_var("TT_GITHUB_APP_PRIVATE_KEY_FILE", NULL);
+	c->github_webhook_secret_file =
+	    str_var("TT_GITHUB_WEBHOOK_SECRET_FILE", NULL);
+	c->sql_dir = str_var("TT_SQL_DIR", TT_DEFAULT_SQL_DIR);
+
+	if (strncmp(c->github_api_url, "https://", 8) != 0 &&
+	    strncmp(c->github_api_url, "http://127.0.0.1", 16) != 0 &&
+	    strncmp(c->github_api_url, "http://localhost", 16) != 0) {
+		snprintf(err, errlen, "invalid TT_GITHUB_API_URL \"%.128s\": "
+		    "expected an https:// URL (http:// only on loopback)",
+		    c->github_api_url);
+		return -1;
+	}
+	if (strlen(c->jwt_issuer) > 256) {
+		snprintf(err, errlen, "invalid TT_JWT_ISSUER: longer than 256 "
+		    "bytes");
+		return -1;
+	}
+
+	v = str_var("TT_LOG_LEVEL", "info");
+	for (i = 0; i < TT_LOG__MAX; i++)
+		if (strcmp(v, levels[i]) == 0)
+			break;
+	if (i == TT_LOG__MAX) {
+		snprintf(err, errlen, "invalid TT_LOG_LEVEL \"%.32s\": expected "
+		    "debug, info, warn or error", v);
+		return -1;
+	}
+	c->log_level = (enum tt_log_level)i;
+	return 0;
+}
+
+void
+tt_config_load_or_die(const char *prog)
+{
+	char	err[512];
+
+	if (tt_config_load(err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s: configuration error: %s\n", prog, err);
+		exit(1);
+	}
+	tt_log_init(prog, tt_config.log_level);
+}

@@ -1,0 +1,23 @@
+/* crypto.h: hashing, HMAC, constant-time compare, randomness, encodings. */
+/* SPDX-License-Identifier: MIT */
+#ifndef TT_CRYPTO_H
+#define TT_CRYPTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define TT_SHA256_LEN	32
+
+void	tt_crypto_sha256(const void *, size_t, unsigned char out[TT_SHA256_LEN]);
+void	tt_crypto_hmac_sha256(const void *key, size_t keylen, const void *msg,
+	    size_t msglen, unsigned char out[TT_SHA256_LEN]);
+/* 1 if equal; time depends only on n. The only way secrets are compared. */
+int	tt_crypto_equal(const void *, const void *, size_t n);
+/* Fills from the OS CSPRNG; aborts if it cannot (never returns weak bytes). */
+void	tt_crypto_random(void *, size_t);
+/* Lower-case hex; out must hold 2n+1 bytes. */
+void	tt_crypto_hex(const unsigned char *, size_t n, char *out);
+/* Parses exactly 2n lower- or upper-case hex digits; 0 on success. */
+int	tt_crypto_unhex(const char *, size_t hexlen, unsigned char *out);
+
+#endif

@@ -1,0 +1,300 @@
+/* db.c: one lazy PostgreSQL connection per process, reconnect once. */
+/* SPDX-License-Identifier: MIT */
+#include <libpq-fe.h>
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "config.h"
+#include "db.h"
+#include "log.h"
+
+struct tt_db_res {
+	PGresult	*res;
+};
+
+static PGconn		*conn;
+static unsigned		 conn_gen;	/* bumped on every new connection */
+static int		 in_tx;
+static const char	*app_name = "terrateam-c";
+static char		 last_state[6];
+
+void
+tt_db_set_app(const char *name)
+{
+	app_name = name;
+}
+
+static int
+db_connect(void)
+{
+	char		 opts[200];
+	const char	*keys[16], *vals[16];
+	int		 n = 0;
+
+	snprintf(opts, sizeof(opts), "-c statement_timeout=%lld "
+	    "-c lock_timeout=2000 -c idle_in_transaction_session_timeout=10000 "
+	    "-c client_min_messages=warning",
+	    (long long)tt_config.statement_timeout_ms);
+
+	/* Our defaults first; what TT_DATABASE_URL says overrides them. */
+	keys[n] = "connect_timeout";	vals[n++] = "2";
+	keys[n] = "application_name";	vals[n++] = app_name;
+	keys[n] = "options";		vals[n++] = opts;
+	keys[n] = "gssencmode";		vals[n++] = "disable";
+	keys[n] = "keepalives";		vals[n++] = "1";
+	keys[n] = "keepalives_idle";	vals[n++] = "30";
+	keys[n] = "tcp_user_timeout";	vals[n++] = "10000";
+	keys[n] = "dbname";		vals[n++] = tt_config.database_url;
+	keys[n] = NULL;			vals[n] = NULL;
+
+	conn = PQconnectdbParams(keys, vals, 1);
+	if (conn == NULL)
+		tt_oom(0);
+	if (PQstatus(conn) != CONNECTION_OK) {
+		tt_log_warnx("could not connect to database: %s",
+		    PQerrorMessage(conn));
+		PQfinish(conn);
+		conn = NULL;
+		return -1;
+	}
+	conn_gen++;
+	in_tx = 0;
+	return 0;
+}
+
+void
+tt_db_close(void)
+{
+	if (conn != NULL)
+		PQfinish(conn);
+	conn = NULL;
+}
+
+static void
+res_clear(void *p)
+{
+	PQclear(p);
+}
+
+static int
+is_conn_lost(PGresult *res)
+{
+	const char	*st;
+
+	if (conn == NULL || PQstatus(conn) == CONNECTION_BAD)
+		return 1;
+	st = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	if (st == NULL)
+		return res == NULL;
+	return strncmp(st, "08", 2) == 0 || strcmp(st, "57P01") == 0 ||
+	    strcmp(st, "57P02") == 0 || strcmp(st, "57P03") == 0;
+}
+
+/* Maps a failed result to an error code, logging the unexpected ones. */
+static enum tt_err
+classify(PGresult *res, const char *what)
+{
+	const char	*st, *msg;
+
+	st = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	snprintf(last_state, sizeof(last_state), "%s", st ? st : "");
+	if (st == NULL)
+		st = "";
+	if (strcmp(st, "23505") == 0)
+		return TT_ECONFLICT;
+	if (strcmp(st, "57014") == 0 || strcmp(st, "55P03") == 0) {
+		tt_log_warnx("statement %s timed out: %s", what, st);
+		return TT_ETIMEOUT;
+	}
+	if (strcmp(st, "40001") == 0 || strcmp(st, "40P01") == 0) {
+		tt_log_warnx("statement %s: %s %s", what, st,
+		    msg ? msg : "");
+		return TT_EUNAVAIL;
+	}
+	if (strncmp(st, "22", 2) == 0)
+		return TT_EINVAL;
+	tt_log_errx("could not run statement %s: %s %s", what, st,
+	    msg ? msg : "");
+	return TT_EINTERNAL;
+}
+
+/*
+ * Runs one statement (prepared when stmt != NULL) with the reconnect
+ * policy: a connection found broken is reopened once; the statement is
+ * sent again only when retry allows it.
+ */
+static enum tt_err
+run(struct tt_arena *a, struct tt_db_stmt *stmt, const char *sql,
+    int nparams, const char *const *params, int retry,
+    struct tt_db_res **out)
+{
+	PGresult	*res = NULL;
+	ExecStatusType	 st;
+	const char	*what = stmt ? stmt->name : "(ad hoc)";
+	int		 attempt;
+
+	last_state[0] = '\0';
+	for (attempt = 0; attempt < 2; attempt++) {
+		if (conn == NULL && db_connect() != 0)
+			return TT_EUNAVAIL;
+		if (stmt != NULL && stmt->prepared_gen != conn_gen) {
+			res = PQprepare(conn, stmt->name, stmt->sql,
+			    stmt->nparams, NULL);
+			if (res == NULL ||
+			    PQresultStatus(res) != PGRES_COMMAND_OK) {
+				if (is_conn_lost(res)) {
+					PQclear(res);
+					tt_db_close();
+					if (in_tx)
+						return TT_EUNAVAIL;
+					continue;	/* never sent: safe */
+				}
+				enum tt_err e = classify(res, what);
+				PQclear(res);
+				return e;
+			}
+			PQclear(res);
+			stmt->prepared_gen = conn_gen;
+		}
+		if (stmt != NULL)
+			res = PQexecPrepared(conn, stmt->name, nparams, params,
+			    NULL, NULL, 0);
+		else
+			res = PQexecParams(conn, sql, nparams, NULL, params,
+			    NULL, NULL, 0);
+		st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+		if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+			*out = tt_arena_alloc(a, sizeof(**out));
+			(*out)->res = res;
+			tt_arena_defer(a, res_clear, res);
+			return TT_OK;
+		}
+		if (is_conn_lost(res)) {
+			tt_log_warnx("database connection lost during %s", what);
+			PQclear(res);
+			tt_db_close();
+			if (in_tx || !retry)
+				return TT_EUNAVAIL;
+			continue;
+		}
+		enum tt_err e = classify(res, what);
+		PQclear(res);
+		return e;
+	}
+	return TT_EUNAVAIL;
+}
+
+enum tt_err
+tt_db_run(struct tt_arena *a, struct tt_db_stmt *stmt,
+    const char *const *params, struct tt_db_res **out)
+{
+	return run(a, stmt, NULL, stmt->nparams, params, stmt->retry, out);
+}
+
+enum tt_err
+tt_db_exec(struct tt_arena *a, const char *sql, int nparams,
+    const char *const *params, struct tt_db_res **out)
+{
+	return run(a, NULL, sql, nparams, params, 0, out);
+}
+
+enum tt_err
+tt_db_begin(struct tt_arena *a)
+{
+	struct tt_db_res	*r;
+	enum tt_err		 e;
+
+	/* BEGIN itself is safe to resend on a fresh connection. */
+	if ((e = run(a, NULL, "BEGIN", 0, NULL, 1, &r)) == TT_OK)
+		in_tx = 1;
+	return e;
+}
+
+enum tt_err
+tt_db_commit(struct tt_arena *a)
+{
+	struct tt_db_res	*r;
+	enum tt_err		 e;
+
+	e = run(a, NULL, "COMMIT", 0, NULL, 0, &r);
+	in_tx = 0;
+	return e;
+}
+
+void
+tt_db_rollback(struct tt_arena *a)
+{
+	struct tt_db_res	*r;
+
+	if (conn != NULL && PQtransactionStatus(conn) != PQTRANS_IDLE)
+		(void)run(a, NULL, "ROLLBACK", 0, NULL, 0, &r);
+	in_tx = 0;
+}
+
+void
+tt_db_end_request(void)
+{
+	PGresult	*res;
+
+	if (conn != NULL && PQtransactionStatus(conn) != PQTRANS_IDLE) {
+		res = PQexec(conn, "ROLLBACK");
+		PQclear(res);
+	}
+	in_tx = 0;
+}
+
+int
+tt_db_nrows(const struct tt_db_res *r)
+{
+	return PQntuples(r->res);
+}
+
+int64_t
+tt_db_affected(const struct tt_db_res *r)
+{
+	const char	*s = PQcmdTuples(r->res);
+
+	return s[0] ? strtoll(s, NULL, 10) : 0;
+}
+
+const char *
+tt_db_get(const struct tt_db_res *r, int row, const char *col)
+{
+	int	c = PQfnumber(r->res, col);
+
+	assert(c >= 0);
+	if (c < 0 || row >= PQntuples(r->res) ||
+	    PQgetisnull(r->res, row, c))
+		return NULL;
+	return PQgetvalue(r->res, row, c);
+}
+
+const char *
+tt_db_last_sqlstate(void)
+{
+	return last_state;
+}
+
+enum tt_err
+tt_db_exec_script(const char *sql, char *err, size_t errlen)
+{
+	PGresult	*res;
+	enum tt_err	 e = TT_OK;
+
+	if (conn == NULL && db_connect() != 0) {
+		snprintf(err, errlen, "database unreachable");
+		return TT_EUNAVAIL;
+	}
+	res = PQexec(conn, sql);
+	if (res == NULL || (PQresultStatus(res) != PGRES_COMMAND_OK &&
+	    PQresultStatus(res) != PGRES_TUPLES_OK)) {
+		snprintf(err, errlen, "%s", conn ? PQerrorMessage(conn) : "");
+		e = is_conn_lost(res) ? TT_EUNAVAIL : TT_EINTERNAL;
+	}
+	PQclear(res);
+	return e;
+}

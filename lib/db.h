@@ -1,0 +1,74 @@
+/* db.h: the process's PostgreSQL connection and statement runner. */
+/* SPDX-License-Identifier: MIT */
+#ifndef TT_DB_H
+#define TT_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tt.h"
+
+struct tt_arena;
+struct tt_db_res;
+
+/*
+ * A statement declared once by its module (STMT_<MODULE>_<ACTION>) and
+ * prepared lazily on each new connection. retry marks statements that are
+ * safe to run again when the connection was found broken (reads and
+ * idempotent writes); others answer 503 in that case.
+ */
+struct tt_db_stmt {
+	const char	*name;
+	const char	*sql;
+	int		 nparams;
+	int		 retry;
+	unsigned	 prepared_gen;	/* private to db.c */
+};
+
+/* Sets application_name for connections opened later. */
+void		 tt_db_set_app(const char *);
+
+/*
+ * Runs a declared statement with text parameters (NULL means SQL NULL).
+ * Connects lazily; on a broken connection reconnects once (and retries
+ * when the statement allows it). Returns TT_OK with an arena-owned result,
+ * TT_EUNAVAIL when the database cannot be reached, TT_ETIMEOUT on a
+ * statement timeout, TT_ECONFLICT on a unique violation, TT_EINVAL on
+ * bad input (22xxx), TT_EINTERNAL otherwise (logged once here).
+ */
+enum tt_err	 tt_db_run(struct tt_arena *, struct tt_db_stmt *,
+		    const char *const *params, struct tt_db_res **);
+
+/* Like tt_db_run for SQL that is not prepared (tools, migrations). */
+enum tt_err	 tt_db_exec(struct tt_arena *, const char *sql, int nparams,
+		    const char *const *params, struct tt_db_res **);
+
+/* Transactions; statements run inside one are never retried. */
+enum tt_err	 tt_db_begin(struct tt_arena *);
+enum tt_err	 tt_db_commit(struct tt_arena *);
+void		 tt_db_rollback(struct tt_arena *);
+/* Rolls back a transaction a request left open; called after each request. */
+void		 tt_db_end_request(void);
+
+int		 tt_db_nrows(const struct tt_db_res *);
+/* Rows changed by an INSERT/UPDATE/DELETE. */
+int64_t		 tt_db_affected(const struct tt_db_res *);
+/*
+ * Value of column col in row, as text; NULL when SQL NULL. The column
+ * must exist (programmer error otherwise). Borrowed; valid until reset.
+ */
+const char	*tt_db_get(const struct tt_db_res *, int row, const char *col);
+
+/* SQLSTATE of the last failed statement ("" if none). */
+const char	*tt_db_last_sqlstate(void);
+
+/*
+ * Runs a trusted multi-statement script (a migration file shipped with
+ * the program, never input) with the simple query protocol.
+ */
+enum tt_err	 tt_db_exec_script(const char *sql, char *err, size_t errlen);
+
+/* Closes the connection (at exit, so valgrind sees no leak). */
+void		 tt_db_close(void);
+
+#endif

@@ -1,0 +1,38 @@
+/* json.h: safe JSON parsing of request bodies and small typed helpers. */
+/* SPDX-License-Identifier: MIT */
+#ifndef TT_JSON_H
+#define TT_JSON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct tt_arena;
+struct cJSON;
+
+#define TT_JSON_MAX_DEPTH	64
+
+/*
+ * Parses a request body under the project's rules: non-empty, valid UTF-8,
+ * no \u0000 escape, nesting at most TT_JSON_MAX_DEPTH, no trailing bytes,
+ * no duplicate member names, no non-finite numbers. Returns an arena-owned
+ * tree (deleted at reset) or NULL with *why set to a static message.
+ */
+struct cJSON	*tt_json_parse(struct tt_arena *, const char *, size_t,
+		    const char **why);
+
+/* Serialises without whitespace into an arena-owned string. */
+char		*tt_json_print(struct tt_arena *, const struct cJSON *);
+
+/*
+ * Registers a tree the caller built for deletion at the next arena reset
+ * and returns it.
+ */
+struct cJSON	*tt_json_own(struct tt_arena *, struct cJSON *);
+
+/* Case-sensitive member lookups; NULL when absent or of another type. */
+const char	*tt_json_string(const struct cJSON *, const char *name);
+/* Integral finite number within [min, max]: 0 and *v, else -1. */
+int		 tt_json_int64(const struct cJSON *, const char *name,
+		    int64_t min, int64_t max, int64_t *v);
+
+#endif

@@ -1,0 +1,336 @@
+/* serve.c: FastCGI/CGI accept loop and the fixed request pipeline. */
+/* SPDX-License-Identifier: MIT */
+#include <fcgiapp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "arena.h"
+#include "config.h"
+#include "crypto.h"
+#include "db.h"
+#include "json.h"
+#include "log.h"
+#include "serve.h"
+#include "session.h"
+#include "valid.h"
+
+extern char	**environ;
+
+/* Where the bytes go: a FastCGI request, or stdin/stdout under CGI. */
+struct io {
+	FCGX_Request	*fr;		/* NULL under CGI */
+};
+
+static void	(*after_fn)(void *);
+static void	*after_arg;
+
+void
+tt_serve_after(void (*fn)(void *), void *arg)
+{
+	after_fn = fn;
+	after_arg = arg;
+}
+
+static size_t
+io_read(struct io *io, char *p, size_t n)
+{
+	size_t	got = 0;
+	int	r;
+
+	while (got < n) {
+		if (io->fr != NULL) {
+			size_t	want = n - got > INT32_MAX ? INT32_MAX : n - got;
+
+			r = FCGX_GetStr(p + got, (int)want, io->fr->in);
+			if (r <= 0)
+				break;
+			got += (size_t)r;
+		} else {
+			size_t	k = fread(p + got, 1, n - got, stdin);
+
+			if (k == 0)
+				break;
+			got += k;
+		}
+	}
+	return got;
+}
+
+static void
+io_write(struct io *io, const char *p, size_t n)
+{
+	if (io->fr != NULL)
+		(void)FCGX_PutStr(p, (int)n, io->fr->out);
+	else
+		(void)fwrite(p, 1, n, stdout);
+}
+
+static int
+is_json_type(const char *ct)
+{
+	size_t	n = strlen("application/json");
+
+	if (ct == NULL || strncasecmp(ct, "application/json", n) != 0)
+		return 0;
+	ct += n;
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	return *ct == '\0' || *ct == ';';
+}
+
+/* Content-Length, Content-Type, body read and JSON parse. */
+static enum tt_err
+read_body(struct io *io, struct tt_req *req, struct tt_resp *resp)
+{
+	const struct tt_route	*rt = req->route;
+	const char		*cl, *ct, *why;
+	int64_t			 len, limit;
+	char			*buf;
+	size_t			 got;
+	int			 wants = rt->flags & (TT_ROUTE_JSON_BODY |
+				    TT_ROUTE_OPTIONAL_JSON);
+
+	limit = rt->max_body ? (int64_t)rt->max_body :
+	    tt_config.max_body_bytes;
+	cl = tt_req_env(req, "CONTENT_LENGTH");
+	if (cl == NULL || cl[0] == '\0') {
+		if (rt->flags & TT_ROUTE_JSON_BODY)
+			return tt_resp_fail(resp, TT_ELENGTH, NULL,
+			    "this request needs a JSON body with "
+			    "Content-Length");
+		return TT_OK;
+	}
+	if (tt_valid_int64(cl, 0, INT64_MAX, &len) != 0)
+		return tt_resp_fail(resp, TT_EINVAL, "INVALID_PARAM",
+		    "Content-Length is not a non-negative integer");
+	if (len > limit)
+		return tt_resp_fail(resp, TT_ETOOBIG, NULL,
+		    "request body of %lld bytes exceeds the limit of %lld "
+		    "bytes", (long long)len, (long long)limit);
+	if (len == 0) {
+		if (rt->flags & TT_ROUTE_JSON_BODY)
+			return tt_resp_fail(resp, TT_EJSON, NULL,
+			    "empty body");
+		return TT_OK;
+	}
+	if (!wants)
+		return TT_OK;	/* a body this route ignores is not read */
+	ct = tt_req_env(req, "CONTENT_TYPE");
+	if (!is_json_type(ct))
+		return TT_EMEDIA;
+
+	buf = tt_arena_alloc(req->arena, (size_t)len + 2);
+	got = io_read(io, buf, (size_t)len);
+	if (got != (size_t)len)
+		return tt_resp_fail(resp, TT_EINVAL, "INVALID_PARAM",
+		    "request body is shorter than Content-Length");
+	req->body = buf;
+	req->body_len = got;
+	if ((req->json = tt_json_parse(req->arena, buf, got, &why)) == NULL)
+		return tt_resp_fail(resp, TT_EJSON, NULL, "%s", why);
+	return TT_OK;
+}
+
+static void
+new_request_id(struct tt_req *req)
+{
+	const char	*in = tt_req_header(req, "X-Request-Id");
+	unsigned char	 raw[12];
+	char		*hex;
+
+	if (tt_valid_request_id(in)) {
+		req->request_id = in;
+		return;
+	}
+	tt_crypto_random(raw, sizeof(raw));
+	hex = tt_arena_alloc(req->arena, 2 * sizeof(raw) + 1);
+	tt_crypto_hex(raw, sizeof(raw), hex);
+	req->request_id = hex;
+}
+
+/* Splits REQUEST_URI (raw, as sent) into path and query. */
+static void
+split_uri(struct tt_req *req)
+{
+	const char	*uri, *q;
+	const char	*script, *info;
+
+	uri = tt_req_env(req, "REQUEST_URI");
+	if (uri == NULL || uri[0] != '/') {
+		script = tt_req_env(req, "SCRIPT_NAME");
+		info = tt_req_env(req, "PATH_INFO");
+		uri = tt_arena_printf(req->arena, "%s%s",
+		    script ? script : "", info ? info : "");
+		q = tt_req_env(req, "QUERY_STRING");
+		req->path = uri[0] == '/' ? uri : "/";
+		req->query = q ? q : "";
+		return;
+	}
+	if ((q = strchr(uri, '?')) != NULL) {
+		req->path = tt_arena_strndup(req->arena, uri, (size_t)(q - uri));
+		req->query = q + 1;
+	} else {
+		req->path = uri;
+		req->query = "";
+	}
+}
+
+static enum tt_err
+dispatch(struct io *io, const struct tt_route *routes, size_t n,
+    struct tt_req *req, struct tt_resp *resp)
+{
+	enum tt_err	e;
+	unsigned	allow;
+
+	if (req->method == 0) {
+		resp->allow = 0;
+		return tt_resp_fail(resp, TT_EMETHOD, NULL,
+		    "unsupported method");
+	}
+	switch (tt_route_match(routes, n, req, &allow)) {
+	case TT_ROUTE_NO_PATH:
+		return tt_resp_fail(resp, TT_ENOTFOUND, NULL,
+		    "no such path");
+	case TT_ROUTE_NO_METHOD:
+		resp->allow = allow;
+		return tt_resp_fail(resp, TT_EMETHOD, NULL,
+		    "method %s not allowed on this path", req->method_name);
+	case TT_ROUTE_FOUND:
+		break;
+	}
+	if ((e = read_body(io, req, resp)) != TT_OK)
+		return e;
+	if (req->route->flags & TT_ROUTE_AUTH &&
+	    (e = tt_session_require(req, resp)) != TT_OK)
+		return e;
+	return req->route->handler(req, resp);
+}
+
+static void
+write_response(struct io *io, struct tt_req *req, struct tt_resp *resp)
+{
+	struct tt_buf	 h = { 0 };
+
+	tt_buf_printf(&h, "Status: %d %s\r\n", resp->status,
+	    tt_http_reason(resp->status));
+	if (!resp->has_content_type && resp->status != 204 &&
+	    resp->status != 304)
+		tt_buf_puts(&h, "Content-Type: application/json\r\n");
+	tt_buf_puts(&h, "Cache-Control: no-store\r\n"
+	    "X-Content-Type-Options: nosniff\r\n");
+	tt_buf_printf(&h, "X-Request-Id: %s\r\n", req->request_id);
+	if (resp->headers.n)
+		tt_buf_put(&h, resp->headers.p, resp->headers.n);
+	if (resp->status == 204 || resp->status == 304)
+		tt_buf_clear(&resp->body);
+	tt_buf_printf(&h, "Content-Length: %zu\r\n\r\n", resp->body.n);
+	io_write(io, h.p, h.n);
+	if (resp->body.n && req->method != TT_HEAD)
+		io_write(io, resp->body.p, resp->body.n);
+	tt_buf_free(&h);
+}
+
+static void
+handle(struct io *io, char **envp, struct tt_arena *arena,
+    const struct tt_route *routes, size_t n)
+{
+	struct tt_req	 req;
+	struct tt_resp	 resp;
+	struct timespec	 t0, t1;
+	enum tt_err	 e;
+	long		 ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	memset(&req, 0, sizeof(req));
+	memset(&resp, 0, sizeof(resp));
+	req.arena = arena;
+	req.envp = envp;
+	req.now = time(NULL);
+	req.method_name = tt_req_env(&req, "REQUEST_METHOD");
+	if (req.method_name == NULL)
+		req.method_name = "GET";
+	req.method = tt_http_method(req.method_name);
+	req.remote_addr = tt_req_env(&req, "REMOTE_ADDR");
+	new_request_id(&req);
+	tt_log_set_request(req.request_id);
+	split_uri(&req);
+
+	e = dispatch(io, routes, n, &req, &resp);
+	if (e != TT_OK) {
+		if (e == TT_EMETHOD)
+			tt_resp_header(&resp, "Allow", "%s",
+			    tt_http_allow(arena, resp.allow));
+		tt_http_error(&resp, e);
+		if (e == TT_EINTERNAL)
+			tt_log_errx("internal error answering %s %s",
+			    req.method_name, req.path);
+	} else if (resp.status == 0)
+		resp.status = 200;
+	write_response(io, &req, &resp);
+	tt_db_end_request();
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 +
+	    (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	tt_log_info("%s %s %d %ldms user=%s", req.method_name, req.path,
+	    resp.status, ms, tt_session_user(&req));
+	tt_log_set_request(NULL);
+	tt_buf_free(&resp.headers);
+	tt_buf_free(&resp.body);
+}
+
+static void
+run_after(void)
+{
+	void	(*fn)(void *) = after_fn;
+
+	if (fn == NULL)
+		return;
+	after_fn = NULL;
+	fn(after_arg);
+}
+
+int
+tt_serve(const char *prog, const struct tt_route *routes, size_t n)
+{
+	struct tt_arena	*arena;
+	FCGX_Request	 fr;
+	struct io	 io;
+
+	tt_config_load_or_die(prog);
+	tt_db_set_app(prog);
+	arena = tt_arena_new();
+
+	if (FCGX_IsCGI()) {
+		io.fr = NULL;
+		handle(&io, environ, arena, routes, n);
+		fflush(stdout);
+		fclose(stdout);
+		run_after();
+		goto out;
+	}
+
+	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, 0, 0) != 0) {
+		tt_log_errx("could not initialise FastCGI");
+		tt_arena_free(arena);
+		return 1;
+	}
+	io.fr = &fr;
+	while (FCGX_Accept_r(&fr) >= 0) {
+		handle(&io, fr.envp, arena, routes, n);
+		FCGX_Finish_r(&fr);
+		run_after();
+		tt_arena_reset(arena);
+	}
+	FCGX_Free(&fr, 1);
+out:
+	tt_arena_free(arena);
+	tt_session_cleanup();
+	tt_db_close();
+	return 0;
+}

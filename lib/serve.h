@@ -1,0 +1,29 @@
+/* serve.h: the accept loop every program hands its route table to. */
+/* SPDX-License-Identifier: MIT */
+#ifndef TT_SERVE_H
+#define TT_SERVE_H
+
+#include <stddef.h>
+
+#include "route.h"
+
+/*
+ * Serves FastCGI requests until the web server stops the process, or one
+ * request when started as plain CGI. For each request, in order: request
+ * id, method and route (404/405), Content-Length (411/413), Content-Type
+ * (415), body read and JSON parse (400), session and capabilities
+ * (401/403) when the route asks, the handler, the response, one log line.
+ * Loads the configuration first (exit 1 on a bad value). Returns the
+ * process exit status.
+ */
+int	tt_serve(const char *prog, const struct tt_route *, size_t);
+
+/*
+ * Runs fn(arg) after the response has been sent to the client (FastCGI:
+ * after FCGX_Finish_r; CGI: after stdout is closed). At most one per
+ * request; anything fn needs from the request must be copied into
+ * process memory before, because the arena is reset after fn returns.
+ */
+void	tt_serve_after(void (*fn)(void *), void *arg);
+
+#endif

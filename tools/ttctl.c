@@ -1,0 +1,95 @@
+/* ttctl.c: the admin command line: dispatch and shared helpers. */
+/* SPDX-License-Identifier: MIT */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "arena.h"
+#include "config.h"
+#include "db.h"
+#include "ttctl.h"
+
+static const struct {
+	const char	*name;
+	int		(*fn)(struct ttctl *, int, char **);
+	const char	*usage;
+} commands[] = {
+	{ "migrate", ttctl_migrate,
+	  "migrate [--status]            apply pending sql/ migrations" },
+};
+
+const char *
+ttctl_opt(int argc, char **argv, const char *name)
+{
+	int	i;
+
+	for (i = 0; i < argc - 1; i++)
+		if (strcmp(argv[i], name) == 0)
+			return argv[i + 1];
+	return NULL;
+}
+
+int
+ttctl_flag(int argc, char **argv, const char *name)
+{
+	int	i;
+
+	for (i = 0; i < argc; i++)
+		if (strcmp(argv[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+int
+ttctl_fail(int code, const char *fmt, ...)
+{
+	va_list	ap;
+
+	fputs("ttctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return code;
+}
+
+static int
+usage(void)
+{
+	size_t	i;
+
+	fprintf(stderr, "usage: ttctl [--json] <command> [options]\n");
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(stderr, "  ttctl %s\n", commands[i].usage);
+	return TTCTL_USAGE;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct ttctl	ctl = { 0 };
+	size_t		i;
+	int		rc, argi = 1;
+
+	tt_config_load_or_die("ttctl");
+	tt_db_set_app("ttctl");
+	if (argi < argc && strcmp(argv[argi], "--json") == 0) {
+		ctl.json = 1;
+		argi++;
+	}
+	if (argi >= argc)
+		return usage();
+	if (ttctl_flag(argc - argi, argv + argi, "--json"))
+		ctl.json = 1;
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(argv[argi], commands[i].name) != 0)
+			continue;
+		ctl.arena = tt_arena_new();
+		rc = commands[i].fn(&ctl, argc - argi - 1, argv + argi + 1);
+		tt_arena_free(ctl.arena);
+		tt_db_close();
+		return rc;
+	}
+	fprintf(stderr, "ttctl: unknown command \"%s\"\n", argv[argi]);
+	return usage();
+}

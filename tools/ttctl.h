@@ -1,0 +1,32 @@
+/* ttctl.h: shared pieces of the admin command line's subcommands. */
+/* SPDX-License-Identifier: MIT */
+#ifndef TTCTL_H
+#define TTCTL_H
+
+#include <stddef.h>
+
+struct tt_arena;
+
+/* Exit codes: done, refused, bad usage. */
+#define TTCTL_OK	0
+#define TTCTL_REFUSED	1
+#define TTCTL_USAGE	2
+
+struct ttctl {
+	struct tt_arena	*arena;
+	int		 json;		/* --json given */
+};
+
+/*
+ * Finds "--name value" in argv; returns the value or NULL. Flags without
+ * a value use ttctl_flag.
+ */
+const char	*ttctl_opt(int argc, char **argv, const char *name);
+int		 ttctl_flag(int argc, char **argv, const char *name);
+/* Prints "ttctl: <msg>" to stderr and returns code. */
+int		 ttctl_fail(int code, const char *fmt, ...)
+		    __attribute__((format(printf, 2, 3)));
+
+int	ttctl_migrate(struct ttctl *, int, char **);
+
+#endif
