@@ -44,7 +44,6 @@ log_line_prefix = '%m [%p] %a '
 CONF
 		[ $durable = 1 ] || cat >>"$dir/data/postgresql.conf" <<CONF
 fsync = off
-synchronous_commit = off
 full_page_writes = off
 CONF
 	fi

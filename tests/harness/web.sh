@@ -1,0 +1,130 @@
+#!/bin/sh
+# web.sh: start and stop the web servers the tests and `make run` use.
+#   web.sh lighttpd start|stop DIR PORT CGIBIN [extra.conf]  (FastCGI)
+#   web.sh lighttpd-cgi start|stop DIR PORT CGIBIN           (plain CGI)
+#   web.sh apache start|stop DIR PORT CGIBIN [extra.conf]    (mod_fcgid)
+# The programs get the caller's TT_* environment. As root the servers run
+# their workers as www-data, as on a Debian host.
+set -eu
+
+kind=$1; cmd=$2; dir=$3; port=$4; cgibin=${5:-}; extra=${6:-}
+top=$(cd "$(dirname "$0")/../.." && pwd)
+sd="$dir/$kind"
+
+owner() {
+	[ "$(id -u)" -eq 0 ] && chown -R www-data:www-data "$@"
+	return 0
+}
+userconf() {
+	[ "$(id -u)" -eq 0 ] || return 0
+	echo "$1"
+}
+
+wait_port() {
+	i=0
+	while ! curl -s -o /dev/null "http://127.0.0.1:$port/healthz"; do
+		i=$((i + 1))
+		[ $i -gt 100 ] && { echo "web.sh: $kind did not start on $port" >&2; return 1; }
+		sleep 0.1
+	done
+}
+
+stop_pidfile() {
+	[ -f "$1" ] || return 0
+	pid=$(cat "$1")
+	kill "$pid" 2>/dev/null || true
+	i=0
+	while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+	kill -9 "$pid" 2>/dev/null || true
+	rm -f "$1"
+}
+
+lighttpd_main() {
+	cat <<CONF
+server.document-root = "$sd/www"
+server.port = $port
+server.bind = "127.0.0.1"
+server.pid-file = "$sd/pid"
+server.errorlog = "$sd/log/error.log"
+server.breakagelog = "$sd/log/cgi-stderr.log"
+$(userconf 'server.username = "www-data"')
+$(userconf 'server.groupname = "www-data"')
+var.tt_cgibin = "$cgibin"
+var.tt_sockdir = "$sd/sock"
+CONF
+}
+
+case "$kind:$cmd" in
+lighttpd:start)
+	mkdir -p "$sd/sock" "$sd/log" "$sd/www"
+	chmod 755 "$dir" "$sd"; chmod 700 "$sd/sock"
+	owner "$sd"
+	{ lighttpd_main; [ -n "$extra" ] && cat "$extra"; echo "include \"$top/lighttpd.conf\""; } >"$sd/lighttpd.conf"
+	lighttpd -f "$sd/lighttpd.conf"
+	wait_port
+	;;
+lighttpd-cgi:start)
+	mkdir -p "$sd/log" "$sd/www"
+	chmod 755 "$dir" "$sd"
+	owner "$sd"
+	{
+		lighttpd_main
+		sed "s|@CGIBIN@|$cgibin|g; s|@TESTBIN@|${TESTBIN:-}|g" "$top/tests/harness/lighttpd-cgi.conf"
+		# mod_cgi gives programs a clean environment: pass TT_* along.
+		echo 'server.modules += ( "mod_setenv" )'
+		echo 'setenv.set-environment = ('
+		env | grep -E '^(TT_[A-Z0-9_]+|ASAN_OPTIONS|UBSAN_OPTIONS)=' |
+		    sed 's/\\/\\\\/g; s/"/\\"/g; s/^\([^=]*\)=\(.*\)$/\t"\1" => "\2",/'
+		echo ')'
+	} >"$sd/lighttpd.conf"
+	lighttpd -f "$sd/lighttpd.conf"
+	wait_port
+	;;
+apache:start)
+	mkdir -p "$sd/log" "$sd/run" "$sd/fcgid"
+	chmod 755 "$dir" "$sd"
+	owner "$sd"
+	m=/usr/lib/apache2/modules
+	cat >"$sd/httpd.conf" <<CONF
+ServerRoot "$sd"
+ServerName 127.0.0.1
+Listen 127.0.0.1:$port
+PidFile "$sd/run/httpd.pid"
+DefaultRuntimeDir "$sd/run"
+Mutex file:$sd/run default
+ErrorLog "$sd/log/error.log"
+LogLevel warn
+LoadModule mpm_event_module $m/mod_mpm_event.so
+LoadModule authz_core_module $m/mod_authz_core.so
+LoadModule alias_module $m/mod_alias.so
+LoadModule fcgid_module $m/mod_fcgid.so
+$(userconf 'User www-data')
+$(userconf 'Group www-data')
+DocumentRoot "$sd"
+FcgidIPCDir "$sd/fcgid"
+FcgidProcessTableFile "$sd/fcgid/shm"
+Define TT_CGIBIN $cgibin
+Define TT_DATABASE_URL "${TT_DATABASE_URL:-}"
+Define TT_LOG_LEVEL "${TT_LOG_LEVEL:-info}"
+$( [ -n "$extra" ] && cat "$extra" )
+Include "$top/apache.conf"
+CONF
+	apache2 -f "$sd/httpd.conf" -k start
+	wait_port
+	;;
+lighttpd:stop|lighttpd-cgi:stop)
+	stop_pidfile "$sd/pid"
+	;;
+apache:stop)
+	[ -f "$sd/run/httpd.pid" ] && apache2 -f "$sd/httpd.conf" -k stop 2>/dev/null || true
+	i=0
+	while [ -f "$sd/run/httpd.pid" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	stop_pidfile "$sd/run/httpd.pid"
+	;;
+*)
+	echo "usage: web.sh lighttpd|lighttpd-cgi|apache start|stop DIR PORT CGIBIN" >&2
+	exit 2
+	;;
+esac

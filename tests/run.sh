@@ -1,0 +1,192 @@
+#!/bin/bash
+# run.sh: runs the test suites and prints "N passed, N failed" last.
+#   tests/run.sh unit|integration|sanitize|fuzz|all
+# Every suite prints TAP-style lines; a crashed or silent suite counts as
+# a failure, never as a pass.
+set -u
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+suite=${1:-all}
+OUT=$TOP/build/test-results
+mkdir -p "$OUT"
+LOG=$OUT/tap.log
+: >"$LOG"
+SCHEMA_VERSION=$(ls "$TOP/sql" | sed -n 's/^0*\([0-9][0-9]*\)_.*\.sql$/\1/p' | sort -n | tail -1)
+export TOP SCHEMA_VERSION
+
+cleanup_dirs=()
+cleanup() {
+	for d in "${cleanup_dirs[@]}"; do
+		for k in lighttpd lighttpd-cgi apache; do
+			[ -d "$d/$k" ] && "$TOP/tests/harness/web.sh" $k stop "$d" 0 2>/dev/null
+		done
+		[ -d "$d/data" ] && "$TOP/tests/harness/pg.sh" stop "$d"
+	done
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# record NAME: reads a program's TAP from stdin into the log, then turns a
+# bad exit status or a short plan into failures.
+record() {
+	local name=$1 rc=$2 file=$3 plan got
+	grep -E '^(ok|not ok)( |$)|^#' "$file" | tee -a "$LOG"
+	got=$(grep -cE '^(ok|not ok)( |$)' "$file")
+	plan=$(sed -n 's/^1\.\.\([0-9][0-9]*\)$/\1/p' "$file" | head -1)
+	if [ -n "$plan" ] && [ "$got" -lt "$plan" ]; then
+		echo "not ok - $name: $((plan - got)) planned tests did not report" | tee -a "$LOG"
+	fi
+	if [ "$rc" -ne 0 ] && ! grep -q '^not ok' "$file"; then
+		echo "not ok - $name exited with status $rc" | tee -a "$LOG"
+	fi
+	if [ "$got" -eq 0 ] && [ "$rc" -eq 0 ]; then
+		echo "not ok - $name ran no test" | tee -a "$LOG"
+	fi
+}
+
+run_unit() {
+	local dir=$1 label=$2 t rc
+	echo "# unit tests ($label)"
+	for t in "$dir"/tests/unit/test_*; do
+		[ -x "$t" ] || continue
+		case $t in *.d|*.o) continue ;; esac
+		CMOCKA_MESSAGE_OUTPUT=TAP "$t" >"$OUT/unit.out" 2>&1
+		rc=$?
+		sed -i "s/^\(ok\|not ok\) \([0-9]*\) - /\1 - [$label $(basename "$t")] /" "$OUT/unit.out"
+		record "$label $(basename "$t")" $rc "$OUT/unit.out"
+	done
+}
+
+# Starts a cluster for a suite; sets PGDIR, PGPORT, TT_DATABASE_URL.
+start_db() {
+	PGDIR=$(mktemp -d /tmp/tt-test.XXXXXX)
+	cleanup_dirs+=("$PGDIR")
+	PGPORT=$(free_port)
+	export PGDIR PGPORT
+	TT_DATABASE_URL=$("$TOP/tests/harness/pg.sh" start "$PGDIR" "$PGPORT") || return 1
+	export TT_DATABASE_URL
+	"$TOP/bin/ttctl" migrate >/dev/null || return 1
+}
+
+# run_cases SERVER BASE: every integration case against one server.
+run_cases() {
+	local server=$1 base=$2 c rc
+	for c in "$TOP"/tests/integration/cases/*.sh; do
+		T=$(mktemp -d "$PGDIR/case.XXXXXX")
+		BASE=$base SERVER=$server T=$T bash "$c" >"$OUT/case.out" 2>&1
+		rc=$?
+		record "[$server] $(basename "$c")" $rc "$OUT/case.out"
+	done
+}
+
+# extra_conf KIND TESTBIN: routes for the test-only echo program.
+extra_conf() {
+	local kind=$1 testbin=$2 f=$PGDIR/$1-extra.conf
+	case $kind in
+	lighttpd)
+		cat >"$f" <<CONF
+\$HTTP["url"] =~ "^/echo" {
+	fastcgi.server = ( "/" => ( "echo" => (
+		"bin-path" => "$testbin/echo",
+		"socket" => var.tt_sockdir + "/echo.sock",
+		"max-procs" => 1,
+		"check-local" => "disable",
+	)))
+}
+CONF
+		;;
+	apache)
+		cat >"$f" <<CONF
+ScriptAliasMatch "^/echo" "$testbin/echo"
+<Directory "$testbin">
+	SetHandler fcgid-script
+	Options +ExecCGI
+	Require all granted
+</Directory>
+CONF
+		;;
+	esac
+	echo "$f"
+}
+
+# serve KIND LABEL BUILD: one web server over one build, all cases.
+serve() {
+	local kind=$1 label=$2 build=$3 port extra
+	port=$(free_port)
+	extra=$(extra_conf "$kind" "$build/tests/progs")
+	echo "# integration: $label on port $port"
+	if ! TESTBIN=$build/tests/progs "$TOP/tests/harness/web.sh" "$kind" start \
+	    "$PGDIR" "$port" "$build/cgi-bin" "$extra" >"$OUT/web.out" 2>&1; then
+		cat "$OUT/web.out"
+		echo "not ok - [$label] web server failed to start" | tee -a "$LOG"
+		return
+	fi
+	run_cases "$label" "http://127.0.0.1:$port"
+	"$TOP/tests/harness/web.sh" "$kind" stop "$PGDIR" "$port"
+	rm -rf "${PGDIR:?}/$kind"/sock
+	mv "$PGDIR/$kind" "$PGDIR/$kind.$label"
+}
+
+run_integration() {
+	echo "# integration tests"
+	if ! start_db; then
+		echo "not ok - integration: PostgreSQL did not start" | tee -a "$LOG"
+		return
+	fi
+	serve lighttpd lighttpd "$TOP/build"
+	serve apache apache "$TOP/build"
+	serve lighttpd-cgi lighttpd-cgi "$TOP/build"
+	"$TOP/tests/harness/pg.sh" stop "$PGDIR"
+}
+
+run_sanitize() {
+	echo "# sanitizer build (ASan + UBSan)"
+	run_unit "$TOP/build-san" san
+	if ! start_db; then
+		echo "not ok - sanitize: PostgreSQL did not start" | tee -a "$LOG"
+		return
+	fi
+	ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    serve lighttpd lighttpd-asan "$TOP/build-san"
+	ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    serve lighttpd-cgi lighttpd-cgi-asan "$TOP/build-san"
+	"$TOP/tests/harness/pg.sh" stop "$PGDIR"
+	if grep -rlE 'AddressSanitizer|LeakSanitizer|runtime error:' "$PGDIR" >/dev/null 2>&1; then
+		grep -rhE -A20 'AddressSanitizer|LeakSanitizer|runtime error:' "$PGDIR" | head -60 | sed 's/^/# /'
+		echo "not ok - sanitizers reported errors in the programs' logs" | tee -a "$LOG"
+	else
+		echo "ok - sanitizers reported nothing in the programs' logs" | tee -a "$LOG"
+	fi
+}
+
+run_fuzz() {
+	echo "# fuzz targets (short runs)"
+	"$TOP/tests/fuzz/run.sh" "${FUZZ_SECONDS:-10}" >"$OUT/fuzz.out" 2>&1
+	record fuzz $? "$OUT/fuzz.out"
+}
+
+case $suite in
+unit)		run_unit "$TOP/build" unit ;;
+integration)	run_integration ;;
+sanitize)	run_sanitize ;;
+fuzz)		run_fuzz ;;
+all)
+	run_unit "$TOP/build" unit
+	run_integration
+	run_sanitize
+	run_fuzz
+	;;
+*)	echo "usage: tests/run.sh unit|integration|sanitize|fuzz|all" >&2; exit 2 ;;
+esac
+
+pass=$(grep -cE '^ok( |$)' "$LOG")
+fail=$(grep -cE '^not ok( |$)' "$LOG")
+grep -E '^not ok' "$LOG" | sed 's/^/# FAILED: /'
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
