@@ -83,6 +83,22 @@ run_cases() {
 	done
 }
 
+# run_cgi LABEL BUILD: the programs run directly, without a web server.
+run_cgi() {
+	local label=$1 build=$2 c rc
+	echo "# CGI-mode tests ($label)"
+	for c in "$TOP"/tests/cgi/*.sh; do
+		T=$(mktemp -d "$PGDIR/cgi.XXXXXX")
+		BIN=$build SERVER=$label T=$T bash "$c" >"$OUT/case.out" 2>&1
+		rc=$?
+		record "[$label] $(basename "$c")" $rc "$OUT/case.out"
+		if grep -D skip -qE 'AddressSanitizer|LeakSanitizer|runtime error:' "$T"/* 2>/dev/null; then
+			grep -D skip -hE -A10 'AddressSanitizer|LeakSanitizer|runtime error:' "$T"/* | head -30 | sed 's/^/# /'
+			echo "not ok - [$label] $(basename "$c"): sanitizer report" | tee -a "$LOG"
+		fi
+	done
+}
+
 # extra_conf KIND TESTBIN: routes for the test-only echo program.
 extra_conf() {
 	local kind=$1 testbin=$2 f=$PGDIR/$1-extra.conf
@@ -137,6 +153,7 @@ run_integration() {
 		echo "not ok - integration: PostgreSQL did not start" | tee -a "$LOG"
 		return
 	fi
+	run_cgi cgi "$TOP/build"
 	serve lighttpd lighttpd "$TOP/build"
 	serve apache apache "$TOP/build"
 	serve lighttpd-cgi lighttpd-cgi "$TOP/build"
@@ -150,6 +167,9 @@ run_sanitize() {
 		echo "not ok - sanitize: PostgreSQL did not start" | tee -a "$LOG"
 		return
 	fi
+	ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    run_cgi cgi-asan "$TOP/build-san"
 	ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    serve lighttpd lighttpd-asan "$TOP/build-san"
