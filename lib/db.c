@@ -289,7 +289,7 @@ tt_db_exec_script(const char *sql, char *err, size_t errlen)
 		snprintf(err, errlen, "database unreachable");
 		return TT_EUNAVAIL;
 	}
-	res = PQexec(conn, sql);
+	res = PQexec(conn, sql);	/* lint: allow: shipped migration file */
 	if (res == NULL || (PQresultStatus(res) != PGRES_COMMAND_OK &&
 	    PQresultStatus(res) != PGRES_TUPLES_OK)) {
 		snprintf(err, errlen, "%s", conn ? PQerrorMessage(conn) : "");

@@ -191,12 +191,20 @@ run_fuzz() {
 	record fuzz $? "$OUT/fuzz.out"
 }
 
+run_lint() {
+	echo "# lint"
+	"$TOP/tools/lint.sh" >"$OUT/lint.out" 2>&1
+	record lint $? "$OUT/lint.out"
+}
+
 case $suite in
+lint)		run_lint ;;
 unit)		run_unit "$TOP/build" unit ;;
 integration)	run_integration ;;
 sanitize)	run_sanitize ;;
 fuzz)		run_fuzz ;;
 all)
+	run_lint
 	run_unit "$TOP/build" unit
 	run_integration
 	run_sanitize

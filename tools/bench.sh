@@ -1,0 +1,71 @@
+#!/bin/bash
+# bench.sh: `make bench`: wrk on loopback against lighttpd serving the
+# programs, each scenario reported as requests/s, p50, p99 and its ratio
+# to a bare libfcgi hello-world program measured in the same run.
+#   BENCH_SECONDS (10), BENCH_CONNECTIONS (32), BENCH_THREADS (2)
+set -eu
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+secs=${BENCH_SECONDS:-10}
+conns=${BENCH_CONNECTIONS:-32}
+threads=${BENCH_THREADS:-2}
+harness=$top/tests/harness
+
+dir=$(mktemp -d /tmp/tt-bench.XXXXXX)
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+pgport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+cleanup() {
+	"$harness/web.sh" lighttpd stop "$dir" "$port" 2>/dev/null || true
+	"$harness/pg.sh" stop "$dir"
+	rm -rf "$dir"
+}
+trap cleanup EXIT
+
+TT_DATABASE_URL=$("$harness/pg.sh" start "$dir" "$pgport" --durable)
+export TT_DATABASE_URL TT_LOG_LEVEL=warn
+"$top/bin/ttctl" migrate >/dev/null
+
+cat >"$dir/extra.conf" <<CONF
+\$HTTP["url"] =~ "^/hello$" {
+	fastcgi.server = ( "/" => ( "hello" => (
+		"bin-path" => "$top/build/tests/progs/hello",
+		"socket" => var.tt_sockdir + "/hello.sock",
+		"max-procs" => 4,
+		"check-local" => "disable",
+	)))
+}
+CONF
+"$harness/web.sh" lighttpd start "$dir" "$port" "$top/build/cgi-bin" "$dir/extra.conf"
+base=http://127.0.0.1:$port
+
+# Scenarios: name, path, extra wrk arguments. Later issues add to it.
+scenarios=(
+	"hello|/hello|"
+	"healthz|/healthz|"
+)
+[ -x "$top/tools/bench-scenarios.sh" ] && . "$top/tools/bench-scenarios.sh"
+
+# to_ms VALUE: wrk's "1.23ms" / "456.00us" / "1.02s" in milliseconds.
+to_ms() {
+	awk -v v="$1" 'BEGIN {
+		if (v ~ /us$/) { sub(/us$/, "", v); printf "%.2f", v / 1000 }
+		else if (v ~ /ms$/) { sub(/ms$/, "", v); printf "%.2f", v }
+		else if (v ~ /s$/) { sub(/s$/, "", v); printf "%.2f", v * 1000 }
+		else printf "%s", v }'
+}
+
+echo "wrk -t$threads -c$conns -d${secs}s on $base (lighttpd, 4 processes per program)"
+printf '%-12s %10s %9s %9s %8s %8s\n' scenario req/s p50ms p99ms non2xx ratio
+hello_rps=
+for s in "${scenarios[@]}"; do
+	IFS='|' read -r name path args <<<"$s"
+	curl -s -o /dev/null "$base$path" $args || true
+	out=$(wrk -t"$threads" -c"$conns" -d"${secs}s" --latency $args "$base$path")
+	rps=$(awk '/^Requests\/sec/ { print $2 }' <<<"$out")
+	p50=$(to_ms "$(awk '$1 == "50%" { print $2 }' <<<"$out")")
+	p99=$(to_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")
+	bad=$(awk '/Non-2xx/ { print $5 }' <<<"$out")
+	[ -z "$hello_rps" ] && hello_rps=$rps
+	ratio=$(awk -v a="$rps" -v b="$hello_rps" 'BEGIN { printf "%.2fx", a / b }')
+	printf '%-12s %10.0f %9s %9s %8s %8s\n' "$name" "$rps" "$p50" "$p99" "${bad:-0}" "$ratio"
+done

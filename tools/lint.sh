@@ -1,0 +1,22 @@
+#!/bin/sh
+# lint.sh: `make lint`: grep bans from STYLE.md and SECURITY.md section 8.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+fail=0
+ban() {
+	hits=$(grep -rnE "$1" --include='*.c' --include='*.h' lib cgi-bin tools tests/progs 2>/dev/null | grep -v 'lint: allow')
+	if [ -n "$hits" ]; then
+		echo "not ok - lint: $2"
+		echo "$hits" | sed 's/^/# /'
+		fail=1
+	else
+		echo "ok - lint: $2"
+	fi
+}
+ban '\b(sprintf|vsprintf|strcpy|strcat|gets|atoi|atol|strtok|rand)\(' "no unbounded or unchecked libc calls"
+ban 'cJSON_GetObjectItem\(' "cJSON lookups are case-sensitive"
+ban 'cJSON_GetErrorPtr|cJSON_Compare|cJSONUtils_' "no process-global or unsafe cJSON APIs"
+ban 'SSL_VERIFY(PEER|HOST), *0' "TLS verification is never disabled"
+ban 'PQexec\([^"]*$' "PQexec only with literal SQL (migrations excepted)"
+exit $fail
