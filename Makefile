@@ -33,15 +33,18 @@ CFLAGS	+= -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
 LDFLAGS	+= -pie $(SANFLAGS)
 LDLIBS	+= $(PKG_LIBS) -lm
 
-LIB_SRCS = lib/arena.c lib/buf.c lib/config.c lib/crypto.c lib/db.c \
-	   lib/http.c lib/json.c lib/log.c lib/route.c lib/serve.c \
+LIB_SRCS = lib/apikey.c lib/arena.c lib/buf.c lib/caps.c lib/config.c \
+	   lib/crypto.c lib/db.c lib/token.c lib/signkey.c \
+	   lib/http.c lib/json.c lib/keystore.c lib/log.c lib/page.c \
+	   lib/route.c lib/serve.c \
 	   lib/session.c lib/url.c lib/valid.c
 LIB_OBJS = $(LIB_SRCS:%.c=$(B)/%.o)
 LIBTT	 = $(B)/libtt.a
 
-PROGRAMS = health
+PROGRAMS = health refresh access-tokens
 PROG_BINS = $(PROGRAMS:%=$(B)/cgi-bin/%)
-TOOL_SRCS = tools/ttctl.c tools/ttctl_migrate.c
+TOOL_SRCS = tools/ttctl.c tools/ttctl_key.c tools/ttctl_migrate.c \
+	    tools/ttctl_user.c
 TTCTL	 = $(B)/bin/ttctl
 TEST_PROGS = echo hello
 TEST_PROG_BINS = $(TEST_PROGS:%=$(B)/tests/progs/%)
@@ -59,6 +62,7 @@ endif
 .PHONY: all run test unit cgi-test integration fuzz bench lint deps clean \
 	check-sanitize examples
 .DEFAULT_GOAL := all
+.SECONDARY:
 
 all: $(PROG_BINS) $(TTCTL) $(TEST_PROG_BINS) $(UNIT_BINS) bin/ttctl
 

@@ -5,6 +5,9 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
 
 #include "crypto.h"
 #include "log.h"
@@ -86,4 +89,60 @@ tt_crypto_unhex(const char *s, size_t hexlen, unsigned char *out)
 		out[i] = (unsigned char)(hi << 4 | lo);
 	}
 	return 0;
+}
+
+unsigned char *
+tt_crypto_b64url_decode(struct tt_arena *a, const char *s, size_t n,
+    size_t *outlen)
+{
+	char		*std;
+	unsigned char	*out;
+	size_t		 i, padded, pad;
+	int		 len;
+
+	if (n % 4 == 1 || n > 1 << 24)
+		return NULL;
+	pad = (4 - n % 4) % 4;
+	padded = n + pad;
+	std = tt_arena_alloc(a, padded + 1);
+	for (i = 0; i < n; i++) {
+		char	c = s[i];
+
+		if (c == '-')
+			c = '+';
+		else if (c == '_')
+			c = '/';
+		else if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9')))
+			return NULL;
+		std[i] = c;
+	}
+	memset(std + n, '=', pad);
+	out = tt_arena_alloc(a, padded / 4 * 3 + 1);
+	len = EVP_DecodeBlock(out, (unsigned char *)std, (int)padded);
+	if (len < 0)
+		return NULL;
+	*outlen = (size_t)len - pad;
+	out[*outlen] = '\0';
+	return out;
+}
+
+char *
+tt_crypto_b64url_encode(struct tt_arena *a, const unsigned char *p, size_t n)
+{
+	char	*out;
+	size_t	 i, len;
+
+	out = tt_arena_alloc(a, (n + 2) / 3 * 4 + 1);
+	len = (size_t)EVP_EncodeBlock((unsigned char *)out, p, (int)n);
+	while (len > 0 && out[len - 1] == '=')
+		len--;
+	out[len] = '\0';
+	for (i = 0; i < len; i++) {
+		if (out[i] == '+')
+			out[i] = '-';
+		else if (out[i] == '/')
+			out[i] = '_';
+	}
+	return out;
 }

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct tt_arena;
+
 #define TT_SHA256_LEN	32
 
 void	tt_crypto_sha256(const void *, size_t, unsigned char out[TT_SHA256_LEN]);
@@ -19,5 +21,16 @@ void	tt_crypto_random(void *, size_t);
 void	tt_crypto_hex(const unsigned char *, size_t n, char *out);
 /* Parses exactly 2n lower- or upper-case hex digits; 0 on success. */
 int	tt_crypto_unhex(const char *, size_t hexlen, unsigned char *out);
+
+/*
+ * Decodes unpadded base64url (RFC 4648 section 5) into an arena-owned
+ * buffer with a NUL after the data. NULL on any invalid character,
+ * padding, or impossible length.
+ */
+unsigned char	*tt_crypto_b64url_decode(struct tt_arena *, const char *,
+		    size_t, size_t *outlen);
+/* Unpadded base64url of n bytes, arena-owned. */
+char		*tt_crypto_b64url_encode(struct tt_arena *,
+		    const unsigned char *, size_t n);
 
 #endif

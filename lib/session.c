@@ -1,25 +1,184 @@
-/* session.c: the session middleware (access tokens come with issue 3). */
+/* session.c: the session middleware every authenticated route passes. */
 /* SPDX-License-Identifier: MIT */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "apikey.h"
+#include "arena.h"
+#include "caps.h"
+#include "config.h"
+#include "db.h"
 #include "http.h"
+#include "token.h"
+#include "route.h"
 #include "session.h"
+#include "signkey.h"
+#include "valid.h"
+
+/*
+ * One round trip: is the key behind the token still live, and (when the
+ * route names an installation) is its user a member right now.
+ */
+static struct tt_db_stmt stmt_check = {
+	"session_check",
+	"SELECT k.user_id, "
+	"(k.revoked_at IS NULL AND (k.expires_at IS NULL OR "
+	"k.expires_at > now())) AS live, "
+	"($2::bigint IS NULL OR EXISTS (SELECT 1 FROM installation_members m "
+	"WHERE m.user_id = k.user_id AND m.installation_id = $2::bigint)) "
+	"AS member "
+	"FROM api_keys k WHERE k.id = $1::uuid",
+	2, 1, 0
+};
+
+static enum tt_err
+unauth(struct tt_resp *resp, const char *msg)
+{
+	return tt_resp_fail(resp, TT_EUNAUTH, NULL, "%s", msg);
+}
+
+const char *
+tt_session_bearer(struct tt_req *req, struct tt_resp *resp)
+{
+	const char	*h, *t;
+	size_t		 n;
+
+	h = tt_req_header(req, "Authorization");
+	if (h == NULL || h[0] == '\0') {
+		unauth(resp, "missing Authorization: Bearer header");
+		return NULL;
+	}
+	if (strncasecmp(h, "Bearer", 6) != 0 || (h[6] != ' ' && h[6] != '\t')) {
+		unauth(resp, "Authorization must use the Bearer scheme");
+		return NULL;
+	}
+	for (t = h + 6; *t == ' ' || *t == '\t'; t++)
+		;
+	n = strlen(t);
+	while (n > 0 && (t[n - 1] == ' ' || t[n - 1] == '\t'))
+		n--;
+	if (n == 0) {
+		unauth(resp, "empty bearer token");
+		return NULL;
+	}
+	return tt_arena_strndup(req->arena, t, n);
+}
+
+static enum tt_err
+check_caps(struct tt_req *req, struct tt_resp *resp, unsigned need)
+{
+	unsigned	bit;
+	const char	*name;
+
+	for (bit = 1; bit < TT_CAP_INSTALLATION; bit <<= 1) {
+		if (!(need & bit))
+			continue;
+		name = tt_caps_name(bit);
+		if (name != NULL && !tt_caps_has(req->session->caps, name))
+			return tt_resp_fail(resp, TT_EFORBIDDEN,
+			    "MISSING_CAPABILITY", "this token lacks the %s "
+			    "capability", name);
+	}
+	return TT_OK;
+}
 
 enum tt_err
 tt_session_require(struct tt_req *req, struct tt_resp *resp)
 {
-	(void)req;
-	/* XXX: no access tokens yet; fail closed. */
-	return tt_resp_fail(resp, TT_EUNAUTH, NULL,
-	    "access tokens are not supported by this build yet");
+	const struct tt_route	*rt = req->route;
+	struct tt_session	*s;
+	struct tt_token_claims	 c;
+	struct tt_token_rules	 rules;
+	struct tt_db_res	*res;
+	const unsigned char	*secret;
+	const char		*token, *kid, *why, *inst = NULL, *p[2], *live;
+	size_t			 len;
+	int64_t			 iid = 0;
+	enum tt_err		 e;
+
+	if ((token = tt_session_bearer(req, resp)) == NULL)
+		return TT_EUNAUTH;
+	if (strncmp(token, TT_APIKEY_PREFIX, strlen(TT_APIKEY_PREFIX)) == 0)
+		return unauth(resp, "this is an API key, not an access token: "
+		    "exchange the API key at /api/v1/access-token/refresh and "
+		    "send the access_token it returns");
+
+	/* Shape, algorithm and kid first: no key, no database. */
+	if ((e = tt_token_header(req->arena, token, &kid, &why)) != TT_OK)
+		return unauth(resp, why);
+	e = tt_signkey_lookup(req->arena, req->now, kid, &secret, &len);
+	if (e == TT_ENOTFOUND)
+		return unauth(resp, "token signed with an unknown or retired "
+		    "key: refresh the access token");
+	if (e != TT_OK)
+		return e;
+	rules.now = req->now;
+	rules.leeway = tt_config.clock_leeway;
+	rules.max_ttl = tt_config.access_token_ttl;
+	rules.issuer = tt_config.jwt_issuer;
+	if ((e = tt_token_verify(req->arena, token, secret, len, &rules, &c,
+	    &why)) != TT_OK) {
+		if (strcmp(why, "token expired") == 0)
+			return unauth(resp, "access token expired: refresh it "
+			    "at /api/v1/access-token/refresh");
+		return unauth(resp, why);
+	}
+
+	s = tt_arena_alloc(req->arena, sizeof(*s));
+	s->user_id = c.user_id;
+	s->api_key_id = c.api_key_id;
+	s->caps = c.caps;
+	s->exp = c.exp;
+	req->session = s;
+
+	if (rt->flags & TT_ROUTE_INSTALLATION) {
+		inst = tt_req_param(req, "installation_id");
+		if (inst == NULL || tt_valid_int64(inst, 1, INT64_MAX,
+		    &iid) != 0)
+			return tt_resp_fail(resp, TT_ENOTFOUND, NULL,
+			    "no such installation");
+		s->installation_id = iid;
+	}
+
+	/* The key must still be live; membership is looked up live. */
+	p[0] = s->api_key_id;
+	p[1] = iid ? inst : NULL;
+	if ((e = tt_db_run(req->arena, &stmt_check, p, &res)) != TT_OK)
+		return e;
+	if (tt_db_nrows(res) != 1 || (live = tt_db_get(res, 0, "live")) ==
+	    NULL || strcmp(live, "t") != 0 ||
+	    strcmp(tt_db_get(res, 0, "user_id"), s->user_id) != 0) {
+		req->session = NULL;
+		return unauth(resp, "the API key behind this access token was "
+		    "revoked or has expired");
+	}
+
+	/* Capabilities come from the verified claims only. */
+	if ((e = check_caps(req, resp, rt->caps)) != TT_OK)
+		return e;
+	if (iid && ((rt->caps & TT_CAP_INSTALLATION) ||
+	    tt_caps_restricted(s->caps)) &&
+	    !tt_caps_has_installation(s->caps, iid))
+		return tt_resp_fail(resp, TT_EFORBIDDEN,
+		    "NO_INSTALLATION_ACCESS", "this token has no "
+		    "installation_id capability for installation %s", inst);
+	if (iid && strcmp(tt_db_get(res, 0, "member"), "t") != 0)
+		return tt_resp_fail(resp, TT_EFORBIDDEN,
+		    "NO_INSTALLATION_ACCESS", "user is not a member of "
+		    "installation %s", inst);
+	return TT_OK;
 }
 
 const char *
 tt_session_user(const struct tt_req *req)
 {
-	(void)req;
-	return "-";
+	return req->session != NULL ? req->session->user_id : "-";
 }
 
 void
 tt_session_cleanup(void)
 {
+	tt_signkey_free();
 }

@@ -3,22 +3,43 @@
 #ifndef TT_SESSION_H
 #define TT_SESSION_H
 
+#include <stdint.h>
+
 #include "tt.h"
 
 struct tt_req;
 struct tt_resp;
+struct cJSON;
+
+/* A verified access token, arena-owned, hung on req->session. */
+struct tt_session {
+	const char	*user_id;
+	const char	*api_key_id;
+	struct cJSON	*caps;
+	int64_t		 exp;
+	int64_t		 installation_id;	/* from the path, or 0 */
+};
 
 /*
- * Verifies the request's access token and the route's capability and
- * installation rules; sets req->session. Returns TT_OK, TT_EUNAUTH (401),
- * TT_EFORBIDDEN (403) or a database error.
+ * The Authorization: Bearer credential (scheme case-insensitive), or
+ * NULL with a 401 already described in resp.
+ */
+const char	*tt_session_bearer(struct tt_req *, struct tt_resp *);
+
+/*
+ * Verifies the request's access token (the JWT wrapper), that its API key
+ * is still live, the route's capabilities, and installation access (the
+ * path's {installation_id}: membership looked up live, restricted to the
+ * token's installation_id capabilities when it has any). Sets
+ * req->session. Returns TT_OK, TT_EUNAUTH (401), TT_EFORBIDDEN (403) or a
+ * database error, with resp describing it.
  */
 enum tt_err	 tt_session_require(struct tt_req *, struct tt_resp *);
 
 /* The user id for log lines, or "-". */
 const char	*tt_session_user(const struct tt_req *);
 
-/* Frees process-lifetime state (key cache) at exit. */
+/* Frees process-lifetime state (signing key cache) at exit. */
 void		 tt_session_cleanup(void);
 
 #endif

@@ -1,5 +1,6 @@
 /* ttctl.c: the admin command line: dispatch and shared helpers. */
 /* SPDX-License-Identifier: MIT */
+#include <cjson/cJSON.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,6 +17,17 @@ static const struct {
 } commands[] = {
 	{ "migrate", ttctl_migrate,
 	  "migrate [--status]            apply pending sql/ migrations" },
+	{ "user", ttctl_user,
+	  "user create [--github-login L] | user list" },
+	{ "installation", ttctl_installation,
+	  "installation create --id N --login L\n"
+	  "  ttctl installation add-member|remove-member --id N --user U" },
+	{ "key", ttctl_key,
+	  "key create --user U --name N --cap C [--cap C...] "
+	  "[--expires-in 30d]\n"
+	  "  ttctl key list --user U [--all] | key revoke ID" },
+	{ "secret", ttctl_secret,
+	  "secret rotate | secret list  JWT signing secrets" },
 };
 
 const char *
@@ -38,6 +50,17 @@ ttctl_flag(int argc, char **argv, const char *name)
 		if (strcmp(argv[i], name) == 0)
 			return 1;
 	return 0;
+}
+
+void
+ttctl_print_json(cJSON *j)
+{
+	char	*s = cJSON_PrintUnformatted(j);
+
+	if (s != NULL)
+		printf("%s\n", s);
+	cJSON_free(s);
+	cJSON_Delete(j);
 }
 
 int

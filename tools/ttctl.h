@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 struct tt_arena;
+struct cJSON;
 
 /* Exit codes: done, refused, bad usage. */
 #define TTCTL_OK	0
@@ -27,6 +28,13 @@ int		 ttctl_flag(int argc, char **argv, const char *name);
 int		 ttctl_fail(int code, const char *fmt, ...)
 		    __attribute__((format(printf, 2, 3)));
 
+/* Prints the tree on one line and deletes it. */
+void		 ttctl_print_json(struct cJSON *);
+
 int	ttctl_migrate(struct ttctl *, int, char **);
+int	ttctl_user(struct ttctl *, int, char **);
+int	ttctl_installation(struct ttctl *, int, char **);
+int	ttctl_key(struct ttctl *, int, char **);
+int	ttctl_secret(struct ttctl *, int, char **);
 
 #endif
