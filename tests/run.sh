@@ -147,16 +147,41 @@ serve() {
 	mv "$PGDIR/$kind" "$PGDIR/$kind.$label"
 }
 
+# leak_check LABEL: no issued key, token or signing secret in any log the
+# servers, the programs or PostgreSQL wrote (SECURITY.md threat 18).
+leak_check() {
+	local label=$1 n hits
+	psql "$TT_DATABASE_URL" -Atc "SELECT encode(secret, 'hex') FROM jwt_secrets" \
+	    >>"$TT_ISSUED_SECRETS" 2>/dev/null
+	sort -u -o "$TT_ISSUED_SECRETS" "$TT_ISSUED_SECRETS"
+	n=$(grep -c . "$TT_ISSUED_SECRETS")
+	if [ "$n" -lt 5 ]; then
+		echo "not ok - [$label] log leak check: only $n secrets were recorded" | tee -a "$LOG"
+		return
+	fi
+	hits=$(find "$PGDIR" -name '*.log' -type f -exec grep -lF -f "$TT_ISSUED_SECRETS" {} + 2>/dev/null)
+	if [ -n "$hits" ]; then
+		echo "$hits" | sed 's/^/# secret found in /'
+		echo "not ok - [$label] no key, token or secret in any log ($n checked)" | tee -a "$LOG"
+	else
+		echo "ok - [$label] no key, token or secret in any log ($n checked)" | tee -a "$LOG"
+	fi
+}
+
 run_integration() {
 	echo "# integration tests"
 	if ! start_db; then
 		echo "not ok - integration: PostgreSQL did not start" | tee -a "$LOG"
 		return
 	fi
+	TT_ISSUED_SECRETS=$PGDIR/issued-secrets
+	: >"$TT_ISSUED_SECRETS"
+	export TT_ISSUED_SECRETS
 	run_cgi cgi "$TOP/build"
 	serve lighttpd lighttpd "$TOP/build"
 	serve apache apache "$TOP/build"
 	serve lighttpd-cgi lighttpd-cgi "$TOP/build"
+	leak_check integration
 	"$TOP/tests/harness/pg.sh" stop "$PGDIR"
 }
 
@@ -167,6 +192,9 @@ run_sanitize() {
 		echo "not ok - sanitize: PostgreSQL did not start" | tee -a "$LOG"
 		return
 	fi
+	TT_ISSUED_SECRETS=$PGDIR/issued-secrets
+	: >"$TT_ISSUED_SECRETS"
+	export TT_ISSUED_SECRETS
 	ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    run_cgi cgi-asan "$TOP/build-san"
@@ -176,6 +204,7 @@ run_sanitize() {
 	ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    serve lighttpd-cgi lighttpd-cgi-asan "$TOP/build-san"
+	leak_check sanitize
 	"$TOP/tests/harness/pg.sh" stop "$PGDIR"
 	if grep -rlE 'AddressSanitizer|LeakSanitizer|runtime error:' "$PGDIR" >/dev/null 2>&1; then
 		grep -rhE -A20 'AddressSanitizer|LeakSanitizer|runtime error:' "$PGDIR" | head -60 | sed 's/^/# /'

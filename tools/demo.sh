@@ -24,7 +24,7 @@ API key (shown once; every capability):
 
 Exchange it for a 60-second access token and call the API:
 
-  TOKEN=\$(curl -s -X POST -H 'Content-Length: 0' \\
+  TOKEN=\$(curl -s -X POST \\
     http://127.0.0.1:$port/api/v1/access-token/refresh \\
     -H "Authorization: Bearer \$TERRATEAM_API_KEY" | jq -r .access_token)
   curl -s http://127.0.0.1:$port/api/v1/whoami -H "Authorization: Bearer \$TOKEN"

@@ -1,13 +1,25 @@
 #!/bin/sh
-# run.sh: `make run`: a private PostgreSQL under var/, migrations, and
-# lighttpd on 127.0.0.1:$PORT (default 8080) in the foreground serving
-# every program. Ctrl-C stops everything it started. Running it again
+# run.sh: `make run`: a private PostgreSQL under var/, migrations, and a
+# web server on 127.0.0.1:$PORT (default 8080) serving every program, in
+# the foreground. Ctrl-C stops everything it started. Running it again
 # reuses the cluster and its data.
+#
+# WEB=apache (default) or WEB=lighttpd. Apache is the default because
+# lighttpd 1.4.69 (Debian 12) answers 411 to any POST without a
+# Content-Length header before its configuration is consulted, and the
+# refresh call in the architecture document (`curl -X POST` with no body)
+# sends exactly that; every other request works the same on both.
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 var=$top/var
 port=${PORT:-8080}
+web=${WEB:-apache}
+case $web in
+apache) pidfile=$var/apache/run/httpd.pid; errlog=$var/apache/log/error.log ;;
+lighttpd) pidfile=$var/lighttpd/pid; errlog=$var/lighttpd/log/error.log ;;
+*) echo "WEB must be apache or lighttpd" >&2; exit 2 ;;
+esac
 harness=$top/tests/harness
 
 mkdir -p "$var"
@@ -22,7 +34,7 @@ stop() {
 	trap - INT TERM EXIT
 	echo
 	echo "stopping"
-	"$harness/web.sh" lighttpd stop "$var" "$port" 2>/dev/null || true
+	"$harness/web.sh" "$web" stop "$var" "$port" 2>/dev/null || true
 	"$harness/pg.sh" stop "$var" 5432
 }
 trap stop INT TERM EXIT
@@ -31,18 +43,19 @@ echo "starting PostgreSQL in $var"
 "$harness/pg.sh" start "$var" 5432 --durable >/dev/null
 "$top/bin/ttctl" migrate
 
-"$harness/web.sh" lighttpd start "$var" "$port" "$top/build/cgi-bin"
+rm -rf "$var/$web"
+"$harness/web.sh" "$web" start "$var" "$port" "$top/build/cgi-bin"
 [ -x "$top/tools/demo.sh" ] && "$top/tools/demo.sh" "$port"
 
 cat <<MSG
 
-terrateam-c is serving on http://127.0.0.1:$port
+terrateam-c is serving on http://127.0.0.1:$port ($web)
   curl -s http://127.0.0.1:$port/healthz
-logs: $var/lighttpd/log/error.log  (PostgreSQL: $var/pg.log)
+logs: $errlog  (PostgreSQL: $var/pg.log)
 Press Ctrl-C to stop.
 MSG
-while kill -0 "$(cat "$var/lighttpd/pid")" 2>/dev/null; do
+while kill -0 "$(cat "$pidfile" 2>/dev/null)" 2>/dev/null; do
 	sleep 1
 done
-echo "lighttpd exited; see $var/lighttpd/log/error.log" >&2
+echo "$web exited; see $errlog" >&2
 exit 1

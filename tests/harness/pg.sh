@@ -43,6 +43,9 @@ log_min_messages = warning
 log_line_prefix = '%m [%p] %a '
 CONF
 		[ $durable = 1 ] || cat >>"$dir/data/postgresql.conf" <<CONF
+log_statement = 'all'
+CONF
+		[ $durable = 1 ] || cat >>"$dir/data/postgresql.conf" <<CONF
 fsync = off
 full_page_writes = off
 CONF
