@@ -30,13 +30,14 @@ tt_db_set_app(const char *name)
 static int
 db_connect(void)
 {
-	char		 opts[200];
+	char		 opts[256];
 	const char	*keys[16], *vals[16];
 	int		 n = 0;
 
 	snprintf(opts, sizeof(opts), "-c statement_timeout=%lld "
 	    "-c lock_timeout=2000 -c idle_in_transaction_session_timeout=10000 "
-	    "-c client_min_messages=warning",
+	    "-c client_min_messages=warning "
+	    "-c plan_cache_mode=force_generic_plan",
 	    (long long)tt_config.statement_timeout_ms);
 
 	/* Our defaults first; what TT_DATABASE_URL says overrides them. */

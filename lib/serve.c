@@ -24,6 +24,7 @@ extern char	**environ;
 /* Where the bytes go: a FastCGI request, or stdin/stdout under CGI. */
 struct io {
 	FCGX_Request	*fr;		/* NULL under CGI */
+	int		 unread;	/* body left unread on purpose (413) */
 };
 
 static void	(*after_fn)(void *);
@@ -108,10 +109,12 @@ read_body(struct io *io, struct tt_req *req, struct tt_resp *resp)
 	if (tt_valid_int64(cl, 0, INT64_MAX, &len) != 0)
 		return tt_resp_fail(resp, TT_EINVAL, "INVALID_PARAM",
 		    "Content-Length is not a non-negative integer");
-	if (len > limit)
+	if (len > limit) {
+		io->unread = 1;
 		return tt_resp_fail(resp, TT_ETOOBIG, NULL,
 		    "request body of %lld bytes exceeds the limit of %lld "
 		    "bytes", (long long)len, (long long)limit);
+	}
 	if (len == 0) {
 		if (rt->flags & TT_ROUTE_JSON_BODY)
 			return tt_resp_fail(resp, TT_EJSON, NULL,
@@ -121,8 +124,10 @@ read_body(struct io *io, struct tt_req *req, struct tt_resp *resp)
 	if (!wants)
 		return TT_OK;	/* a body this route ignores is not read */
 	ct = tt_req_env(req, "CONTENT_TYPE");
-	if (!is_json_type(ct))
+	if (!is_json_type(ct)) {
+		io->unread = 1;
 		return TT_EMEDIA;
+	}
 
 	buf = tt_arena_alloc(req->arena, (size_t)len + 2);
 	got = io_read(io, buf, (size_t)len);
@@ -136,21 +141,29 @@ read_body(struct io *io, struct tt_req *req, struct tt_resp *resp)
 	return TT_OK;
 }
 
+/*
+ * X-Request-Id: the client's when it is sane, else a process-random prefix
+ * and a counter (unique without a CSPRNG call on every request).
+ */
 static void
 new_request_id(struct tt_req *req)
 {
-	const char	*in = tt_req_header(req, "X-Request-Id");
-	unsigned char	 raw[12];
-	char		*hex;
+	static unsigned char	 prefix[6];
+	static char		 hexprefix[13];
+	static uint64_t		 counter;
+	const char		*in = tt_req_header(req, "X-Request-Id");
 
 	if (tt_valid_request_id(in)) {
 		req->request_id = in;
 		return;
 	}
-	tt_crypto_random(raw, sizeof(raw));
-	hex = tt_arena_alloc(req->arena, 2 * sizeof(raw) + 1);
-	tt_crypto_hex(raw, sizeof(raw), hex);
-	req->request_id = hex;
+	if (counter == 0) {
+		tt_crypto_random(prefix, sizeof(prefix));
+		tt_crypto_hex(prefix, sizeof(prefix), hexprefix);
+	}
+	counter++;
+	req->request_id = tt_arena_printf(req->arena, "%s%012llx", hexprefix,
+	    (unsigned long long)counter);
 }
 
 /* Splits REQUEST_URI (raw, as sent) into path and query. */
@@ -284,6 +297,29 @@ handle(struct io *io, char **envp, struct tt_arena *arena,
 	tt_buf_free(&resp.body);
 }
 
+/*
+ * Ends a FastCGI request. libfcgi's close waits (up to 2 s) for the web
+ * server to close its end first, which holds this single-threaded process
+ * idle for a scheduler round trip on every request. When all input has
+ * been consumed nothing can be reset by closing at once, so detach and
+ * close without that wait; a request whose body was refused unread keeps
+ * the graceful close.
+ */
+static void
+finish(struct io *io)
+{
+	char	buf[4096];
+	int	n;
+
+	if (!io->unread) {
+		while ((n = FCGX_GetStr(buf, sizeof(buf), io->fr->in)) > 0)
+			;
+		if (FCGX_HasSeenEOF(io->fr->in))
+			(void)FCGX_Detach(io->fr);
+	}
+	FCGX_Finish_r(io->fr);
+}
+
 static void
 run_after(void)
 {
@@ -308,6 +344,7 @@ tt_serve(const char *prog, const struct tt_route *routes, size_t n)
 
 	if (FCGX_IsCGI()) {
 		io.fr = NULL;
+		io.unread = 0;
 		handle(&io, environ, arena, routes, n);
 		fflush(stdout);
 		fclose(stdout);
@@ -322,8 +359,9 @@ tt_serve(const char *prog, const struct tt_route *routes, size_t n)
 	}
 	io.fr = &fr;
 	while (FCGX_Accept_r(&fr) >= 0) {
+		io.unread = 0;
 		handle(&io, fr.envp, arena, routes, n);
-		FCGX_Finish_r(&fr);
+		finish(&io);
 		run_after();
 		tt_arena_reset(arena);
 	}

@@ -15,6 +15,7 @@ dir=$(mktemp -d /tmp/tt-bench.XXXXXX)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 pgport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 cleanup() {
+	[ -n "${BENCH_KEEP:-}" ] && return
 	"$harness/web.sh" lighttpd stop "$dir" "$port" 2>/dev/null || true
 	"$harness/pg.sh" stop "$dir"
 	rm -rf "$dir"
@@ -38,12 +39,38 @@ CONF
 "$harness/web.sh" lighttpd start "$dir" "$port" "$top/build/cgi-bin" "$dir/extra.conf"
 base=http://127.0.0.1:$port
 
-# Scenarios: name, path, extra wrk arguments. Later issues add to it.
+# A user, an installation and a key for the authenticated scenarios.
+ttctl=$top/bin/ttctl
+user=$("$ttctl" user create --github-login bench)
+"$ttctl" installation create --id 12345 --login bench-org >/dev/null
+"$ttctl" installation add-member --id 12345 --user "$user" >/dev/null
+key=$("$ttctl" key create --user "$user" --name bench --cap installation:12345 \
+    --cap kv_store_read --cap kv_store_write --cap access_token_create 2>/dev/null)
+cat >"$dir/refresh.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Authorization"] = "Bearer $key"
+wrk.body = ""
+LUA
+# token: a fresh access token (they live 60 s; each scenario takes less).
+token() {
+	curl -s -X POST -H 'Content-Length: 0' -H "Authorization: Bearer $key" \
+	    "$base/api/v1/access-token/refresh" | jq -r .access_token
+}
+
+# bearer_script: a wrk script sending a fresh access token.
+bearer_script() {
+	printf 'wrk.headers["Authorization"] = "Bearer %s"\n' "$(token)" >"$dir/bearer.lua"
+	echo "$dir/bearer.lua"
+}
+
+# Scenarios: name, path, and a command printing the wrk script to use
+# (run just before the scenario, so access tokens are fresh).
 scenarios=(
 	"hello|/hello|"
 	"healthz|/healthz|"
+	"refresh|/api/v1/access-token/refresh|echo $dir/refresh.lua"
+	"whoami|/api/v1/whoami|bearer_script"
 )
-[ -x "$top/tools/bench-scenarios.sh" ] && . "$top/tools/bench-scenarios.sh"
 
 # to_ms VALUE: wrk's "1.23ms" / "456.00us" / "1.02s" in milliseconds.
 to_ms() {
@@ -58,9 +85,10 @@ echo "wrk -t$threads -c$conns -d${secs}s on $base (lighttpd, 4 processes per pro
 printf '%-12s %10s %9s %9s %8s %8s\n' scenario req/s p50ms p99ms non2xx ratio
 hello_rps=
 for s in "${scenarios[@]}"; do
-	IFS='|' read -r name path args <<<"$s"
-	curl -s -o /dev/null "$base$path" $args || true
-	out=$(wrk -t"$threads" -c"$conns" -d"${secs}s" --latency $args "$base$path")
+	IFS='|' read -r name path script <<<"$s"
+	wargs=()
+	[ -n "$script" ] && wargs=(-s "$($script)")
+	out=$(wrk -t"$threads" -c"$conns" -d"${secs}s" --latency "${wargs[@]}" "$base$path")
 	rps=$(awk '/^Requests\/sec/ { print $2 }' <<<"$out")
 	p50=$(to_ms "$(awk '$1 == "50%" { print $2 }' <<<"$out")")
 	p99=$(to_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 #include <cjson/cJSON.h>
 #include <jwt.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "arena.h"
@@ -29,7 +30,7 @@ static const char rfc7515_k[] =
  * 32 'k' bytes and fixed_claims(); checked independently with Python's
  * hmac when it was recorded. Any change to the encoding shows here.
  */
-static const char fixed_token[] = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiSldUIn0.eyJleHAiOjE3MDAwMDAwNjAsImlhdCI6MTcwMDAwMDAwMCwiaXNzIjoidGVycmF0ZWFtIiwianRpIjoiMDAxMTIyMzM0NDU1NjY3Nzg4OTlhYWJiY2NkZGVlZmYiLCJzdWIiOiI2ZjFjMGQyZS0zYjRhLTRjNWQtOGU5Zi0wYTFiMmMzZDRlNWYiLCJ0ZXJyYXRlYW0iOnsiYXBpX2tleV9pZCI6IjBlMWYyYTNiLTRjNWQtNGU2Zi04YTliLTBjMWQyZTNmNGE1YiIsImNhcGFiaWxpdGllcyI6WyJrdl9zdG9yZV9yZWFkIix7ImlkIjoiMTIzNDUiLCJuYW1lIjoiaW5zdGFsbGF0aW9uX2lkIn1dLCJ1c2VyX2lkIjoiNmYxYzBkMmUtM2I0YS00YzVkLThlOWYtMGExYjJjM2Q0ZTVmIn19.qYYW8YxKdvL8Jrbrm5qrpicBL9IwxfbxaQUbZ07i8FI";
+static const char fixed_token[] = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiSldUIn0.eyJleHAiOjE3MDAwMDAwNjAsImlhdCI6MTcwMDAwMDAwMCwiaXNzIjoidGVycmF0ZWFtIiwianRpIjoiMDAxMTIyMzM0NDU1NjY3Nzg4OTlhYWJiY2NkZGVlZmYiLCJzdWIiOiI2ZjFjMGQyZS0zYjRhLTRjNWQtOGU5Zi0wYTFiMmMzZDRlNWYiLCJ0ZXJyYXRlYW0iOnsiYXBpX2tleV9pZCI6IjBlMWYyYTNiLTRjNWQtNGU2Zi04YTliLTBjMWQyZTNmNGE1YiIsImNhcGFiaWxpdGllcyI6WyJrdl9zdG9yZV9yZWFkIix7Im5hbWUiOiJpbnN0YWxsYXRpb25faWQiLCJpZCI6IjEyMzQ1In1dLCJ1c2VyX2lkIjoiNmYxYzBkMmUtM2I0YS00YzVkLThlOWYtMGExYjJjM2Q0ZTVmIn19.oraSuu6O4Q-llrzWMtnScSbK4PjthdSJpwGyCnSWdk4";
 
 static struct tt_arena		*A;
 static unsigned char		 secret[32];
@@ -251,6 +252,131 @@ test_header_rejections(void **state)
 	assert_string_equal(why, "token too long");
 }
 
+/* A token over raw header and payload text, signed with secret. */
+static char *
+raw_token(const char *header, const char *payload)
+{
+	unsigned char	 mac[32];
+	char		*hp;
+
+	hp = tt_arena_printf(A, "%s.%s",
+	    tt_crypto_b64url_encode(A, (const unsigned char *)header,
+	    strlen(header)), tt_crypto_b64url_encode(A,
+	    (const unsigned char *)payload, strlen(payload)));
+	tt_crypto_hmac_sha256(secret, sizeof(secret), hp, strlen(hp), mac);
+	return tt_arena_printf(A, "%s.%s", hp,
+	    tt_crypto_b64url_encode(A, mac, sizeof(mac)));
+}
+
+#define HDR	"{\"alg\":\"HS256\",\"kid\":\"k1\",\"typ\":\"JWT\"}"
+#define TT	"\"iss\":\"terrateam\",\"sub\":\"6f1c0d2e-3b4a-4c5d-8e9f-" \
+		"0a1b2c3d4e5f\",\"terrateam\":{\"api_key_id\":\"0e1f2a3b-4c5d-" \
+		"4e6f-8a9b-0c1d2e3f4a5b\",\"capabilities\":[],\"user_id\":" \
+		"\"6f1c0d2e-3b4a-4c5d-8e9f-0a1b2c3d4e5f\"}"
+
+static enum tt_err
+verify_payload(const char *payload)
+{
+	struct tt_token_claims	out;
+	struct tt_token_rules	r = rules_at(1700000030);
+	const char		*why;
+
+	return tt_token_verify(A, raw_token(HDR, payload), secret,
+	    sizeof(secret), &r, &out, &why);
+}
+
+static void
+test_claim_types(void **state)
+{
+	(void)state;
+	/* The well-formed baseline passes, so each rejection means something. */
+	assert_int_equal(verify_payload("{\"exp\":1700000060,\"iat\":"
+	    "1700000000," TT "}"), TT_OK);
+	assert_int_equal(verify_payload("{\"exp\": 1700000060 ,\"iat\":"
+	    "1700000000," TT "}"), TT_OK);
+	/* exp: missing, string, float, exponent, negative, duplicate. */
+	assert_int_equal(verify_payload("{\"iat\":1700000000," TT "}"),
+	    TT_EUNAUTH);
+	assert_int_equal(verify_payload("{\"exp\":\"1700000060\",\"iat\":"
+	    "1700000000," TT "}"), TT_EUNAUTH);
+	assert_int_equal(verify_payload("{\"exp\":1700000060.0,\"iat\":"
+	    "1700000000," TT "}"), TT_EUNAUTH);
+	assert_int_equal(verify_payload("{\"exp\":1700000060.5,\"iat\":"
+	    "1700000000," TT "}"), TT_EUNAUTH);
+	assert_int_equal(verify_payload("{\"exp\":1.70000006e9,\"iat\":"
+	    "1700000000," TT "}"), TT_EUNAUTH);
+	assert_int_equal(verify_payload("{\"exp\":-1,\"iat\":"
+	    "1700000000," TT "}"), TT_EUNAUTH);
+	assert_int_equal(verify_payload("{\"exp\":1700000060,\"exp\":"
+	    "1800000000,\"iat\":1700000000," TT "}"), TT_EUNAUTH);
+	/* An escaped member name is refused rather than interpreted. */
+	assert_int_equal(verify_payload("{\"\\u0065xp\":1700000060,\"iat\":"
+	    "1700000000," TT "}"), TT_EUNAUTH);
+	/* iat missing; nbf in the future; nbf within leeway. */
+	assert_int_equal(verify_payload("{\"exp\":1700000060," TT "}"),
+	    TT_EUNAUTH);
+	assert_int_equal(verify_payload("{\"exp\":1700000060,\"iat\":"
+	    "1700000000,\"nbf\":1700000036," TT "}"), TT_EUNAUTH);
+	assert_int_equal(verify_payload("{\"exp\":1700000060,\"iat\":"
+	    "1700000000,\"nbf\":1700000035," TT "}"), TT_OK);
+	/* A nested "exp" is not the claim. */
+	assert_int_equal(verify_payload("{\"x\":{\"exp\":1},\"iat\":"
+	    "1700000000," TT "}"), TT_EUNAUTH);
+}
+
+static void
+test_header_crit_and_short_signature(void **state)
+{
+	struct tt_token_claims	 out;
+	struct tt_token_rules	 r = rules_at(1700000030);
+	const char		*why;
+	char			*t;
+
+	(void)state;
+	t = raw_token("{\"alg\":\"HS256\",\"kid\":\"k1\",\"crit\":[\"x\"]}",
+	    "{\"exp\":1700000060,\"iat\":1700000000," TT "}");
+	assert_int_equal(tt_token_verify(A, t, secret, sizeof(secret), &r,
+	    &out, &why), TT_EUNAUTH);
+	/* Drop the last signature character: 31 bytes never compare. */
+	t = tt_arena_strdup(A, fixed_token);
+	t[strlen(t) - 2] = '\0';
+	assert_int_equal(tt_token_verify(A, t, secret, sizeof(secret), &r,
+	    &out, &why), TT_EUNAUTH);
+}
+
+/* libjwt, an independent implementation, agrees with ours both ways. */
+static void
+test_cross_check_with_libjwt(void **state)
+{
+	struct tt_token_claims	 out;
+	struct tt_token_rules	 r = rules_at(1700000030);
+	const char		*why;
+	jwt_t			*j = NULL;
+	char			*ext;
+
+	(void)state;
+	assert_int_equal(jwt_decode(&j, fixed_token, secret, sizeof(secret)),
+	    0);
+	assert_int_equal(jwt_get_alg(j), JWT_ALG_HS256);
+	assert_string_equal(jwt_get_grant(j, "iss"), "terrateam");
+	assert_int_equal(jwt_get_grant_int(j, "exp"), 1700000060);
+	jwt_free(j);
+
+	assert_int_equal(jwt_new(&j), 0);
+	assert_int_equal(jwt_set_alg(j, JWT_ALG_HS256, secret,
+	    sizeof(secret)), 0);
+	assert_int_equal(jwt_add_header(j, "kid", "k1"), 0);
+	assert_int_equal(jwt_add_grants_json(j, "{" TT "}"), 0);
+	assert_int_equal(jwt_add_grant_int(j, "exp", 1700000060), 0);
+	assert_int_equal(jwt_add_grant_int(j, "iat", 1700000000), 0);
+	ext = jwt_encode_str(j);
+	assert_non_null(ext);
+	assert_int_equal(tt_token_verify(A, ext, secret, sizeof(secret), &r,
+	    &out, &why), TT_OK);
+	free(ext);
+	jwt_free(j);
+}
+
 static void
 test_looks_like(void **state)
 {
@@ -274,6 +400,9 @@ main(void)
 		cmocka_unit_test(test_verify_expiry_boundaries),
 		cmocka_unit_test(test_verify_wrong_secret_and_issuer),
 		cmocka_unit_test(test_header_rejections),
+		cmocka_unit_test(test_claim_types),
+		cmocka_unit_test(test_header_crit_and_short_signature),
+		cmocka_unit_test(test_cross_check_with_libjwt),
 		cmocka_unit_test(test_looks_like),
 	};
 
