@@ -1,4 +1,4 @@
-/* token.h: HS256 access tokens over libjwt, behind the verification wrapper. */
+/* token.h: HS256 access tokens: signing and the verification wrapper. */
 /* SPDX-License-Identifier: MIT */
 #ifndef TT_TOKEN_H
 #define TT_TOKEN_H
@@ -36,8 +36,8 @@ struct tt_token_rules {
 
 /*
  * Signs claims as a compact JWS with header {"alg":"HS256","kid":kid,
- * "typ":"JWT"}; the secret must be at least TT_TOKEN_MIN_SECRET bytes.
- * *token is arena-owned. TT_EINTERNAL if libjwt fails.
+ * "typ":"JWT"} and the claims' members in sorted order; the secret must be
+ * at least TT_TOKEN_MIN_SECRET bytes. *token is arena-owned.
  */
 enum tt_err	 tt_token_sign(struct tt_arena *, const char *kid,
 		    const unsigned char *secret, size_t secretlen,
@@ -53,8 +53,9 @@ enum tt_err	 tt_token_header(struct tt_arena *, const char *token,
 		    const char **kid, const char **why);
 
 /*
- * The rest: signature by libjwt with the given secret (never empty), the
- * algorithm libjwt saw pinned to HS256, exp/iat required integers, nbf
+ * The rest (header checks again): a 32-byte HMAC-SHA256 signature by the
+ * given secret (never empty) compared in constant time, exp/iat required
+ * integer literals, nbf
  * and iat not in the future beyond leeway, now < exp + leeway, lifetime
  * at most max_ttl, the issuer, and the terrateam claim's shape. Fills
  * *claims. TT_EUNAUTH with *why (safe to show the client) on failure.
