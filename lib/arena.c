@@ -15,7 +15,7 @@ struct chunk {
 	struct chunk	*next;
 	size_t		 size;
 	size_t		 used;
-	unsigned char	 data[];
+	_Alignas(16) unsigned char data[];
 };
 
 struct defer {

@@ -30,6 +30,40 @@ str_var(const char *name, const char *def)
 	return v != NULL && v[0] != '\0' ? v : def;
 }
 
+/*
+ * https://anything, or http:// to exactly 127.0.0.1, localhost or [::1]
+ * (with an optional :port), for tests against a local mock.
+ */
+static int
+url_allowed(const char *u)
+{
+	static const char *const hosts[] = { "127.0.0.1", "localhost",
+	    "[::1]" };
+	const char	*rest;
+	size_t		 i, n;
+
+	if (strncmp(u, "https://", 8) == 0)
+		return u[8] != '\0' && strchr(u, '@') == NULL;
+	if (strncmp(u, "http://", 7) != 0)
+		return 0;
+	for (i = 0; i < sizeof(hosts) / sizeof(hosts[0]); i++) {
+		n = strlen(hosts[i]);
+		if (strncmp(u + 7, hosts[i], n) != 0)
+			continue;
+		rest = u + 7 + n;
+		if (*rest == ':') {
+			rest++;
+			if (*rest < '0' || *rest > '9')
+				return 0;
+			while (*rest >= '0' && *rest <= '9')
+				rest++;
+		}
+		return (*rest == '\0' || *rest == '/') &&
+		    strchr(u, '@') == NULL;
+	}
+	return 0;
+}
+
 int
 tt_config_load(char *err, size_t errlen)
 {
@@ -77,9 +111,7 @@ tt_config_load(char *err, size_t errlen)
 	    str_var("TT_GITHUB_WEBHOOK_SECRET_FILE", NULL);
 	c->sql_dir = str_var("TT_SQL_DIR", TT_DEFAULT_SQL_DIR);
 
-	if (strncmp(c->github_api_url, "https://", 8) != 0 &&
-	    strncmp(c->github_api_url, "http://127.0.0.1", 16) != 0 &&
-	    strncmp(c->github_api_url, "http://localhost", 16) != 0) {
+	if (!url_allowed(c->github_api_url)) {
 		snprintf(err, errlen, "invalid TT_GITHUB_API_URL \"%.128s\": "
 		    "expected an https:// URL (http:// only on loopback)",
 		    c->github_api_url);

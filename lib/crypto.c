@@ -117,6 +117,14 @@ tt_crypto_b64url_decode(struct tt_arena *a, const char *s, size_t n,
 			return NULL;
 		std[i] = c;
 	}
+	/* Canonical only: the unused low bits of the last digit are 0. */
+	if (n > 0 && pad > 0) {
+		const char	*d = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+		int		 v = (int)(strchr(d, std[n - 1]) - d);
+
+		if ((pad == 2 && (v & 0x0f) != 0) || (pad == 1 && (v & 0x03) != 0))
+			return NULL;
+	}
 	memset(std + n, '=', pad);
 	out = tt_arena_alloc(a, padded / 4 * 3 + 1);
 	len = EVP_DecodeBlock(out, (unsigned char *)std, (int)padded);

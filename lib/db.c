@@ -116,7 +116,8 @@ classify(PGresult *res, const char *what)
 		    msg ? msg : "");
 		return TT_EUNAVAIL;
 	}
-	if (strncmp(st, "22", 2) == 0)
+	/* Bad input: data exceptions, and syntax errors in a jsonpath. */
+	if (strncmp(st, "22", 2) == 0 || strcmp(st, "42601") == 0)
 		return TT_EINVAL;
 	tt_log_errx("could not run statement %s: %s %s", what, st,
 	    msg ? msg : "");

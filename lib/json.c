@@ -2,6 +2,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <cjson/cJSON.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +32,16 @@ prescan(const char *s, size_t n, const char **why)
 	int	depth = 0, instr = 0;
 
 	for (i = 0; i < n; i++) {
+		/*
+		 * Raw control bytes: never inside strings (RFC 8259), and
+		 * outside them only JSON's own whitespace; cJSON would take a
+		 * NUL as the end of a string and any of them as whitespace.
+		 */
+		if ((unsigned char)s[i] < 0x20 && (instr || (s[i] != '\t' &&
+		    s[i] != '\n' && s[i] != '\r'))) {
+			*why = "control character in JSON";
+			return -1;
+		}
 		if (instr) {
 			if (s[i] == '\\') {
 				if (i + 1 < n && s[i + 1] == 'u' && n - i >= 6 &&
@@ -139,12 +150,62 @@ tt_json_parse(struct tt_arena *a, const char *s, size_t n, const char **why)
 	return j;
 }
 
+/*
+ * cJSON 1.7.15 prints a double with 15 significant digits whenever its
+ * loose round-trip test passes, which changes values in the last digits
+ * (1.0000000000000002 prints as 1; DBL_MAX as a number that reads back
+ * as infinity). Print a copy whose numbers are raw text with the fewest
+ * digits that read back exactly.
+ */
+static void
+exact_numbers(cJSON *j)
+{
+	char	buf[40];
+	int	prec;
+	cJSON	*c;
+
+	for (c = j->child; c != NULL; c = c->next) {
+		if (cJSON_IsNumber(c) && isfinite(c->valuedouble)) {
+			for (prec = 15; prec <= 17; prec++) {
+				snprintf(buf, sizeof(buf), "%.*g", prec,
+				    c->valuedouble);
+				if (strtod(buf, NULL) == c->valuedouble)
+					break;
+			}
+			c->type = cJSON_Raw;
+			c->valuestring = strdup(buf);
+			if (c->valuestring == NULL)
+				tt_oom(sizeof(buf));
+		} else
+			exact_numbers(c);
+	}
+}
+
 char *
 tt_json_print(struct tt_arena *a, const cJSON *j)
 {
 	char	*s, *out;
+	cJSON	*copy;
 
-	if ((s = cJSON_PrintUnformatted(j)) == NULL)
+	if ((copy = cJSON_Duplicate(j, 1)) == NULL)
+		tt_oom(0);
+	if (cJSON_IsNumber(copy)) {
+		cJSON	*wrap = cJSON_CreateArray();
+
+		cJSON_AddItemToArray(wrap, copy);
+		exact_numbers(wrap);
+		s = cJSON_PrintUnformatted(wrap);
+		cJSON_Delete(wrap);
+		if (s == NULL)
+			tt_oom(0);
+		out = tt_arena_strndup(a, s + 1, strlen(s) - 2);
+		cJSON_free(s);
+		return out;
+	}
+	exact_numbers(copy);
+	s = cJSON_PrintUnformatted(copy);
+	cJSON_Delete(copy);
+	if (s == NULL)
 		tt_oom(0);
 	out = tt_arena_strdup(a, s);
 	cJSON_free(s);
@@ -180,8 +241,9 @@ tt_json_int64(const cJSON *o, const char *name, int64_t min, int64_t max,
 	if (!cJSON_IsNumber(c))
 		return -1;
 	d = c->valuedouble;
-	if (!isfinite(d) || d != floor(d) || d < -9007199254740992.0 ||
-	    d > 9007199254740992.0 || d < (double)min || d > (double)max)
+	/* Beyond 2^53 - 1 a double no longer names one integer. */
+	if (!isfinite(d) || d != floor(d) || d < -9007199254740991.0 ||
+	    d > 9007199254740991.0 || d < (double)min || d > (double)max)
 		return -1;
 	*v = (int64_t)d;
 	return 0;

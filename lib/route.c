@@ -23,6 +23,9 @@ capture(struct tt_arena *a, const char *type, size_t tlen, const char *name,
 		return 0;
 	if ((v = tt_url_decode(a, raw, rawlen, 0, &vlen)) == NULL)
 		return 0;
+	/* A decoded NUL would cut every capture short: never a match. */
+	if (strlen(v) != vlen)
+		return 0;
 	if (tlen == 3 && memcmp(type, "int", 3) == 0) {
 		if (tt_valid_int64n(v, vlen, 1, MAX_JSON_INT, &n) != 0)
 			return 0;

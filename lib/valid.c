@@ -10,6 +10,7 @@ tt_valid_int64n(const char *s, size_t n, int64_t min, int64_t max,
     int64_t *v)
 {
 	uint64_t	acc = 0, lim;
+	int64_t		r;
 	size_t		i = 0;
 	int		neg = 0;
 
@@ -33,13 +34,14 @@ tt_valid_int64n(const char *s, size_t n, int64_t min, int64_t max,
 	}
 	if (neg) {
 		if (acc == (uint64_t)INT64_MAX + 1)
-			*v = INT64_MIN;
+			r = INT64_MIN;
 		else
-			*v = -(int64_t)acc;
+			r = -(int64_t)acc;
 	} else
-		*v = (int64_t)acc;
-	if (*v < min || *v > max)
+		r = (int64_t)acc;
+	if (r < min || r > max)
 		return -1;
+	*v = r;
 	return 0;
 }
 

@@ -63,9 +63,11 @@ list_files(struct tt_arena *a, const char *dir, struct migration **out,
 	qsort(m, *n, sizeof(*m), cmp_migration);
 	for (i = 1; i < *n; i++)
 		if (m[i].version == m[i - 1].version) {
+			long long	dup = (long long)m[i].version;
+
 			free(m);
 			return ttctl_fail(TTCTL_REFUSED, "two migrations "
-			    "numbered %lld", (long long)m[i].version);
+			    "numbered %lld", dup);
 		}
 	*out = tt_arena_alloc(a, (*n ? *n : 1) * sizeof(**out));
 	if (*n)

@@ -1,0 +1,106 @@
+#!/bin/sh
+# run.sh: builds the libFuzzer targets and runs each for a short time.
+# SPDX-License-Identifier: MIT
+#   tests/fuzz/run.sh [SECONDS]		(default 10 seconds per target)
+# One TAP line per target on stdout; everything else is a '#' comment.
+# Binaries, scratch corpora, logs and crashing inputs go to build/fuzz/;
+# the committed corpus in tests/fuzz/corpus/ is only read.
+set -u
+
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+secs=${1:-10}
+case $secs in
+''|*[!0-9]*)
+	echo "usage: tests/fuzz/run.sh [SECONDS]" >&2
+	exit 2
+	;;
+esac
+
+TARGETS="json route url content_length"
+# The lib modules the targets reach, directly or through each other.
+LIB="arena buf config crypto http json log route url valid"
+CC=${FUZZ_CC:-clang}
+OUT=$TOP/build/fuzz
+CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined \
+-fno-sanitize-recover=undefined -fno-omit-frame-pointer -std=c11 \
+-D_GNU_SOURCE -I$TOP/lib"
+LIBS="$(pkg-config --libs libcjson libcrypto 2>/dev/null || \
+    echo -lcjson -lcrypto) -lm"
+failed=0
+
+# comment FILE: the last lines of a log, as TAP comments.
+comment() {
+	tail -n "${2:-20}" "$1" | sed 's/^/# /'
+}
+
+mkdir -p "$OUT/obj" || exit 1
+
+# The library, once, with the same instrumentation as the targets.
+libok=1
+objs=
+for m in $LIB; do
+	# shellcheck disable=SC2086
+	if ! $CC $CFLAGS -c -o "$OUT/obj/$m.o" "$TOP/lib/$m.c" \
+	    >"$OUT/obj/$m.log" 2>&1; then
+		echo "# could not compile lib/$m.c:"
+		comment "$OUT/obj/$m.log"
+		libok=0
+	fi
+	objs="$objs $OUT/obj/$m.o"
+done
+
+for t in $TARGETS; do
+	bin=$OUT/fuzz_$t
+	log=$OUT/fuzz_$t.log
+	work=$OUT/work/$t
+	if [ $libok -eq 0 ]; then
+		echo "not ok - fuzz $t: the library did not build"
+		failed=1
+		continue
+	fi
+	# shellcheck disable=SC2086
+	if ! $CC $CFLAGS -o "$bin" "$TOP/tests/fuzz/fuzz_$t.c" $objs $LIBS \
+	    >"$log" 2>&1; then
+		comment "$log"
+		echo "not ok - fuzz $t: build failed"
+		failed=1
+		continue
+	fi
+
+	# A scratch copy of the seeds, so new inputs stay out of git.
+	rm -rf "$work"
+	mkdir -p "$work"
+	if [ -d "$TOP/tests/fuzz/corpus/$t" ]; then
+		cp "$TOP/tests/fuzz/corpus/$t"/* "$work"/ 2>/dev/null
+	fi
+	dict=
+	if [ -f "$TOP/tests/fuzz/$t.dict" ]; then
+		dict=-dict=$TOP/tests/fuzz/$t.dict
+	fi
+	stamp=$OUT/fuzz_$t.stamp
+	: >"$stamp"
+
+	# shellcheck disable=SC2086
+	ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} \
+	UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1} \
+	    "$bin" -max_total_time="$secs" -max_len=65536 -timeout=10 \
+	    -print_final_stats=1 -artifact_prefix="$OUT/fuzz_$t-" $dict \
+	    "$work" >"$log" 2>&1 </dev/null
+	rc=$?
+	found=$(find "$OUT" -maxdepth 1 -type f -name "fuzz_$t-*" \
+	    -newer "$stamp" 2>/dev/null)
+	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+	echo "# fuzz $t: ${runs:-?} inputs in ${secs}s, exit status $rc"
+	if [ $rc -ne 0 ] || [ -n "$found" ]; then
+		comment "$log" 30
+		for f in $found; do
+			echo "# input written to $f"
+		done
+		echo "not ok - fuzz $t ${secs}s: exit status $rc"
+		failed=1
+	else
+		echo "ok - fuzz $t ${secs}s"
+	fi
+done
+
+exit $failed
