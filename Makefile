@@ -35,13 +35,13 @@ LDLIBS	+= $(PKG_LIBS) -lm
 
 LIB_SRCS = lib/apikey.c lib/arena.c lib/buf.c lib/caps.c lib/config.c \
 	   lib/crypto.c lib/db.c lib/token.c lib/signkey.c \
-	   lib/http.c lib/json.c lib/keystore.c lib/log.c lib/page.c \
+	   lib/http.c lib/json.c lib/keystore.c lib/kv.c lib/log.c lib/page.c \
 	   lib/route.c lib/serve.c \
 	   lib/session.c lib/url.c lib/valid.c
 LIB_OBJS = $(LIB_SRCS:%.c=$(B)/%.o)
 LIBTT	 = $(B)/libtt.a
 
-PROGRAMS = health refresh access-tokens
+PROGRAMS = health refresh access-tokens kv
 PROG_BINS = $(PROGRAMS:%=$(B)/cgi-bin/%)
 TOOL_SRCS = tools/ttctl.c tools/ttctl_key.c tools/ttctl_migrate.c \
 	    tools/ttctl_user.c
@@ -64,7 +64,11 @@ endif
 .DEFAULT_GOAL := all
 .SECONDARY:
 
+ifeq ($(SANITIZE),1)
+all: $(PROG_BINS) $(TTCTL) $(TEST_PROG_BINS) $(UNIT_BINS)
+else
 all: $(PROG_BINS) $(TTCTL) $(TEST_PROG_BINS) $(UNIT_BINS) bin/ttctl
+endif
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -99,7 +103,8 @@ bin/ttctl: $(TTCTL)
 deps:
 	@tools/install-deps.sh
 
-run: deps all
+run: deps
+	@$(MAKE) --no-print-directory SANITIZE=0 all
 	@tools/run.sh
 
 # Unit tests only (quick); `make test` runs everything.
@@ -116,11 +121,12 @@ fuzz:
 	@tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 test: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory SANITIZE=0 all
 	@$(MAKE) --no-print-directory SANITIZE=1 all
 	@tests/run.sh all
 
-bench: deps all
+bench: deps
+	@$(MAKE) --no-print-directory SANITIZE=0 all
 	@tools/bench.sh
 
 lint:

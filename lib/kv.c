@@ -1,0 +1,496 @@
+/* kv.c: the key-value store in PostgreSQL, scoped by installation. */
+/* SPDX-License-Identifier: MIT */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "db.h"
+#include "json.h"
+#include "kv.h"
+#include "url.h"
+#include "valid.h"
+
+#define UTC(col) \
+	"to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+
+/* Columns of a record; $SEL is the select parameter's number. */
+#define COLS(sel) \
+	"key, idx, version, committed, size, read_caps::text AS read_caps, " \
+	"write_caps::text AS write_caps, " UTC("created_at") " AS created_at, " \
+	"(CASE WHEN " sel "::jsonb IS NULL THEN data ELSE (SELECT " \
+	"coalesce(jsonb_object_agg(e->>0, jsonb_path_query_first(data, " \
+	"(e->>1)::jsonpath)), '{}') FROM jsonb_array_elements(" sel \
+	"::jsonb) e) END)::text AS data"
+
+#define NODATA_COLS \
+	"key, idx, version, committed, size, read_caps::text AS read_caps, " \
+	"write_caps::text AS write_caps, " UTC("created_at") " AS created_at"
+
+#define READABLE(caps) "(read_caps IS NULL OR " caps "::jsonb @> read_caps)"
+#define WRITABLE(caps) "(write_caps IS NULL OR " caps "::jsonb @> write_caps)"
+
+static struct tt_db_stmt stmt_get = {
+	"kv_get",
+	"SELECT " COLS("$6") " FROM kv_store WHERE installation_id = $1 AND "
+	"key = $2 AND idx = $3::int AND committed = $4::bool AND "
+	READABLE("$5"),
+	6, 1, 0
+};
+
+static struct tt_db_stmt stmt_count = {
+	"kv_count",
+	"SELECT count(*) AS n, max(idx) AS max_idx FROM kv_store WHERE "
+	"installation_id = $1 AND key = $2 AND committed = $3::bool AND "
+	READABLE("$4"),
+	4, 1, 0
+};
+
+static struct tt_db_stmt stmt_size = {
+	"kv_size",
+	"SELECT count(*) AS n, coalesce(sum(size), 0) AS size FROM kv_store "
+	"WHERE installation_id = $1 AND key = $2 AND ($3::int IS NULL OR "
+	"idx = $3::int) AND committed = $4::bool AND " READABLE("$5"),
+	5, 1, 0
+};
+
+static struct tt_db_stmt stmt_iter = {
+	"kv_iter",
+	"SELECT " COLS("$8") " FROM kv_store WHERE installation_id = $1 AND "
+	"committed = $2::bool AND " READABLE("$3") " AND "
+	"(NOT $4::bool OR starts_with(key, $5)) AND "
+	"(CASE WHEN $6::int IS NULL THEN "
+	"(CASE WHEN $7::bool THEN key >= $5 ELSE key > $5 END) "
+	"ELSE (CASE WHEN $7::bool THEN (key, idx) >= ($5, $6::int) "
+	"ELSE (key, idx) > ($5, $6::int) END) END) "
+	"ORDER BY key, idx LIMIT $9::int",
+	9, 1, 0
+};
+
+/*
+ * Writes take the request body itself ($4) and let PostgreSQL take the
+ * value out of it ("data", or its alias "value"), so numbers keep every
+ * digit the client sent (jsonb numbers are decimal, not double).
+ */
+#define DATA	"coalesce($4::jsonb -> 'data', $4::jsonb -> 'value')"
+
+/* Insert, or overwrite when the record's write_caps are all held. */
+static struct tt_db_stmt stmt_set = {
+	"kv_set",
+	"INSERT INTO kv_store (installation_id, key, idx, data, committed, "
+	"size, read_caps, write_caps) VALUES ($1, $2, $3::int, " DATA ", "
+	"$5::bool, octet_length((" DATA ")::text), $6::jsonb, $7::jsonb) "
+	"ON CONFLICT (installation_id, key, idx, committed) DO UPDATE SET "
+	"data = excluded.data, size = excluded.size, read_caps = "
+	"excluded.read_caps, write_caps = excluded.write_caps, version = "
+	"kv_store.version + 1, created_at = now() WHERE "
+	"kv_store.write_caps IS NULL OR $8::jsonb @> kv_store.write_caps "
+	"RETURNING " NODATA_COLS,
+	8, 0, 0
+};
+
+static struct tt_db_stmt stmt_create = {
+	"kv_create",
+	"INSERT INTO kv_store (installation_id, key, idx, data, committed, "
+	"size, read_caps, write_caps) VALUES ($1, $2, $3::int, " DATA ", "
+	"$5::bool, octet_length((" DATA ")::text), $6::jsonb, $7::jsonb) "
+	"ON CONFLICT (installation_id, key, idx, committed) DO NOTHING "
+	"RETURNING " COLS("NULL"),
+	7, 0, 0
+};
+
+/* Compare-and-set: the version and the caps in the same UPDATE. */
+static struct tt_db_stmt stmt_cas = {
+	"kv_cas",
+	"UPDATE kv_store SET data = " DATA ", size = octet_length((" DATA
+	")::text), read_caps = $6::jsonb, write_caps = $7::jsonb, version = "
+	"version + 1, created_at = now() WHERE installation_id = $1 AND "
+	"key = $2 AND idx = $3::int AND committed = $5::bool AND "
+	"version = $9::bigint AND " WRITABLE("$8") " RETURNING " COLS("NULL"),
+	9, 0, 0
+};
+
+static struct tt_db_stmt stmt_why = {
+	"kv_why",
+	"SELECT " WRITABLE("$5") " AS writable FROM kv_store WHERE "
+	"installation_id = $1 AND key = $2 AND idx = $3::int AND "
+	"committed = $4::bool",
+	5, 1, 0
+};
+
+/* Deletes all targets, or none if any is write-protected. */
+static struct tt_db_stmt stmt_delete = {
+	"kv_delete",
+	"WITH target AS (SELECT idx, committed, " WRITABLE("$5") " AS ok "
+	"FROM kv_store WHERE installation_id = $1 AND key = $2 AND "
+	"($3::int IS NULL OR idx = $3::int) AND ($4::bigint IS NULL OR "
+	"version = $4::bigint) FOR UPDATE), "
+	"del AS (DELETE FROM kv_store k USING target t WHERE NOT EXISTS "
+	"(SELECT 1 FROM target WHERE NOT ok) AND k.installation_id = $1 AND "
+	"k.key = $2 AND k.idx = t.idx AND k.committed = t.committed "
+	"RETURNING 1) "
+	"SELECT (SELECT count(*) FROM target WHERE NOT ok) AS blocked, "
+	"(SELECT count(*) FROM del) AS deleted",
+	5, 0, 0
+};
+
+static struct tt_db_stmt stmt_staged = {
+	"kv_staged",
+	"SELECT idx, " WRITABLE("$4") " AS ok FROM kv_store WHERE "
+	"installation_id = $1 AND key = $2 AND ($3::int IS NULL OR "
+	"idx = $3::int) AND committed = false ORDER BY idx FOR UPDATE",
+	4, 0, 0
+};
+
+static struct tt_db_stmt stmt_replace = {
+	"kv_replace",
+	"WITH old AS (DELETE FROM kv_store WHERE installation_id = $1 AND "
+	"key = $2 AND idx = $3::int AND committed = true RETURNING version, "
+	WRITABLE("$4") " AS ok) SELECT (SELECT version FROM old) AS version, "
+	"(SELECT ok FROM old) AS ok",
+	4, 0, 0
+};
+
+static struct tt_db_stmt stmt_promote = {
+	"kv_promote",
+	"UPDATE kv_store SET committed = true, version = $4::bigint WHERE "
+	"installation_id = $1 AND key = $2 AND idx = $3::int AND "
+	"committed = false",
+	4, 0, 0
+};
+
+int
+tt_kv_key_valid(const char *key, size_t len)
+{
+	const unsigned char	*p = (const unsigned char *)key;
+	size_t			 i;
+
+	if (key == NULL || len == 0 || len > TT_KV_KEY_MAX ||
+	    strlen(key) != len || !tt_valid_utf8(key, len))
+		return 0;
+	for (i = 0; i < len; i++) {
+		if (p[i] < 0x20 || p[i] == 0x7f)
+			return 0;
+		/* C1 controls U+0080..U+009F are C2 80..C2 9F in UTF-8. */
+		if (p[i] == 0xc2 && i + 1 < len && p[i + 1] <= 0x9f)
+			return 0;
+	}
+	return 1;
+}
+
+int
+tt_kv_select(struct tt_arena *a, const char *query, const char **out)
+{
+	const char	*v, *eq;
+	unsigned	 i;
+	int		 bad;
+	cJSON		*arr, *pair;
+
+	*out = NULL;
+	arr = tt_json_own(a, cJSON_CreateArray());
+	for (i = 0; i < 64; i++) {
+		v = tt_url_query(a, query, "select", i, &bad);
+		if (bad)
+			return -1;
+		if (v == NULL)
+			break;
+		if ((eq = strchr(v, '=')) == NULL || eq == v || eq[1] == '\0' ||
+		    !tt_valid_utf8(v, strlen(v)))
+			return -1;
+		pair = cJSON_CreateArray();
+		cJSON_AddItemToArray(pair, cJSON_CreateString(
+		    tt_arena_strndup(a, v, (size_t)(eq - v))));
+		cJSON_AddItemToArray(pair, cJSON_CreateString(eq + 1));
+		cJSON_AddItemToArray(arr, pair);
+	}
+	if (i == 64)
+		return -1;
+	if (cJSON_GetArraySize(arr) > 0)
+		*out = tt_json_print(a, arr);
+	return 0;
+}
+
+static const char *
+num(struct tt_arena *a, int64_t v)
+{
+	return tt_arena_printf(a, "%lld", (long long)v);
+}
+
+static void
+read_record(struct tt_db_res *r, int i, struct tt_kv_record *rec)
+{
+	const char	*c;
+
+	rec->key = tt_db_get(r, i, "key");
+	rec->idx = tt_db_get(r, i, "idx");
+	rec->version = tt_db_get(r, i, "version");
+	c = tt_db_get(r, i, "committed");
+	rec->committed = c != NULL && strcmp(c, "t") == 0;
+	rec->size = tt_db_get(r, i, "size");
+	rec->read_caps = tt_db_get(r, i, "read_caps");
+	rec->write_caps = tt_db_get(r, i, "write_caps");
+	rec->created_at = tt_db_get(r, i, "created_at");
+}
+
+/* Statements with a data column; others leave rec->data NULL. */
+static void
+read_record_data(struct tt_db_res *r, int i, struct tt_kv_record *rec)
+{
+	read_record(r, i, rec);
+	rec->data = tt_db_get(r, i, "data");
+}
+
+enum tt_err
+tt_kv_get(struct tt_arena *a, const struct tt_kv_ctx *c, const char *key,
+    int64_t idx, int committed, const char *sel, struct tt_kv_record *rec)
+{
+	struct tt_db_res	*r;
+	const char		*p[6];
+	enum tt_err		 e;
+
+	p[0] = c->installation_id;
+	p[1] = key;
+	p[2] = num(a, idx);
+	p[3] = committed ? "true" : "false";
+	p[4] = c->caps;
+	p[5] = sel;
+	if ((e = tt_db_run(a, &stmt_get, p, &r)) != TT_OK)
+		return e;
+	if (tt_db_nrows(r) != 1)
+		return TT_ENOTFOUND;
+	read_record_data(r, 0, rec);
+	return TT_OK;
+}
+
+enum tt_err
+tt_kv_count(struct tt_arena *a, const struct tt_kv_ctx *c, const char *key,
+    int committed, const char **count, const char **max_idx)
+{
+	struct tt_db_res	*r;
+	const char		*p[4];
+	enum tt_err		 e;
+
+	p[0] = c->installation_id;
+	p[1] = key;
+	p[2] = committed ? "true" : "false";
+	p[3] = c->caps;
+	if ((e = tt_db_run(a, &stmt_count, p, &r)) != TT_OK)
+		return e;
+	*count = tt_db_get(r, 0, "n");
+	*max_idx = tt_db_get(r, 0, "max_idx");
+	return strcmp(*count, "0") == 0 ? TT_ENOTFOUND : TT_OK;
+}
+
+enum tt_err
+tt_kv_size(struct tt_arena *a, const struct tt_kv_ctx *c, const char *key,
+    int64_t idx, int committed, const char **size)
+{
+	struct tt_db_res	*r;
+	const char		*p[5];
+	enum tt_err		 e;
+
+	p[0] = c->installation_id;
+	p[1] = key;
+	p[2] = idx >= 0 ? num(a, idx) : NULL;
+	p[3] = committed ? "true" : "false";
+	p[4] = c->caps;
+	if ((e = tt_db_run(a, &stmt_size, p, &r)) != TT_OK)
+		return e;
+	*size = tt_db_get(r, 0, "size");
+	return strcmp(tt_db_get(r, 0, "n"), "0") == 0 ? TT_ENOTFOUND : TT_OK;
+}
+
+enum tt_err
+tt_kv_iter(struct tt_arena *a, const struct tt_kv_ctx *c, const char *key,
+    int64_t idx, int inclusive, int prefix, int committed, int64_t limit,
+    const char *sel, struct tt_kv_record **recs, int *n)
+{
+	struct tt_db_res	*r;
+	const char		*p[9];
+	enum tt_err		 e;
+	int			 i;
+
+	p[0] = c->installation_id;
+	p[1] = committed ? "true" : "false";
+	p[2] = c->caps;
+	p[3] = prefix ? "true" : "false";
+	p[4] = key;
+	p[5] = idx >= 0 ? num(a, idx) : NULL;
+	p[6] = inclusive ? "true" : "false";
+	p[7] = sel;
+	p[8] = num(a, limit);
+	if ((e = tt_db_run(a, &stmt_iter, p, &r)) != TT_OK)
+		return e;
+	*n = tt_db_nrows(r);
+	*recs = tt_arena_alloc(a, (size_t)(*n + 1) * sizeof(**recs));
+	for (i = 0; i < *n; i++)
+		read_record_data(r, i, &(*recs)[i]);
+	return TT_OK;
+}
+
+static void
+write_params(struct tt_arena *a, const struct tt_kv_ctx *c,
+    const struct tt_kv_write *w, const char **p)
+{
+	p[0] = c->installation_id;
+	p[1] = w->key;
+	p[2] = num(a, w->idx);
+	p[3] = w->body;
+	p[4] = w->committed ? "true" : "false";
+	p[5] = w->read_caps;
+	p[6] = w->write_caps;
+	p[7] = c->caps;
+}
+
+enum tt_err
+tt_kv_set(struct tt_arena *a, const struct tt_kv_ctx *c,
+    const struct tt_kv_write *w, struct tt_kv_record *rec)
+{
+	struct tt_db_res	*r;
+	const char		*p[8];
+	enum tt_err		 e;
+
+	write_params(a, c, w, p);
+	if ((e = tt_db_run(a, &stmt_set, p, &r)) != TT_OK)
+		return e;
+	if (tt_db_nrows(r) != 1)
+		return TT_EFORBIDDEN;	/* the existing record's write_caps */
+	read_record(r, 0, rec);
+	rec->data = NULL;
+	return TT_OK;
+}
+
+enum tt_err
+tt_kv_cas(struct tt_arena *a, const struct tt_kv_ctx *c,
+    const struct tt_kv_write *w, int has_version, int64_t version,
+    struct tt_kv_record *rec, const char **conflict)
+{
+	struct tt_db_res	*r;
+	const char		*p[9], *why[5];
+	enum tt_err		 e;
+
+	write_params(a, c, w, p);
+	if (!has_version) {
+		if ((e = tt_db_run(a, &stmt_create, p, &r)) != TT_OK)
+			return e;
+		if (tt_db_nrows(r) == 1) {
+			read_record_data(r, 0, rec);
+			return TT_OK;
+		}
+		*conflict = "ALREADY_EXISTS";
+		return TT_ECONFLICT;
+	}
+	p[8] = num(a, version);
+	if ((e = tt_db_run(a, &stmt_cas, p, &r)) != TT_OK)
+		return e;
+	if (tt_db_nrows(r) == 1) {
+		read_record_data(r, 0, rec);
+		return TT_OK;
+	}
+
+	/* Lost: say why (the write itself was atomic either way). */
+	why[0] = p[0];
+	why[1] = p[1];
+	why[2] = p[2];
+	why[3] = p[4];
+	why[4] = c->caps;
+	if ((e = tt_db_run(a, &stmt_why, why, &r)) != TT_OK)
+		return e;
+	if (tt_db_nrows(r) == 1 && strcmp(tt_db_get(r, 0, "writable"), "t"))
+		return TT_EFORBIDDEN;
+	*conflict = "VERSION_MISMATCH";
+	return TT_ECONFLICT;
+}
+
+enum tt_err
+tt_kv_delete(struct tt_arena *a, const struct tt_kv_ctx *c, const char *key,
+    int64_t idx, int has_version, int64_t version, int *deleted)
+{
+	struct tt_db_res	*r;
+	const char		*p[5];
+	enum tt_err		 e;
+
+	p[0] = c->installation_id;
+	p[1] = key;
+	p[2] = idx >= 0 ? num(a, idx) : NULL;
+	p[3] = has_version ? num(a, version) : NULL;
+	p[4] = c->caps;
+	if ((e = tt_db_run(a, &stmt_delete, p, &r)) != TT_OK)
+		return e;
+	if (strcmp(tt_db_get(r, 0, "blocked"), "0") != 0)
+		return TT_EFORBIDDEN;
+	*deleted = strcmp(tt_db_get(r, 0, "deleted"), "0") != 0;
+	return TT_OK;
+}
+
+enum tt_err
+tt_kv_commit(struct tt_arena *a, const struct tt_kv_ctx *c, const char *key,
+    int64_t idx, int64_t **idxs, int *n)
+{
+	struct tt_db_res	*r, *o;
+	const char		*p[4], *v;
+	enum tt_err		 e;
+	int			 i, rows;
+
+	*n = 0;
+	if ((e = tt_db_begin(a)) != TT_OK)
+		return e;
+	p[0] = c->installation_id;
+	p[1] = key;
+	p[2] = idx >= 0 ? num(a, idx) : NULL;
+	p[3] = c->caps;
+	if ((e = tt_db_run(a, &stmt_staged, p, &r)) != TT_OK)
+		goto fail;
+	rows = tt_db_nrows(r);
+	*idxs = tt_arena_alloc(a, (size_t)(rows + 1) * sizeof(**idxs));
+	for (i = 0; i < rows; i++) {
+		if (strcmp(tt_db_get(r, i, "ok"), "t") != 0) {
+			e = TT_EFORBIDDEN;
+			goto fail;
+		}
+		p[2] = tt_db_get(r, i, "idx");
+		if ((e = tt_db_run(a, &stmt_replace, p, &o)) != TT_OK)
+			goto fail;
+		v = tt_db_get(o, 0, "ok");
+		if (v != NULL && strcmp(v, "t") != 0) {
+			e = TT_EFORBIDDEN;
+			goto fail;
+		}
+		/* Overwriting a committed record is one more version. */
+		v = tt_db_get(o, 0, "version");
+		p[3] = v ? num(a, strtoll(v, NULL, 10) + 1) : "0";
+		if ((e = tt_db_run(a, &stmt_promote, p, &o)) != TT_OK)
+			goto fail;
+		p[3] = c->caps;
+		(*idxs)[(*n)++] = strtoll(tt_db_get(r, i, "idx"), NULL, 10);
+	}
+	if ((e = tt_db_commit(a)) != TT_OK)
+		goto fail;
+	return TT_OK;
+fail:
+	tt_db_rollback(a);
+	*n = 0;
+	return e;
+}
+
+cJSON *
+tt_kv_record_json(struct tt_arena *a, const struct tt_kv_record *rec)
+{
+	cJSON	*o;
+
+	o = tt_json_own(a, cJSON_CreateObject());
+	cJSON_AddStringToObject(o, "key", rec->key);
+	cJSON_AddRawToObject(o, "idx", rec->idx);
+	if (rec->data != NULL)
+		cJSON_AddRawToObject(o, "data", rec->data);
+	cJSON_AddRawToObject(o, "version", rec->version);
+	cJSON_AddBoolToObject(o, "committed", rec->committed);
+	cJSON_AddStringToObject(o, "created_at", rec->created_at);
+	cJSON_AddRawToObject(o, "size", rec->size);
+	if (rec->read_caps != NULL)
+		cJSON_AddRawToObject(o, "read_caps", rec->read_caps);
+	if (rec->write_caps != NULL)
+		cJSON_AddRawToObject(o, "write_caps", rec->write_caps);
+	return o;
+}
