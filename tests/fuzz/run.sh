@@ -16,16 +16,16 @@ case $secs in
 	;;
 esac
 
-TARGETS="json route url content_length"
+TARGETS="json route url content_length token cursor kv"
 # The lib modules the targets reach, directly or through each other.
-LIB="arena buf config crypto http json log route url valid"
+LIB="arena buf config crypto db http json kv log page route token url valid"
 CC=${FUZZ_CC:-clang}
 OUT=$TOP/build/fuzz
 CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined \
 -fno-sanitize-recover=undefined -fno-omit-frame-pointer -std=c11 \
--D_GNU_SOURCE -I$TOP/lib"
-LIBS="$(pkg-config --libs libcjson libcrypto 2>/dev/null || \
-    echo -lcjson -lcrypto) -lm"
+-D_GNU_SOURCE -I$TOP/lib $(pkg-config --cflags libpq libcjson 2>/dev/null)"
+LIBS="$(pkg-config --libs libcjson libcrypto libpq 2>/dev/null || \
+    echo -lcjson -lcrypto -lpq) -lm"
 failed=0
 
 # comment FILE: the last lines of a log, as TAP comments.
