@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "crypto.h"
 #include "http.h"
 #include "json.h"
 #include "url.h"
@@ -217,6 +218,31 @@ tt_resp_cjson(struct tt_resp *resp, int status, const cJSON *j)
 		tt_oom(0);
 	tt_resp_json(resp, status, s);
 	cJSON_free(s);
+}
+
+void
+tt_resp_etag(const struct tt_req *req, struct tt_resp *resp)
+{
+	unsigned char	 h[TT_SHA256_LEN];
+	char		 hex[2 * TT_SHA256_LEN + 1], tag[2 * TT_SHA256_LEN + 4];
+	const char	*inm, *p;
+	size_t		 n;
+
+	tt_crypto_sha256(resp->body.p ? resp->body.p : "", resp->body.n, h);
+	tt_crypto_hex(h, 16, hex);
+	snprintf(tag, sizeof(tag), "\"%s\"", hex);
+	tt_resp_header(resp, "ETag", "%s", tag);
+	if ((inm = tt_req_header(req, "If-None-Match")) == NULL)
+		return;
+	/* A list of entity tags, or "*"; W/ prefixes compare weakly. */
+	n = strlen(tag);
+	for (p = inm; *p != '\0'; p++) {
+		if (*p == '*' || (strncmp(p, tag, n) == 0)) {
+			resp->status = 304;
+			tt_buf_clear(&resp->body);
+			return;
+		}
+	}
 }
 
 enum tt_err

@@ -92,6 +92,13 @@ void		 tt_resp_cjson(struct tt_resp *, int status,
 enum tt_err	 tt_resp_fail(struct tt_resp *, enum tt_err, const char *id,
 		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/*
+ * Sets a strong ETag (a hash of the body set so far) and, when the
+ * request's If-None-Match names it (or is "*"), turns the answer into a
+ * 304 without a body. Call after the body is final.
+ */
+void		 tt_resp_etag(const struct tt_req *, struct tt_resp *);
+
 /* The status table. */
 int		 tt_http_status(enum tt_err);
 const char	*tt_http_error_id(enum tt_err);

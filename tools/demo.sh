@@ -10,6 +10,7 @@ ttctl=$top/bin/ttctl
 user=$("$ttctl" user create --github-login demo)
 "$ttctl" installation create --id 12345 --login demo-org >/dev/null
 "$ttctl" installation add-member --id 12345 --user "$user" >/dev/null
+"$ttctl" manifests seed --installation 12345 --count 36 >/dev/null
 key=$("$ttctl" key create --user "$user" --name "make run demo" \
     --cap installation:12345 --cap kv_store_read --cap kv_store_write \
     --cap kv_store_system_read --cap kv_store_system_write \

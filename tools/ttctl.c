@@ -26,6 +26,8 @@ static const struct {
 	  "key create --user U --name N --cap C [--cap C...] "
 	  "[--expires-in 30d]\n"
 	  "  ttctl key list --user U [--all] | key revoke ID" },
+	{ "manifests", ttctl_manifests,
+	  "manifests seed --installation N --count K  demo work manifests" },
 	{ "secret", ttctl_secret,
 	  "secret rotate | secret list  JWT signing secrets" },
 };

@@ -36,5 +36,6 @@ int	ttctl_user(struct ttctl *, int, char **);
 int	ttctl_installation(struct ttctl *, int, char **);
 int	ttctl_key(struct ttctl *, int, char **);
 int	ttctl_secret(struct ttctl *, int, char **);
+int	ttctl_manifests(struct ttctl *, int, char **);
 
 #endif

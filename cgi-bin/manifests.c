@@ -1,0 +1,121 @@
+/* manifests.c: work manifests and dirspaces (API.md section 2). */
+/* SPDX-License-Identifier: MIT */
+#include <cjson/cJSON.h>
+#include <string.h>
+
+#include "arena.h"
+#include "caps.h"
+#include "json.h"
+#include "manifests.h"
+#include "page.h"
+#include "route.h"
+#include "serve.h"
+#include "session.h"
+#include "url.h"
+#include "valid.h"
+
+int main(void);
+
+/* Link: <path?limit=N&page=C>; rel="next", the same for prev. */
+static void
+links(struct tt_req *req, struct tt_resp *resp, int64_t limit,
+    const struct tt_manifests_result *res)
+{
+	const char	*rel[2] = { "next", "prev" };
+	const char	*cur[2] = { res->next, res->prev };
+	int		 i;
+
+	for (i = 0; i < 2; i++)
+		if (cur[i] != NULL)
+			tt_resp_header(resp, "Link", "<%s?limit=%lld&page=%s>; "
+			    "rel=\"%s\"", req->path, (long long)limit, cur[i],
+			    rel[i]);
+}
+
+static enum tt_err
+list(struct tt_req *req, struct tt_resp *resp, int dirspaces)
+{
+	struct tt_manifests_page	pg;
+	struct tt_manifests_result	res;
+	const char			*q;
+	int				 bad;
+	enum tt_err			 e;
+	cJSON				*j;
+
+	memset(&pg, 0, sizeof(pg));
+	pg.installation_id = tt_req_param(req, "installation_id");
+	if ((e = tt_page_limit(req, resp, TT_PAGE_DEFAULT, TT_PAGE_MAX,
+	    &pg.limit)) != TT_OK)
+		return e;
+	q = tt_req_query(req, "q", &bad);
+	if (bad || (q != NULL && q[0] != '\0'))
+		return tt_resp_fail(resp, TT_EINVAL, "PARSE_ERROR", "the q tag "
+		    "query language is not supported by this server yet");
+	pg.cursor = tt_req_query(req, "page", &bad);
+	if (bad)
+		return tt_resp_fail(resp, TT_EINVAL, "INVALID_PARAM",
+		    "invalid page cursor");
+	e = tt_manifests_list(req->arena, &pg, dirspaces, &res);
+	if (e == TT_EINVAL)
+		return tt_resp_fail(resp, TT_EINVAL, "INVALID_PARAM",
+		    "invalid page cursor");
+	if (e != TT_OK)
+		return e;
+	j = tt_json_own(req->arena, cJSON_CreateObject());
+	cJSON_AddItemReferenceToObject(j, dirspaces ? "dirspaces" :
+	    "work_manifests", res.items);
+	links(req, resp, pg.limit, &res);
+	tt_resp_cjson(resp, 200, j);
+	tt_resp_etag(req, resp);
+	return TT_OK;
+}
+
+static enum tt_err
+handle_list(struct tt_req *req, struct tt_resp *resp)
+{
+	return list(req, resp, 0);
+}
+
+static enum tt_err
+handle_dirspaces(struct tt_req *req, struct tt_resp *resp)
+{
+	return list(req, resp, 1);
+}
+
+static enum tt_err
+handle_one(struct tt_req *req, struct tt_resp *resp)
+{
+	enum tt_err	 e;
+	cJSON		*wm;
+
+	e = tt_manifests_get(req->arena, tt_req_param(req, "installation_id"),
+	    tt_req_param(req, "id"), &wm);
+	if (e == TT_ENOTFOUND)
+		return tt_resp_fail(resp, e, NULL, "no such work manifest");
+	if (e != TT_OK)
+		return e;
+	tt_resp_cjson(resp, 200, wm);
+	tt_resp_etag(req, resp);
+	return TT_OK;
+}
+
+#define GH	"/api/v1/github/installations/{int:installation_id}"
+#define LEGACY	"/api/v1/installations/{int:installation_id}"
+#define AUTH	(TT_ROUTE_AUTH | TT_ROUTE_INSTALLATION)
+
+static const struct tt_route routes[] = {
+	{ TT_GET, GH "/work-manifests", TT_CAP_INSTALLATION, AUTH, 0,
+	  handle_list },
+	{ TT_GET, LEGACY "/work-manifests", TT_CAP_INSTALLATION, AUTH, 0,
+	  handle_list },
+	{ TT_GET, GH "/work-manifests/{uuid:id}", TT_CAP_INSTALLATION, AUTH, 0,
+	  handle_one },
+	{ TT_GET, GH "/dirspaces", TT_CAP_INSTALLATION, AUTH, 0,
+	  handle_dirspaces },
+};
+
+int
+main(void)
+{
+	return tt_serve("manifests", routes, TT_NITEMS(routes));
+}

@@ -1,0 +1,242 @@
+/* manifests.c: work manifests and dirspaces, keyset-paginated. */
+/* SPDX-License-Identifier: MIT */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "arena.h"
+#include "db.h"
+#include "json.h"
+#include "manifests.h"
+#include "page.h"
+#include "valid.h"
+
+#define UTC(col) \
+	"to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+
+/* Microseconds since the epoch: exact keys for cursors. */
+#define US(col)	"(extract(epoch FROM " col ") * 1000000)::bigint"
+#define FROM_US(p) "(timestamptz 'epoch' + " p "::bigint * interval '1 microsecond')"
+
+#define WM_COLS \
+	"wm.id, wm.run_type, wm.state, " UTC("wm.created_at") " AS created_at, " \
+	UTC("wm.completed_at") " AS completed_at, wm.base_sha, wm.sha, " \
+	"wm.base_branch, wm.branch, r.owner, r.name AS repo, " \
+	"wm.repo_id::text AS repo_id, wm.tag_query, wm.username, wm.run_id, " \
+	"wm.environment, wm.kind, wm.pull_number::text AS pull_number, " \
+	"wm.pull_request_title, " US("wm.created_at") " AS created_us"
+
+#define WM_DIRSPACES \
+	"(SELECT coalesce(jsonb_agg(jsonb_strip_nulls(jsonb_build_object(" \
+	"'dir', d.dir, 'workspace', d.workspace, 'success', d.success)) " \
+	"ORDER BY d.dir, d.workspace), '[]') FROM work_manifest_dirspaces d " \
+	"WHERE d.installation_id = wm.installation_id AND " \
+	"d.work_manifest_id = wm.id)::text AS dirspaces"
+
+#define WM_FROM \
+	" FROM work_manifests wm JOIN repositories r ON " \
+	"r.installation_id = wm.installation_id AND r.id = wm.repo_id " \
+	"WHERE wm.installation_id = $1::bigint "
+
+/* $2/$3 the cursor row (or NULL), $4 the limit. */
+static struct tt_db_stmt stmt_wm_desc = {
+	"wm_list_desc",
+	"SELECT " WM_COLS ", " WM_DIRSPACES WM_FROM
+	"AND ($2::bigint IS NULL OR (wm.created_at, wm.id) < (" FROM_US("$2")
+	", $3::uuid)) ORDER BY wm.created_at DESC, wm.id DESC LIMIT $4::int",
+	4, 1, 0
+};
+
+static struct tt_db_stmt stmt_wm_asc = {
+	"wm_list_asc",
+	"SELECT " WM_COLS ", " WM_DIRSPACES WM_FROM
+	"AND ($2::bigint IS NULL OR (wm.created_at, wm.id) > (" FROM_US("$2")
+	", $3::uuid)) ORDER BY wm.created_at, wm.id LIMIT $4::int",
+	4, 1, 0
+};
+
+static struct tt_db_stmt stmt_wm_one = {
+	"wm_get",
+	"SELECT " WM_COLS ", " WM_DIRSPACES WM_FROM "AND wm.id = $2::uuid",
+	2, 1, 0
+};
+
+#define DS_FROM \
+	" FROM work_manifests wm JOIN repositories r ON " \
+	"r.installation_id = wm.installation_id AND r.id = wm.repo_id " \
+	"JOIN work_manifest_dirspaces d ON d.installation_id = " \
+	"wm.installation_id AND d.work_manifest_id = wm.id " \
+	"WHERE wm.installation_id = $1::bigint "
+
+#define DS_COLS \
+	WM_COLS ", d.dir, d.workspace, CASE WHEN wm.state = 'aborted' THEN " \
+	"'aborted' WHEN wm.state IN ('queued', 'running') THEN wm.state " \
+	"WHEN d.success THEN 'success' WHEN NOT d.success THEN 'failure' " \
+	"ELSE 'unknown' END AS ds_state"
+
+static struct tt_db_stmt stmt_ds_desc = {
+	"ds_list_desc",
+	"SELECT " DS_COLS DS_FROM "AND ($2::bigint IS NULL OR "
+	"(wm.created_at, wm.id, d.dir, d.workspace) < (" FROM_US("$2")
+	", $3::uuid, $5, $6)) ORDER BY wm.created_at DESC, wm.id DESC, "
+	"d.dir DESC, d.workspace DESC LIMIT $4::int",
+	6, 1, 0
+};
+
+static struct tt_db_stmt stmt_ds_asc = {
+	"ds_list_asc",
+	"SELECT " DS_COLS DS_FROM "AND ($2::bigint IS NULL OR "
+	"(wm.created_at, wm.id, d.dir, d.workspace) > (" FROM_US("$2")
+	", $3::uuid, $5, $6)) ORDER BY wm.created_at, wm.id, d.dir, "
+	"d.workspace LIMIT $4::int",
+	6, 1, 0
+};
+
+static void
+add_opt(cJSON *o, const char *name, const char *v)
+{
+	if (v != NULL)
+		cJSON_AddStringToObject(o, name, v);
+}
+
+/* One row as the API's WM object (dirspace rows: WM fields + dir...). */
+static cJSON *
+row_json(struct tt_arena *a, struct tt_db_res *r, int i, int dirspaces)
+{
+	const char	*kind, *why, *ds;
+	cJSON		*o, *k;
+
+	o = tt_json_own(a, cJSON_CreateObject());
+	cJSON_AddStringToObject(o, "id", tt_db_get(r, i, "id"));
+	cJSON_AddStringToObject(o, "run_type", tt_db_get(r, i, "run_type"));
+	cJSON_AddStringToObject(o, "created_at", tt_db_get(r, i, "created_at"));
+	add_opt(o, "completed_at", tt_db_get(r, i, "completed_at"));
+	cJSON_AddStringToObject(o, "base_ref", tt_db_get(r, i, "base_sha"));
+	cJSON_AddStringToObject(o, "branch_ref", tt_db_get(r, i, "sha"));
+	cJSON_AddStringToObject(o, "base_branch", tt_db_get(r, i, "base_branch"));
+	cJSON_AddStringToObject(o, "branch", tt_db_get(r, i, "branch"));
+	cJSON_AddStringToObject(o, "owner", tt_db_get(r, i, "owner"));
+	cJSON_AddStringToObject(o, "repo", tt_db_get(r, i, "repo"));
+	cJSON_AddStringToObject(o, "tag_query", tt_db_get(r, i, "tag_query"));
+	add_opt(o, "user", tt_db_get(r, i, "username"));
+	add_opt(o, "run_id", tt_db_get(r, i, "run_id"));
+	add_opt(o, "environment", tt_db_get(r, i, "environment"));
+	kind = tt_db_get(r, i, "kind");
+	if (strcmp(kind, "pr") == 0) {
+		k = cJSON_AddObjectToObject(o, "kind");
+		cJSON_AddRawToObject(k, "pull_number",
+		    tt_db_get(r, i, "pull_number"));
+		add_opt(k, "pull_request_title",
+		    tt_db_get(r, i, "pull_request_title"));
+	} else
+		cJSON_AddStringToObject(o, "kind", kind);
+	if (dirspaces) {
+		cJSON_AddStringToObject(o, "dir", tt_db_get(r, i, "dir"));
+		cJSON_AddStringToObject(o, "workspace",
+		    tt_db_get(r, i, "workspace"));
+		cJSON_AddStringToObject(o, "state", tt_db_get(r, i, "ds_state"));
+	} else {
+		cJSON_AddStringToObject(o, "state", tt_db_get(r, i, "state"));
+		cJSON_AddStringToObject(o, "repo_id", tt_db_get(r, i, "repo_id"));
+		ds = tt_db_get(r, i, "dirspaces");
+		cJSON_AddItemReferenceToObject(o, "dirspaces",
+		    tt_json_parse(a, ds, strlen(ds), &why));
+	}
+	return o;
+}
+
+/* The keyset position of a row, as an opaque cursor. */
+static const char *
+row_cursor(struct tt_arena *a, struct tt_db_res *r, int i, int dirspaces,
+    const char *dir)
+{
+	const char	*f[5];
+
+	f[0] = dir;
+	f[1] = tt_db_get(r, i, "created_us");
+	f[2] = tt_db_get(r, i, "id");
+	if (!dirspaces)
+		return tt_page_encode(a, f, 3);
+	f[3] = tt_db_get(r, i, "dir");
+	f[4] = tt_db_get(r, i, "workspace");
+	return tt_page_encode(a, f, 5);
+}
+
+enum tt_err
+tt_manifests_list(struct tt_arena *a, const struct tt_manifests_page *pg,
+    int dirspaces, struct tt_manifests_result *out)
+{
+	struct tt_db_stmt	*st;
+	struct tt_db_res	*r;
+	const char		*p[6] = { NULL }, *f[5];
+	int64_t			 us;
+	int			 n, i, back = 0, fwd, nf = dirspaces ? 5 : 3;
+	enum tt_err		 e;
+
+	p[0] = pg->installation_id;
+	if (pg->cursor != NULL) {
+		/* "n": rows after the cursor; "p": rows before it. */
+		if (tt_page_decode(a, pg->cursor, f, (size_t)nf) != 0 ||
+		    (strcmp(f[0], "n") != 0 && strcmp(f[0], "p") != 0) ||
+		    tt_valid_int64(f[1], 0, INT64_MAX, &us) != 0 ||
+		    !tt_valid_uuid(f[2]))
+			return TT_EINVAL;
+		back = f[0][0] == 'p';
+		p[1] = f[1];
+		p[2] = f[2];
+		if (dirspaces) {
+			p[4] = f[3];
+			p[5] = f[4];
+		}
+	}
+	p[3] = tt_arena_printf(a, "%lld", (long long)pg->limit + 1);
+	/* Going back runs the query in the other direction, then flips. */
+	fwd = pg->asc != back;
+	if (dirspaces)
+		st = fwd ? &stmt_ds_asc : &stmt_ds_desc;
+	else
+		st = fwd ? &stmt_wm_asc : &stmt_wm_desc;
+	if ((e = tt_db_run(a, st, p, &r)) != TT_OK)
+		return e;
+	n = tt_db_nrows(r);
+	out->items = tt_json_own(a, cJSON_CreateArray());
+	out->next = out->prev = NULL;
+	if (n > pg->limit)
+		n = (int)pg->limit;
+	if (!back) {
+		for (i = 0; i < n; i++)
+			cJSON_AddItemReferenceToArray(out->items,
+			    row_json(a, r, i, dirspaces));
+		if (tt_db_nrows(r) > pg->limit)
+			out->next = row_cursor(a, r, n - 1, dirspaces, "n");
+		if (pg->cursor != NULL && n > 0)
+			out->prev = row_cursor(a, r, 0, dirspaces, "p");
+	} else {
+		for (i = n - 1; i >= 0; i--)
+			cJSON_AddItemReferenceToArray(out->items,
+			    row_json(a, r, i, dirspaces));
+		if (n > 0)
+			out->next = row_cursor(a, r, 0, dirspaces, "n");
+		if (tt_db_nrows(r) > pg->limit)
+			out->prev = row_cursor(a, r, n - 1, dirspaces, "p");
+	}
+	return TT_OK;
+}
+
+enum tt_err
+tt_manifests_get(struct tt_arena *a, const char *installation_id,
+    const char *id, cJSON **wm)
+{
+	struct tt_db_res	*r;
+	const char		*p[2];
+	enum tt_err		 e;
+
+	p[0] = installation_id;
+	p[1] = id;
+	if ((e = tt_db_run(a, &stmt_wm_one, p, &r)) != TT_OK)
+		return e;
+	if (tt_db_nrows(r) != 1)
+		return TT_ENOTFOUND;
+	*wm = row_json(a, r, 0, 0);
+	return TT_OK;
+}
