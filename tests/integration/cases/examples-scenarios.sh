@@ -1,13 +1,13 @@
 #!/bin/bash
-# examples-token-exchange.sh: the token exchange of the architecture
-# document's scenarios, as written there, against this server. (The data
-# calls that follow it, work manifests and KV, arrive with those
-# endpoints; see README "Not done yet".)
+# examples-scenarios.sh: the architecture document's three scenarios, as
+# written there (only the host changed), and the scripts in examples/,
+# against this server.
 . "$TOP/tests/harness/lib.sh"
 
 user=$("$TOP/bin/ttctl" user create --github-login "ex-$$-$RANDOM")
 "$TOP/bin/ttctl" installation create --id 12345 --login demo-org >/dev/null
 "$TOP/bin/ttctl" installation add-member --id 12345 --user "$user" >/dev/null
+"$TOP/bin/ttctl" manifests seed --installation 12345 --count 25 >/dev/null
 TERRATEAM_API_KEY=$("$TOP/bin/ttctl" key create --user "$user" --name examples \
     --cap installation:12345 --cap kv_store_read --cap kv_store_write 2>/dev/null)
 [ -n "${TT_ISSUED_SECRETS:-}" ] && echo "$TERRATEAM_API_KEY" >>"$TT_ISSUED_SECRETS"
@@ -33,6 +33,22 @@ lighttpd*)
 	[ -n "${TT_ISSUED_SECRETS:-}" ] && echo "$TOKEN" >>"$TT_ISSUED_SECRETS"
 	http GET /api/v1/whoami -H "Authorization: Bearer $TOKEN"
 	check "scenario 1: the token it yields is accepted" json_is .id "$user"
+	# Step 2, verbatim but for the host.
+	curl -s "$BASE/api/v1/github/installations/12345/work-manifests" \
+	  -H "Authorization: Bearer $TOKEN" >"$T/body"
+	check "scenario 1: step 2 lists work manifests" json_is '.work_manifests | length' 20
+	TERRATEAM_URL=$BASE sh "$TOP/examples/list-work-manifests.sh" >"$T/body" 2>/dev/null
+	check "examples/list-work-manifests.sh lists work manifests" json_is '.work_manifests | length' 20
+	# Scenario 2: the wrapper, with a stand-in for terraform.
+	TERRATEAM_URL=$BASE TERRAFORM=true bash "$TOP/examples/kv-terraform-wrapper.sh" >/dev/null 2>&1
+	check "scenario 2: the wrapper script exits 0" [ $? = 0 ]
+	ACCESS_TOKEN=$(curl -s -X POST -H 'Content-Length: 0' "$BASE/api/v1/access-token/refresh" \
+	    -H "Authorization: Bearer $TERRATEAM_API_KEY" | jq -r .access_token)
+	[ -n "${TT_ISSUED_SECRETS:-}" ] && echo "$ACCESS_TOKEN" >>"$TT_ISSUED_SECRETS"
+	http GET /api/v1/github/kv/12345/key/deploy.status -H "Authorization: Bearer $ACCESS_TOKEN"
+	check "scenario 2: deploy.status was stored as \"success\"" json_is .data success
+	http GET /api/v1/github/kv/12345/key/deploy.timestamp -H "Authorization: Bearer $ACCESS_TOKEN"
+	check "scenario 2: deploy.timestamp was stored" sh -c 'jq -e ".data | test(\"^[0-9]{4}-\")" "$1" >/dev/null' - "$T/body"
 	;;
 esac
 
@@ -65,17 +81,27 @@ class TerrateamClient:
 
         return self.access_token
 
+    def list_work_manifests(self, installation_id):
+        token = self.get_access_token()  # Auto-refreshes if needed
+        response = requests.get(
+            f'{BASE}/api/v1/github/installations/{installation_id}/work-manifests',
+            headers={'Authorization': f'Bearer {token}'}
+        )
+        return response.json()
+
+# Usage
 client = TerrateamClient(api_key=os.environ['TERRATEAM_API_KEY'])
+
+manifests = client.list_work_manifests(12345)
+print(f"Found {len(manifests['work_manifests'])} manifests")
 t1 = client.get_access_token()
 t2 = client.get_access_token()
 assert t1 == t2, "cached token not reused"
-r = requests.get(f'{BASE}/api/v1/whoami', headers={'Authorization': f'Bearer {t1}'})
-print(r.status_code)
 print(t1)
 PY
 )
-check "scenario 3 (requests): get_access_token refreshes once and the token works" \
-    sh -c '[ "$(printf "%s\n" "$1" | head -1)" = 200 ]' - "$out"
+check "scenario 3 (requests): the document's client finds the manifests" \
+    sh -c '[ "$(printf "%s\n" "$1" | head -1)" = "Found 20 manifests" ]' - "$out"
 [ -n "${TT_ISSUED_SECRETS:-}" ] && printf '%s\n' "$out" | tail -1 >>"$TT_ISSUED_SECRETS"
 
 # Scenario 3, the standard-library client shipped in examples/.
@@ -89,3 +115,6 @@ print(a if a == b else "")' "$TOP/examples" 2>/dev/null)
 [ -n "${TT_ISSUED_SECRETS:-}" ] && [ -n "$tok" ] && echo "$tok" >>"$TT_ISSUED_SECRETS"
 http GET /api/v1/whoami -H "Authorization: Bearer $tok"
 check "examples/monitor.py: its auto-refreshing client gets a working token" json_is .id "$user"
+out=$(TERRATEAM_URL=$BASE MONITOR_ROUNDS=2 MONITOR_INTERVAL=0 python3 "$TOP/examples/monitor.py" 2>&1)
+check "examples/monitor.py lists work manifests in a loop" \
+    sh -c '[ "$(printf "%s\n" "$1" | grep -c "^Found 20 manifests$")" = 2 ]' - "$out"

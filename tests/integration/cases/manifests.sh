@@ -1,0 +1,95 @@
+#!/bin/bash
+# manifests.sh: work manifests and dirspaces: fields, access, keyset
+# pagination that neither skips nor repeats rows while rows are added,
+# ETag/If-None-Match.
+. "$TOP/tests/harness/lib.sh"
+
+inst=$(( (RANDOM << 15 | RANDOM) + 100000 ))
+other=$((inst + 1))
+tt=$TOP/bin/ttctl
+user=$($tt user create --github-login "wm-$$-$RANDOM")
+$tt installation create --id "$inst" --login "wm-$inst" >/dev/null
+$tt installation create --id "$other" --login "wm-$other" >/dev/null
+$tt installation add-member --id "$inst" --user "$user" >/dev/null
+$tt installation add-member --id "$other" --user "$user" >/dev/null
+$tt manifests seed --installation "$inst" --count 45 >/dev/null
+$tt manifests seed --installation "$other" --count 3 >/dev/null
+key=$($tt key create --user "$user" --name wm --cap "installation:$inst" 2>/dev/null)
+nocap=$($tt key create --user "$user" --name wm-nocap --cap kv_store_read 2>/dev/null)
+tok() {
+	curl -s -X POST -H 'Content-Length: 0' -H "Authorization: Bearer $1" \
+	    "$BASE/api/v1/access-token/refresh" | jq -r .access_token
+}
+T1=$(tok "$key"); T0=$(tok "$nocap")
+[ -n "${TT_ISSUED_SECRETS:-}" ] && printf '%s\n' "$key" "$nocap" "$T1" "$T0" >>"$TT_ISSUED_SECRETS"
+A="Authorization: Bearer $T1"
+WM=/api/v1/github/installations/$inst/work-manifests
+
+http GET "$WM" -H "$A"
+check "list answers 200 with 20 manifests by default" json_is '.work_manifests | length' 20
+check "newest first" json_is '.work_manifests[0].created_at' 2026-01-02T21:00:00Z
+check "a PR manifest has kind.pull_number" json_is '[.work_manifests[] | select(.kind | type == "object")][0].kind.pull_number | type' number
+check "a drift manifest has kind \"drift\"" json_is '[.work_manifests[] | select(.kind == "drift")] | length > 0' true
+check "null optional fields are omitted" json_is '[.work_manifests[] | select(has("run_id") and .run_id == null)] | length' 0
+check "repo_id is a string" json_is '.work_manifests[0].repo_id | type' string
+check "a next link is given" header_matches Link 'rel="next"'
+
+http GET "/api/v1/installations/$inst/work-manifests?limit=3" -H "$A"
+check "the legacy path without /github answers too" json_is '.work_manifests | length' 3
+
+# Walk every page while new rows keep arriving at the head.
+seen=$T/seen; : >"$seen"
+url="$WM?limit=7"; pages=0
+while [ -n "$url" ] && [ $pages -lt 20 ]; do
+	http GET "$url" -H "$A"
+	jq -r '.work_manifests[].id' <"$T/body" >>"$seen"
+	psql "$TT_DATABASE_URL" -qAtc "INSERT INTO work_manifests (installation_id, repo_id, run_type, base_sha, sha, base_branch, branch, created_at) VALUES ($inst, ${inst}1, 'plan', 'a', 'b', 'main', 'x', now())" >/dev/null
+	url=$(header Link | sed -n 's/.*<\([^>]*\)>; rel="next".*/\1/p')
+	pages=$((pages + 1))
+done
+check "paging visits all 45 seeded rows once while rows are inserted" \
+    sh -c '[ "$(sort "$1" | uniq | wc -l)" = 45 ] && [ "$(wc -l <"$1")" = 45 ]' - "$seen"
+
+# prev goes back to the same rows.
+http GET "$WM?limit=5" -H "$A"
+first=$(jq -c '[.work_manifests[].id]' <"$T/body")
+next=$(header Link | sed -n 's/.*<\([^>]*\)>; rel="next".*/\1/p')
+http GET "$next" -H "$A"
+prev=$(header Link | sed -n 's/.*<\([^>]*\)>; rel="prev".*/\1/p')
+http GET "$prev" -H "$A"
+check "rel=prev returns the previous page" json_is '[.work_manifests[].id] | tostring' "$first"
+
+id=$(jq -r '.work_manifests[0].id' <"$T/body")
+http GET "$WM/$id" -H "$A"
+check "one work manifest by id" json_is .id "$id"
+etag=$(header ETag)
+http GET "$WM/$id" -H "$A" -H "If-None-Match: $etag"
+check "If-None-Match with its ETag answers 304" status_is 304
+http GET "$WM?limit=4" -H "$A"
+etag=$(header ETag)
+http GET "$WM?limit=4" -H "$A" -H "If-None-Match: $etag"
+check "the list's ETag also gives 304" status_is 304
+
+oid=$(psql "$TT_DATABASE_URL" -qAtc "SELECT id FROM work_manifests WHERE installation_id = $other LIMIT 1")
+http GET "$WM/$oid" -H "$A"
+check "a manifest of another installation is a 404" error_is 404 NOT_FOUND
+http GET "/api/v1/github/installations/$other/work-manifests" -H "$A"
+check "another installation's list needs its capability (403)" error_is 403 NO_INSTALLATION_ACCESS
+http GET "$WM" -H "Authorization: Bearer $T0"
+check "without the installation_id capability: 403" error_is 403 NO_INSTALLATION_ACCESS
+http GET "$WM"
+check "without a token: 401" error_is 401 UNAUTHORIZED
+
+http GET "/api/v1/github/installations/$inst/dirspaces?limit=10" -H "$A"
+check "dirspaces list rows with dir, workspace and state" \
+    json_is '[.dirspaces[] | select(has("dir") and has("workspace") and (.state | test("^(aborted|failure|queued|running|success|unknown)$")))] | length' 10
+check "dirspace rows carry no dirspaces or repo_id" json_is '[.dirspaces[] | select(has("dirspaces") or has("repo_id"))] | length' 0
+
+http GET "$WM?limit=0" -H "$A"
+check "limit 0 is a 400" error_is 400 INVALID_PARAM
+http GET "$WM?limit=101" -H "$A"
+check "limit 101 is a 400" error_is 400 INVALID_PARAM
+http GET "$WM?page=garbage" -H "$A"
+check "a garbage cursor is a 400" error_is 400 INVALID_PARAM
+http GET "$WM?q=state:queued" -H "$A"
+check "q (not built yet) is refused with a 400, never ignored" error_is 400 PARSE_ERROR
