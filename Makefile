@@ -37,7 +37,7 @@ LIB_SRCS = lib/apikey.c lib/arena.c lib/buf.c lib/caps.c lib/config.c \
 	   lib/crypto.c lib/db.c lib/token.c lib/signkey.c \
 	   lib/http.c lib/json.c lib/keystore.c lib/kv.c lib/log.c \
 	   lib/manifests.c lib/page.c \
-	   lib/route.c lib/serve.c \
+	   lib/route.c lib/serve.c lib/tagquery.c \
 	   lib/session.c lib/url.c lib/valid.c
 LIB_OBJS = $(LIB_SRCS:%.c=$(B)/%.o)
 LIBTT	 = $(B)/libtt.a

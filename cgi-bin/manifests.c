@@ -11,6 +11,7 @@
 #include "route.h"
 #include "serve.h"
 #include "session.h"
+#include "tagquery.h"
 #include "url.h"
 #include "valid.h"
 
@@ -32,12 +33,29 @@ links(struct tt_req *req, struct tt_resp *resp, int64_t limit,
 			    rel[i]);
 }
 
+/* An IANA zone name's characters (PostgreSQL decides if it exists). */
+static int
+tz_ok(const char *tz)
+{
+	size_t	i;
+
+	for (i = 0; tz[i] != '\0'; i++)
+		if (i >= 64 || !((tz[i] >= 'A' && tz[i] <= 'Z') ||
+		    (tz[i] >= 'a' && tz[i] <= 'z') ||
+		    (tz[i] >= '0' && tz[i] <= '9') || tz[i] == '/' ||
+		    tz[i] == '_' || tz[i] == '-' || tz[i] == '+'))
+			return 0;
+	return i > 0;
+}
+
 static enum tt_err
 list(struct tt_req *req, struct tt_resp *resp, int dirspaces)
 {
 	struct tt_manifests_page	pg;
 	struct tt_manifests_result	res;
-	const char			*q;
+	const char			*q, *tz;
+	struct tt_tagquery		 tq;
+	struct tt_tagquery_error	 qerr;
 	int				 bad;
 	enum tt_err			 e;
 	cJSON				*j;
@@ -48,17 +66,34 @@ list(struct tt_req *req, struct tt_resp *resp, int dirspaces)
 	    &pg.limit)) != TT_OK)
 		return e;
 	q = tt_req_query(req, "q", &bad);
-	if (bad || (q != NULL && q[0] != '\0'))
-		return tt_resp_fail(resp, TT_EINVAL, "PARSE_ERROR", "the q tag "
-		    "query language is not supported by this server yet");
+	if (bad)
+		return tt_resp_fail(resp, TT_EINVAL, "PARSE_ERROR",
+		    "q is not a valid query parameter");
+	tz = tt_req_query(req, "tz", &bad);
+	if (bad || (tz != NULL && !tz_ok(tz)))
+		return tt_resp_fail(resp, TT_EINVAL, "INVALID_PARAM",
+		    "tz must be an IANA time zone name such as Europe/Paris");
+	if (tt_tagquery_compile(req->arena, q, tz, dirspaces ?
+	    TT_TAGQUERY_DIRSPACES : TT_TAGQUERY_MANIFESTS,
+	    TT_MANIFESTS_FIRST_PARAM, &tq, &qerr) != TT_OK)
+		return tt_resp_fail(resp, TT_EINVAL, qerr.id, "%s", qerr.msg);
+	if (q != NULL && q[0] != '\0') {
+		pg.where = tq.where;
+		pg.params = tq.params;
+		pg.nparams = tq.nparams;
+		pg.asc = tq.sort_asc;
+	}
 	pg.cursor = tt_req_query(req, "page", &bad);
 	if (bad)
 		return tt_resp_fail(resp, TT_EINVAL, "INVALID_PARAM",
 		    "invalid page cursor");
 	e = tt_manifests_list(req->arena, &pg, dirspaces, &res);
-	if (e == TT_EINVAL)
+	if (e == TT_EINVAL && pg.cursor != NULL)
 		return tt_resp_fail(resp, TT_EINVAL, "INVALID_PARAM",
 		    "invalid page cursor");
+	if (e == TT_EINVAL)
+		return tt_resp_fail(resp, TT_EINVAL, "INVALID_PARAM",
+		    "unknown time zone or value out of range");
 	if (e != TT_OK)
 		return e;
 	j = tt_json_own(req->arena, cJSON_CreateObject());

@@ -9,6 +9,7 @@
 #include "json.h"
 #include "manifests.h"
 #include "page.h"
+#include "tagquery.h"
 #include "valid.h"
 
 #define UTC(col) \
@@ -162,6 +163,26 @@ row_cursor(struct tt_arena *a, struct tt_db_res *r, int i, int dirspaces,
 	return tt_page_encode(a, f, 5);
 }
 
+/*
+ * The statement text with "AND (filter)" before its final ORDER BY; for work
+ * manifests also a no-op use of $5 and $6 so every placeholder is typed.
+ */
+static char *
+with_filter(struct tt_arena *a, const char *sql, const char *where,
+    int dirspaces)
+{
+	const char	*order = NULL, *o;
+
+	/* The statement's own ORDER BY is the last one (subqueries have theirs). */
+	for (o = strstr(sql, " ORDER BY "); o != NULL;
+	    o = strstr(o + 1, " ORDER BY "))
+		order = o;
+
+	return tt_arena_printf(a, "%.*s AND (%s)%s%s", (int)(order - sql), sql,
+	    where, dirspaces ? "" : " AND ($5::text IS NULL OR true) AND "
+	    "($6::text IS NULL OR true)", order);
+}
+
 enum tt_err
 tt_manifests_list(struct tt_arena *a, const struct tt_manifests_page *pg,
     int dirspaces, struct tt_manifests_result *out)
@@ -172,6 +193,8 @@ tt_manifests_list(struct tt_arena *a, const struct tt_manifests_page *pg,
 	int64_t			 us;
 	int			 n, i, back = 0, fwd, nf = dirspaces ? 5 : 3;
 	enum tt_err		 e;
+	const char		**all;
+	char			*sql;
 
 	p[0] = pg->installation_id;
 	if (pg->cursor != NULL) {
@@ -196,8 +219,25 @@ tt_manifests_list(struct tt_arena *a, const struct tt_manifests_page *pg,
 		st = fwd ? &stmt_ds_asc : &stmt_ds_desc;
 	else
 		st = fwd ? &stmt_wm_asc : &stmt_wm_desc;
-	if ((e = tt_db_run(a, st, p, &r)) != TT_OK)
-		return e;
+	if (pg->where == NULL) {
+		if ((e = tt_db_run(a, st, p, &r)) != TT_OK)
+			return e;
+	} else {
+		/*
+		 * A filtered list: the same statement with the compiled q (only
+		 * fixed SQL and $n placeholders) added to its WHERE clause;
+		 * $5 and $6 are always present so q's numbers do not move.
+		 */
+		sql = with_filter(a, st->sql, pg->where, dirspaces);
+		all = tt_arena_alloc(a, (size_t)(6 + pg->nparams) *
+		    sizeof(*all));
+		memcpy(all, p, sizeof(p));
+		memcpy(all + 6, pg->params, (size_t)pg->nparams *
+		    sizeof(*all));
+		if ((e = tt_db_exec(a, sql, 6 + pg->nparams, all, &r)) !=
+		    TT_OK)
+			return e;
+	}
 	n = tt_db_nrows(r);
 	out->items = tt_json_own(a, cJSON_CreateArray());
 	out->next = out->prev = NULL;

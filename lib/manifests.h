@@ -16,7 +16,13 @@ struct tt_manifests_page {
 	int64_t		 limit;
 	int		 asc;
 	const char	*cursor;	/* opaque, from a Link header */
+	const char	*where;		/* compiled q (tagquery.h) or NULL */
+	const char	**params;	/* its parameters, from $7 on */
+	int		 nparams;
 };
+
+/* The first placeholder number a compiled q may use. */
+#define TT_MANIFESTS_FIRST_PARAM	7
 
 /* A page of results as API JSON objects, with cursors for Link headers. */
 struct tt_manifests_result {

@@ -16,9 +16,9 @@ case $secs in
 	;;
 esac
 
-TARGETS="json route url content_length token cursor kv"
+TARGETS="json route url content_length token cursor kv tagquery"
 # The lib modules the targets reach, directly or through each other.
-LIB="arena buf config crypto db http json kv log page route token url valid"
+LIB="arena buf config crypto db http json kv log page route tagquery token url valid"
 CC=${FUZZ_CC:-clang}
 OUT=$TOP/build/fuzz
 CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined \

@@ -91,5 +91,36 @@ http GET "$WM?limit=101" -H "$A"
 check "limit 101 is a 400" error_is 400 INVALID_PARAM
 http GET "$WM?page=garbage" -H "$A"
 check "a garbage cursor is a 400" error_is 400 INVALID_PARAM
-http GET "$WM?q=state:queued" -H "$A"
-check "q (not built yet) is refused with a 400, never ignored" error_is 400 PARSE_ERROR
+# The tag query language.
+q() { http GET "$WM" -G --data-urlencode "q=$1" -d limit=100 ${2:+--data-urlencode "tz=$2"} -H "$A"; }
+q 'state:queued'
+check "q state:queued keeps queued manifests only" json_is '[.work_manifests[].state] | unique | tostring' '["queued"]'
+check "q state:queued finds 9 of 45" json_is '.work_manifests | length' 9
+q 'kind:drift or kind:index'
+check "q with or" json_is '[.work_manifests[].kind] | unique | tostring' '["drift","index"]'
+q 'not state:completed repo:infra'
+check "q with not and juxtaposition" json_is '[.work_manifests[] | select(.state == "completed" or .repo != "infra")] | length' 0
+q 'created_at:2026-01-01'
+check "q created_at: one UTC day" json_is '.work_manifests | length' 23
+q 'created_at:2026-01-01' 'America/New_York'
+check "q created_at: the same day in New York" json_is '.work_manifests | length' 24
+q "created_at:'2026-01-01 05:00..2026-01-01 06:00'"
+check "q created_at: a minute range, both ends included" json_is '.work_manifests | length' 2
+q 'sort:asc'
+check "q sort:asc gives oldest first" json_is '.work_manifests[0].created_at' 2026-01-01T01:00:00Z
+q "repo:'x'') OR true --'"
+check "q quoting is data, never SQL (an unterminated quote is a parse error)" error_is 400 PARSE_ERROR
+q "repo:\"x' OR '1'='1\""
+check "q with SQL in a quoted value matches nothing" json_is '.work_manifests | length' 0
+q 'colour:red'
+check "q with an unknown key: 400 UNKNOWN_TAG" error_is 400 UNKNOWN_TAG
+check "the message points at the offset" json_is '.data | test("offset 0")' true
+q '(state:queued'
+check "q with a syntax error: 400 PARSE_ERROR" error_is 400 PARSE_ERROR
+q 'created_at:2026-02-30'
+check "q with an impossible date: 400 BAD_DATE_FORMAT" error_is 400 BAD_DATE_FORMAT
+q 'created_at:2026-01-01' 'Mars/Olympus'
+check "an unknown tz is a 400" error_is 400 INVALID_PARAM
+http GET "/api/v1/github/installations/$inst/dirspaces" -G --data-urlencode 'q=state:success workspace:shared' -d limit=100 -H "$A"
+check "dirspaces q filters on the derived state and the workspace" \
+    json_is '[.dirspaces[] | select(.state != "success" or .workspace != "shared")] | length' 0
