@@ -2,6 +2,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <cjson/cJSON.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "arena.h"
 #include "db.h"
@@ -29,11 +30,12 @@ handle_health(struct tt_req *req, struct tt_resp *resp)
 	cJSON			*j;
 
 	e = tt_db_run(req->arena, &stmt_schema, NULL, &res);
-	if (e == TT_EUNAVAIL || e == TT_ETIMEOUT)
-		return tt_resp_fail(resp, e, NULL, "database unreachable");
-	if (e != TT_OK)
+	if (e != TT_OK && strcmp(tt_db_last_sqlstate(), "42P01") == 0)
 		return tt_resp_fail(resp, TT_EUNAVAIL, NULL,
 		    "database schema missing: run ttctl migrate");
+	if (e != TT_OK)
+		return tt_resp_fail(resp, TT_EUNAVAIL, NULL,
+		    "database unreachable");
 	v = tt_db_get(res, 0, "version");
 	version = v ? strtoll(v, NULL, 10) : 0;
 	if (version < TT_SCHEMA_VERSION)

@@ -88,8 +88,12 @@ is_conn_lost(PGresult *res)
 	if (conn == NULL || PQstatus(conn) == CONNECTION_BAD)
 		return 1;
 	st = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	/*
+	 * A failure without a SQLSTATE was made by libpq itself: the server
+	 * went away (PQstatus only turns bad on the next attempt).
+	 */
 	if (st == NULL)
-		return res == NULL;
+		return 1;
 	return strncmp(st, "08", 2) == 0 || strcmp(st, "57P01") == 0 ||
 	    strcmp(st, "57P02") == 0 || strcmp(st, "57P03") == 0;
 }

@@ -38,7 +38,8 @@ static struct tt_db_stmt stmt_list = {
 	"SELECT " KEY_COLUMNS " FROM api_keys WHERE user_id = $1::uuid "
 	"AND ($4::bool OR revoked_at IS NULL) AND ($2::bigint IS NULL OR "
 	"((extract(epoch FROM created_at) * 1000000)::bigint, id) > "
-	"($2::bigint, $3::uuid)) ORDER BY created_at, id LIMIT $5::int",
+	"($2::bigint, $3::uuid)) ORDER BY api_keys.created_at, api_keys.id "
+	"LIMIT $5::int",
 	5, 1, 0
 };
 

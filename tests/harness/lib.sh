@@ -63,3 +63,182 @@ std_headers() {
 	    header_matches X-Content-Type-Options '^nosniff$' &&
 	    header_matches X-Request-Id '^[A-Za-z0-9._:-]{1,128}$'
 }
+
+# --- Credentials: users, keys and tokens a case sets up for itself. ---
+
+# remember SECRET...: records an issued API key or access token for the
+# log-leak check that runs after the suite (SECURITY.md threat 18).
+remember() {
+	[ -n "${TT_ISSUED_SECRETS:-}" ] || return 0
+	for _s in "$@"; do
+		[ -n "$_s" ] && printf '%s\n' "$_s" >>"$TT_ISSUED_SECRETS"
+	done
+	return 0
+}
+
+# new_user: prints the id of a fresh user.
+new_user() {
+	"$TOP/bin/ttctl" user create
+}
+
+# new_key USER CAP... [--expires-in D]: a fresh API key for the user with
+# these capabilities (kv_store_read, installation:ID, ...); sets KEY and
+# KEY_ID (empty on failure) and remembers the key.
+new_key() {
+	_u=$1; shift
+	_tt_keyn=$((${_tt_keyn:-0} + 1))
+	_args=; _pass=0
+	for _c in "$@"; do
+		if [ $_pass = 1 ]; then
+			_args="$_args $_c"; _pass=0
+		elif [ "${_c#--}" != "$_c" ]; then
+			_args="$_args $_c"; _pass=1
+		else
+			_args="$_args --cap $_c"
+		fi
+	done
+	# shellcheck disable=SC2086 # capabilities never contain spaces
+	_out=$("$TOP/bin/ttctl" --json key create --user "$_u" \
+	    --name "case-$$-$_tt_keyn" $_args 2>"$T/ttctl.err")
+	KEY=$(printf '%s' "$_out" | jq -r '.api_key // empty' 2>/dev/null)
+	KEY_ID=$(printf '%s' "$_out" | jq -r '.id // empty' 2>/dev/null)
+	[ -n "$KEY" ] || echo "# ttctl key create failed: $(cat "$T/ttctl.err")"
+	remember "$KEY"
+}
+
+# refresh KEY: POST /api/v1/access-token/refresh with the key (with an
+# explicit Content-Length: lighttpd refuses body-less POSTs without it);
+# sets STATUS and TOKEN (empty unless 200) and remembers the token.
+refresh() {
+	http POST /api/v1/access-token/refresh -H 'Content-Length: 0' \
+	    -H "Authorization: Bearer $1"
+	TOKEN=
+	[ "$STATUS" = 200 ] && TOKEN=$(jq -r '.access_token // empty' <"$T/body" 2>/dev/null)
+	remember "$TOKEN"
+}
+
+# whoami TOKEN: GET /api/v1/whoami with the token.
+whoami() {
+	http GET /api/v1/whoami -H "Authorization: Bearer $1"
+}
+
+# forge ARGS...: a JWT from tests/harness/forge.py (see there).
+forge() {
+	python3 "$TOP/tests/harness/forge.py" "$@"
+}
+
+# forge_many: forge.py once per line of stdin, the line holding its
+# arguments as shell words (quote JSON in '...'); prints one token per
+# line. One Python process for all: each start costs about 0.1 s.
+forge_many() {
+	python3 -c '
+import shlex, sys
+sys.dont_write_bytecode = True
+sys.path.insert(0, sys.argv[1])
+import forge
+for line in sys.stdin:
+    if line.strip():
+        sys.argv = ["forge.py"] + shlex.split(line)
+        forge.main()
+        sys.stdout.write("\n")
+' "$TOP/tests/harness"
+}
+
+# current_secret: sets KID and SECRET_HEX to the current signing secret
+# (forge.py's own query), so forge calls need no database round trip.
+current_secret() {
+	_ks=$(psql "$TT_DATABASE_URL" -Atc "SELECT kid, encode(secret, 'hex') \
+	    FROM jwt_secrets WHERE retired_at IS NULL ORDER BY created_at DESC \
+	    LIMIT 1")
+	KID=${_ks%%|*} SECRET_HEX=${_ks#*|}
+}
+
+# body_matches REGEX: the response body matches the extended regex.
+body_matches() {
+	grep -Eq "$1" "$T/body" && return 0
+	echo "# body does not match /$1/: $(head -c 300 "$T/body" | tr '\n' ' ')"
+	return 1
+}
+
+# fails_with STATUS ID: error_is, but reads the compact body the programs
+# write ({"id":"...","data":"..."}) without jq, which costs 30 ms a run;
+# any other layout goes to error_is. Sets ERR_DATA to the description.
+# Needs bash ([[ =~ ]]), as does unauth_is: run.sh runs every case with it.
+fails_with() {
+	status_is "$1" || return 1
+	_b=$(<"$T/body")
+	_re='^[{]"id":"([A-Z_]*)","data":"(([^"\\]|\\.)*)"[}]$'
+	if [[ $_b =~ $_re ]]; then
+		ERR_DATA=${BASH_REMATCH[2]}
+		[ "${BASH_REMATCH[1]}" = "$2" ] || {
+			echo "# error id is ${BASH_REMATCH[1]}, expected $2: $(printf %s "$_b" | head -c 300)"
+			return 1
+		}
+		header_matches Content-Type '^application/json'
+	else
+		error_is "$1" "$2" && ERR_DATA=$(jq -r .data <"$T/body")
+	fi
+}
+
+# unauth_is [REGEX]: a JSON 401 UNAUTHORIZED with an RFC 6750 challenge,
+# whose description ("data") matches the regex if one is given.
+unauth_is() {
+	fails_with 401 UNAUTHORIZED &&
+	    header_matches WWW-Authenticate '^Bearer realm="terrateam", error="invalid_token"' || return 1
+	[ $# -eq 0 ] && return 0
+	printf '%s' "$ERR_DATA" | grep -Eq "$1" && return 0
+	echo "# description '$ERR_DATA' does not match /$1/"
+	return 1
+}
+
+# --- KV store (API.md section 3). ---
+
+# new_installation: creates an installation under an id no other case or
+# run uses (the suite runs every case once per server on one database);
+# sets INST to it.
+new_installation() {
+	_tt_instn=$((${_tt_instn:-0} + 1))
+	INST=1$(printf '%07d%05d%02d' "$$" "$RANDOM" "$_tt_instn")
+	"$TOP/bin/ttctl" installation create --id "$INST" --login "kv-$INST" \
+	    >/dev/null 2>"$T/ttctl.err" ||
+	    echo "# ttctl installation create failed: $(cat "$T/ttctl.err")"
+}
+
+# add_member INSTALLATION USER
+add_member() {
+	"$TOP/bin/ttctl" installation add-member --id "$1" --user "$2" \
+	    >/dev/null 2>"$T/ttctl.err" ||
+	    echo "# ttctl installation add-member failed: $(cat "$T/ttctl.err")"
+}
+
+# new_token USER CAP...: an access token for a fresh key of the user with
+# these capabilities; sets TOKEN (and KEY, KEY_ID).
+new_token() {
+	new_key "$@"
+	refresh "$KEY"
+	[ -n "$TOKEN" ] || echo "# refresh failed with $STATUS: $(head -c 300 "$T/body")"
+}
+
+# kv METHOD TOKEN PATH [curl args...]: a KV request; PATH is relative to
+# /api/v1/github/kv/ and starts with the installation id.
+kv() {
+	_km=$1; _kt=$2; _kp=$3; shift 3
+	http "$_km" "/api/v1/github/kv/$_kp" -H "Authorization: Bearer $_kt" "$@"
+}
+
+# kv_json METHOD TOKEN PATH BODY [curl args...]: the same with a JSON body
+# (BODY as curl's --data-binary takes it: text, or @file).
+kv_json() {
+	_km=$1; _kt=$2; _kp=$3; _kb=$4; shift 4
+	kv "$_km" "$_kt" "$_kp" -H 'Content-Type: application/json' \
+	    --data-binary "$_kb" "$@"
+}
+
+# data_is JSON: the body's "data" equals the JSON value (key order aside).
+data_is() {
+	_want=$(printf '%s' "$1" | jq -cS . 2>/dev/null)
+	_got=$(jq -cS .data <"$T/body" 2>/dev/null)
+	[ -n "$_want" ] && [ "$_got" = "$_want" ] && return 0
+	echo "# data is '$_got', expected '$_want' in $(head -c 300 "$T/body" | tr '\n' ' ')"
+	return 1
+}
