@@ -171,6 +171,10 @@ store_error(struct tt_resp *resp, enum tt_err e, const char *what)
 		    "write_caps are not all held by this token");
 	case TT_EINVAL:
 		return bad(resp, "invalid select jsonpath or parameter");
+	case TT_ETOOBIG:
+		return tt_resp_fail(resp, e, NULL, "the stored value would "
+		    "exceed the limit of %lld bytes",
+		    (long long)tt_config.kv_max_value_bytes);
 	default:
 		return e;
 	}

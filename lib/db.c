@@ -37,8 +37,10 @@ db_connect(void)
 	snprintf(opts, sizeof(opts), "-c statement_timeout=%lld "
 	    "-c lock_timeout=2000 -c idle_in_transaction_session_timeout=10000 "
 	    "-c client_min_messages=warning "
-	    "-c plan_cache_mode=force_generic_plan",
-	    (long long)tt_config.statement_timeout_ms);
+	    "-c plan_cache_mode=force_generic_plan "
+	    "-c tt.kv_max_value_bytes=%lld",
+	    (long long)tt_config.statement_timeout_ms,
+	    (long long)tt_config.kv_max_value_bytes);
 
 	/* Our defaults first; what TT_DATABASE_URL says overrides them. */
 	keys[n] = "connect_timeout";	vals[n++] = "2";
@@ -111,6 +113,8 @@ classify(PGresult *res, const char *what)
 		st = "";
 	if (strcmp(st, "23505") == 0)
 		return TT_ECONFLICT;
+	if (strcmp(st, "54000") == 0)
+		return TT_ETOOBIG;	/* a size limit enforced in SQL */
 	if (strcmp(st, "57014") == 0 || strcmp(st, "55P03") == 0) {
 		tt_log_warnx("statement %s timed out: %s", what, st);
 		return TT_ETIMEOUT;

@@ -71,9 +71,11 @@ static struct tt_db_stmt stmt_iter = {
 /*
  * Writes take the request body itself ($4) and let PostgreSQL take the
  * value out of it ("data", or its alias "value"), so numbers keep every
- * digit the client sent (jsonb numbers are decimal, not double).
+ * digit the client sent (jsonb numbers are decimal, not double), and
+ * check its stored size against the limit (sql/004, 413).
  */
-#define DATA	"coalesce($4::jsonb -> 'data', $4::jsonb -> 'value')"
+#define DATA \
+	"kv_checked_value(coalesce($4::jsonb -> 'data', $4::jsonb -> 'value'))"
 
 /* Insert, or overwrite when the record's write_caps are all held. */
 static struct tt_db_stmt stmt_set = {
