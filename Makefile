@@ -97,6 +97,9 @@ $(B)/tests/unit/%: $(B)/tests/unit/%.o $(LIBTT)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIBTT) $(LDLIBS) -lcmocka
 
+# The schema version is compiled into health: rebuild it when sql/ changes.
+$(B)/cgi-bin/health.o: $(wildcard sql/*.sql)
+
 bin/ttctl: $(TTCTL)
 	@mkdir -p bin
 	$(Q)ln -sf ../$(TTCTL) bin/ttctl

@@ -17,20 +17,38 @@
 
 int main(void);
 
-/* Link: <path?limit=N&page=C>; rel="next", the same for prev. */
+/*
+ * One Link header (RFC 8288) with the next and previous pages:
+ * <path?limit=N&page=C>; rel="next", <...>; rel="prev". The other query
+ * parameters (q, tz) are carried along; the cursor replaces page.
+ */
 static void
 links(struct tt_req *req, struct tt_resp *resp, int64_t limit,
     const struct tt_manifests_result *res)
 {
 	const char	*rel[2] = { "next", "prev" };
 	const char	*cur[2] = { res->next, res->prev };
-	int		 i;
+	const char	*q, *tz;
+	char		*extra = "";
+	struct tt_buf	 b = { 0 };
+	int		 i, bad;
 
+	q = tt_req_query(req, "q", &bad);
+	tz = tt_req_query(req, "tz", &bad);
+	if (q != NULL && q[0] != '\0')
+		extra = tt_arena_printf(req->arena, "&q=%s",
+		    tt_url_encode(req->arena, q));
+	if (tz != NULL && tz[0] != '\0')
+		extra = tt_arena_printf(req->arena, "%s&tz=%s", extra,
+		    tt_url_encode(req->arena, tz));
 	for (i = 0; i < 2; i++)
 		if (cur[i] != NULL)
-			tt_resp_header(resp, "Link", "<%s?limit=%lld&page=%s>; "
-			    "rel=\"%s\"", req->path, (long long)limit, cur[i],
-			    rel[i]);
+			tt_buf_printf(&b, "%s<%s?limit=%lld%s&page=%s>; "
+			    "rel=\"%s\"", b.n ? ", " : "", req->path,
+			    (long long)limit, extra, cur[i], rel[i]);
+	if (b.n)
+		tt_resp_header(resp, "Link", "%s", b.p);
+	tt_buf_free(&b);
 }
 
 /* An IANA zone name's characters (PostgreSQL decides if it exists). */

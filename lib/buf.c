@@ -43,21 +43,29 @@ tt_buf_puts(struct tt_buf *b, const char *s)
 }
 
 void
-tt_buf_printf(struct tt_buf *b, const char *fmt, ...)
+tt_buf_vprintf(struct tt_buf *b, const char *fmt, va_list ap)
 {
-	va_list	ap;
+	va_list	ap2;
 	int	n;
 
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
+	va_copy(ap2, ap);
+	n = vsnprintf(NULL, 0, fmt, ap2);
+	va_end(ap2);
 	if (n < 0)
 		return;
 	grow(b, (size_t)n);
-	va_start(ap, fmt);
 	vsnprintf(b->p + b->n, (size_t)n + 1, fmt, ap);
-	va_end(ap);
 	b->n += (size_t)n;
+}
+
+void
+tt_buf_printf(struct tt_buf *b, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	tt_buf_vprintf(b, fmt, ap);
+	va_end(ap);
 }
 
 void

@@ -30,7 +30,7 @@ tt_db_set_app(const char *name)
 static int
 db_connect(void)
 {
-	char		 opts[256];
+	char		 opts[384];
 	const char	*keys[16], *vals[16];
 	int		 n = 0;
 

@@ -191,14 +191,20 @@ void
 tt_resp_header(struct tt_resp *resp, const char *name, const char *fmt, ...)
 {
 	va_list	ap;
-	char	val[1024];
+	size_t	start, i;
 
-	va_start(ap, fmt);
-	vsnprintf(val, sizeof(val), fmt, ap);
-	va_end(ap);
 	if (strcasecmp(name, "Content-Type") == 0)
 		resp->has_content_type = 1;
-	tt_buf_printf(&resp->headers, "%s: %s\r\n", name, val);
+	tt_buf_printf(&resp->headers, "%s: ", name);
+	start = resp->headers.n;
+	va_start(ap, fmt);
+	tt_buf_vprintf(&resp->headers, fmt, ap);
+	va_end(ap);
+	/* A value is one line, whatever went into it. */
+	for (i = start; i < resp->headers.n; i++)
+		if (resp->headers.p[i] == '\r' || resp->headers.p[i] == '\n')
+			resp->headers.p[i] = ' ';
+	tt_buf_puts(&resp->headers, "\r\n");
 }
 
 void

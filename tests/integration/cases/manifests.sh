@@ -124,3 +124,17 @@ check "an unknown tz is a 400" error_is 400 INVALID_PARAM
 http GET "/api/v1/github/installations/$inst/dirspaces" -G --data-urlencode 'q=state:success workspace:shared' -d limit=100 -H "$A"
 check "dirspaces q filters on the derived state and the workspace" \
     json_is '[.dirspaces[] | select(.state != "success" or .workspace != "shared")] | length' 0
+
+# Links keep the query: paging a filtered list stays filtered.
+seen=$T/seenq; : >"$seen"
+http GET "$WM" -G --data-urlencode 'q=state:queued' -d limit=2 -H "$A"
+pages=0
+while [ $pages -lt 10 ]; do
+	jq -r '.work_manifests[].state' <"$T/body" >>"$seen"
+	url=$(header Link | sed -n 's/.*<\([^>]*\)>; rel="next".*/\1/p')
+	[ -z "$url" ] && break
+	http GET "$url" -H "$A"
+	pages=$((pages + 1))
+done
+check "a filtered list pages through all 9 queued manifests and nothing else" \
+    sh -c '[ "$(grep -c . "$1")" = 9 ] && [ "$(sort -u "$1")" = queued ]' - "$seen"
