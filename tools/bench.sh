@@ -62,6 +62,21 @@ bearer_script() {
 	printf 'wrk.headers["Authorization"] = "Bearer %s"\n' "$(token)" >"$dir/bearer.lua"
 	echo "$dir/bearer.lua"
 }
+# put_script: the same, overwriting one KV record each request.
+put_script() {
+	bearer_script >/dev/null
+	cat "$dir/bearer.lua" - >"$dir/put.lua" <<'LUA'
+wrk.method = "PUT"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"value": {"deployed_at": "2026-11-29T10:30:00Z", "status": "success"}}'
+LUA
+	echo "$dir/put.lua"
+}
+
+"$ttctl" manifests seed --installation 12345 --count 500 >/dev/null
+curl -s -X PUT -H "Authorization: Bearer $(token)" -H 'Content-Type: application/json' \
+    -d '{"value": "2024-01-15T10:30:00Z"}' \
+    "$base/api/v1/github/kv/12345/key/deploy.timestamp" >/dev/null
 
 # Scenarios: name, path, and a command printing the wrk script to use
 # (run just before the scenario, so access tokens are fresh).
@@ -70,6 +85,10 @@ scenarios=(
 	"healthz|/healthz|"
 	"refresh|/api/v1/access-token/refresh|echo $dir/refresh.lua"
 	"whoami|/api/v1/whoami|bearer_script"
+	"kv-get|/api/v1/github/kv/12345/key/deploy.timestamp|bearer_script"
+	"kv-put|/api/v1/github/kv/12345/key/bench.put|put_script"
+	"wm-list|/api/v1/github/installations/12345/work-manifests|bearer_script"
+	"wm-filtered|/api/v1/github/installations/12345/work-manifests?q=repo%3Ainfra%20and%20state%3Acompleted|bearer_script"
 )
 
 # to_ms VALUE: wrk's "1.23ms" / "456.00us" / "1.02s" in milliseconds.
