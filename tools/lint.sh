@@ -19,4 +19,6 @@ ban 'cJSON_GetObjectItem\(' "cJSON lookups are case-sensitive"
 ban 'cJSON_GetErrorPtr|cJSON_Compare|cJSONUtils_' "no process-global or unsafe cJSON APIs"
 ban 'SSL_VERIFY(PEER|HOST), *0' "TLS verification is never disabled"
 ban 'PQexec\([^"]*$' "PQexec only with literal SQL (migrations excepted)"
+# Threat 17: secrets are compared only through tt_crypto_equal.
+ban '(str|mem)n?cmp\([^)]*\b(sig|mac|secret|hmac|signature|key_sha256)\b' "no strcmp/memcmp on secrets (tt_crypto_equal)"
 exit $fail
