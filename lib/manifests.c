@@ -39,20 +39,31 @@
 	"r.installation_id = wm.installation_id AND r.id = wm.repo_id " \
 	"WHERE wm.installation_id = $1::bigint "
 
-/* $2/$3 the cursor row (or NULL), $4 the limit. */
+/*
+ * $2/$3 the cursor row (or NULL for the first page), $4 the limit. The
+ * keyset condition is always a plain row comparison (an open end for the
+ * first page), so it is an index condition and a deep page seeks instead
+ * of scanning the pages before it.
+ */
+#define BEFORE(p, q) "(" FROM_US_OR(p, "'infinity'") ", coalesce(" q \
+	"::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'))"
+#define AFTER(p, q) "(" FROM_US_OR(p, "'-infinity'") ", coalesce(" q \
+	"::uuid, '00000000-0000-0000-0000-000000000000'))"
+#define FROM_US_OR(p, dflt) \
+	"coalesce(" FROM_US(p) ", " dflt "::timestamptz)"
 static struct tt_db_stmt stmt_wm_desc = {
 	"wm_list_desc",
 	"SELECT " WM_COLS ", " WM_DIRSPACES WM_FROM
-	"AND ($2::bigint IS NULL OR (wm.created_at, wm.id) < (" FROM_US("$2")
-	", $3::uuid)) ORDER BY wm.created_at DESC, wm.id DESC LIMIT $4::int",
+	"AND (wm.created_at, wm.id) < " BEFORE("$2", "$3")
+	" ORDER BY wm.created_at DESC, wm.id DESC LIMIT $4::int",
 	4, 1, 0
 };
 
 static struct tt_db_stmt stmt_wm_asc = {
 	"wm_list_asc",
 	"SELECT " WM_COLS ", " WM_DIRSPACES WM_FROM
-	"AND ($2::bigint IS NULL OR (wm.created_at, wm.id) > (" FROM_US("$2")
-	", $3::uuid)) ORDER BY wm.created_at, wm.id LIMIT $4::int",
+	"AND (wm.created_at, wm.id) > " AFTER("$2", "$3")
+	" ORDER BY wm.created_at, wm.id LIMIT $4::int",
 	4, 1, 0
 };
 

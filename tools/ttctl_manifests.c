@@ -70,12 +70,14 @@ ttctl_manifests(struct ttctl *ctl, int argc, char **argv)
 	count = ttctl_opt(argc, argv, "--count");
 	if (argc < 1 || strcmp(argv[0], "seed") != 0 || inst == NULL ||
 	    tt_valid_int64(inst, 1, INT64_MAX / 16, &v) != 0 ||
-	    count == NULL || tt_valid_int64(count, 1, 100000, &v) != 0)
+	    count == NULL || tt_valid_int64(count, 1, 2000000, &v) != 0)
 		return ttctl_fail(TTCTL_USAGE, "usage: ttctl manifests seed "
-		    "--installation N --count K (K up to 100000)");
+		    "--installation N --count K (K up to 2000000)");
 	p[0] = inst;
 	p[1] = count;
-	if (tt_db_begin(ctl->arena) != TT_OK)
+	if (tt_db_begin(ctl->arena) != TT_OK ||
+	    tt_db_exec(ctl->arena, "SET LOCAL statement_timeout = 0", 0, NULL,
+	    &r) != TT_OK)
 		return ttctl_fail(TTCTL_REFUSED, "database unreachable");
 	for (i = 0; i < sizeof(seed_sql) / sizeof(seed_sql[0]); i++) {
 		if (tt_db_exec(ctl->arena, seed_sql[i], i == 0 || i == 1 ? 1 : 2,
