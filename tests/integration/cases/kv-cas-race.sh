@@ -35,19 +35,24 @@ print("TOKEN", token)
 H = {"Authorization": "Bearer " + token, "Content-Type": "application/json"}
 path = f"/api/v1/github/kv/{inst}/cas/key/race/counter"
 
+# A new connection per request: a keep-alive connection the server has
+# timed out would fail the round for the wrong reason.
 def cas(body, results, i, conns):
+    k = conn()
     try:
-        conns[i].request("PUT", path, body=json.dumps(body), headers=H)
-        r = conns[i].getresponse()
+        k.request("PUT", path, body=json.dumps(body), headers=H)
+        r = k.getresponse()
         results[i] = (r.status, json.loads(r.read()))
     except Exception as e:  # a broken connection is a failure, not a pass
         results[i] = (0, str(e))
+    finally:
+        k.close()
 
 c.request("PUT", path, body=json.dumps({"data": 0}), headers=H)
 r = c.getresponse(); first = json.loads(r.read())
 assert r.status == 200, (r.status, first)
 version, total, bad = 0, 0, []
-conns = [conn() for _ in range(WRITERS)]
+conns = None
 for rnd in range(rounds):
     results = [None] * WRITERS
     ts = [threading.Thread(target=cas, args=({"data": total + i + 1,
@@ -64,6 +69,8 @@ for rnd in range(rounds):
         bad.append((rnd, w)); break
     total += wins[0] + 1
     version += 1
+c.close()
+c = conn()
 c.request("GET", f"/api/v1/github/kv/{inst}/key/race/counter", headers=H)
 final = json.loads(c.getresponse().read())
 print("ROUNDS", rounds, "BAD", bad[:3])
