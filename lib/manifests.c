@@ -19,13 +19,14 @@
 #define US(col)	"(extract(epoch FROM " col ") * 1000000)::bigint"
 #define FROM_US(p) "(timestamptz 'epoch' + " p "::bigint * interval '1 microsecond')"
 
-#define WM_COLS \
+#define WM_COLS_(owner, repo) \
 	"wm.id, wm.run_type, wm.state, " UTC("wm.created_at") " AS created_at, " \
 	UTC("wm.completed_at") " AS completed_at, wm.base_sha, wm.sha, " \
-	"wm.base_branch, wm.branch, r.owner, r.name AS repo, " \
+	"wm.base_branch, wm.branch, " owner " AS owner, " repo " AS repo, " \
 	"wm.repo_id::text AS repo_id, wm.tag_query, wm.username, wm.run_id, " \
 	"wm.environment, wm.kind, wm.pull_number::text AS pull_number, " \
 	"wm.pull_request_title, " US("wm.created_at") " AS created_us"
+#define WM_COLS		WM_COLS_("r.owner", "r.name")
 
 #define WM_DIRSPACES \
 	"(SELECT coalesce(jsonb_agg(jsonb_strip_nulls(jsonb_build_object(" \
@@ -51,20 +52,27 @@
 	"::uuid, '00000000-0000-0000-0000-000000000000'))"
 #define FROM_US_OR(p, dflt) \
 	"coalesce(" FROM_US(p) ", " dflt "::timestamptz)"
+
+/*
+ * Pages are chosen in an inner query and only its rows are formatted:
+ * whatever plan PostgreSQL picks, the per-row work (dates, dirspace JSON)
+ * is done for one page, never for every row it sorts. A compiled q goes
+ * where FILTER stands (manifests.c with_filter).
+ */
+#define FILTER	" /*FILTER*/ "
+#define WM_PAGE(cmp, bound, dir) \
+	"SELECT " WM_COLS_("wm.r_owner", "wm.r_name") ", " WM_DIRSPACES \
+	" FROM (SELECT wm.*, r.owner AS r_owner, r.name AS r_name" WM_FROM \
+	"AND (wm.created_at, wm.id) " cmp " " bound FILTER \
+	"ORDER BY wm.created_at " dir ", wm.id " dir " LIMIT $4::int) wm " \
+	"ORDER BY wm.created_at " dir ", wm.id " dir
+
 static struct tt_db_stmt stmt_wm_desc = {
-	"wm_list_desc",
-	"SELECT " WM_COLS ", " WM_DIRSPACES WM_FROM
-	"AND (wm.created_at, wm.id) < " BEFORE("$2", "$3")
-	" ORDER BY wm.created_at DESC, wm.id DESC LIMIT $4::int",
-	4, 1, 0
+	"wm_list_desc", WM_PAGE("<", BEFORE("$2", "$3"), "DESC"), 4, 1, 0
 };
 
 static struct tt_db_stmt stmt_wm_asc = {
-	"wm_list_asc",
-	"SELECT " WM_COLS ", " WM_DIRSPACES WM_FROM
-	"AND (wm.created_at, wm.id) > " AFTER("$2", "$3")
-	" ORDER BY wm.created_at, wm.id LIMIT $4::int",
-	4, 1, 0
+	"wm_list_asc", WM_PAGE(">", AFTER("$2", "$3"), "ASC"), 4, 1, 0
 };
 
 static struct tt_db_stmt stmt_wm_one = {
@@ -80,28 +88,26 @@ static struct tt_db_stmt stmt_wm_one = {
 	"wm.installation_id AND d.work_manifest_id = wm.id " \
 	"WHERE wm.installation_id = $1::bigint "
 
-#define DS_COLS \
-	WM_COLS ", d.dir, d.workspace, CASE WHEN wm.state = 'aborted' THEN " \
+#define DS_PAGE(cmp, dir) \
+	"SELECT " WM_COLS_("wm.r_owner", "wm.r_name") ", wm.d_dir AS dir, " \
+	"wm.d_workspace AS workspace, CASE WHEN wm.state = 'aborted' THEN " \
 	"'aborted' WHEN wm.state IN ('queued', 'running') THEN wm.state " \
-	"WHEN d.success THEN 'success' WHEN NOT d.success THEN 'failure' " \
-	"ELSE 'unknown' END AS ds_state"
+	"WHEN wm.d_success THEN 'success' WHEN NOT wm.d_success THEN " \
+	"'failure' ELSE 'unknown' END AS ds_state FROM (SELECT wm.*, " \
+	"r.owner AS r_owner, r.name AS r_name, d.dir AS d_dir, d.workspace " \
+	"AS d_workspace, d.success AS d_success" DS_FROM "AND ($2::bigint IS " \
+	"NULL OR (wm.created_at, wm.id, d.dir, d.workspace) " cmp " (" \
+	FROM_US("$2") ", $3::uuid, $5, $6))" FILTER "ORDER BY wm.created_at " \
+	dir ", wm.id " dir ", d.dir " dir ", d.workspace " dir " LIMIT $4::int) " \
+	"wm ORDER BY wm.created_at " dir ", wm.id " dir ", wm.d_dir " dir \
+	", wm.d_workspace " dir
 
 static struct tt_db_stmt stmt_ds_desc = {
-	"ds_list_desc",
-	"SELECT " DS_COLS DS_FROM "AND ($2::bigint IS NULL OR "
-	"(wm.created_at, wm.id, d.dir, d.workspace) < (" FROM_US("$2")
-	", $3::uuid, $5, $6)) ORDER BY wm.created_at DESC, wm.id DESC, "
-	"d.dir DESC, d.workspace DESC LIMIT $4::int",
-	6, 1, 0
+	"ds_list_desc", DS_PAGE("<", "DESC"), 6, 1, 0
 };
 
 static struct tt_db_stmt stmt_ds_asc = {
-	"ds_list_asc",
-	"SELECT " DS_COLS DS_FROM "AND ($2::bigint IS NULL OR "
-	"(wm.created_at, wm.id, d.dir, d.workspace) > (" FROM_US("$2")
-	", $3::uuid, $5, $6)) ORDER BY wm.created_at, wm.id, d.dir, "
-	"d.workspace LIMIT $4::int",
-	6, 1, 0
+	"ds_list_asc", DS_PAGE(">", "ASC"), 6, 1, 0
 };
 
 static void
@@ -175,23 +181,18 @@ row_cursor(struct tt_arena *a, struct tt_db_res *r, int i, int dirspaces,
 }
 
 /*
- * The statement text with "AND (filter)" before its final ORDER BY; for work
+ * The statement text with the compiled q in place of FILTER; for work
  * manifests also a no-op use of $5 and $6 so every placeholder is typed.
  */
 static char *
 with_filter(struct tt_arena *a, const char *sql, const char *where,
     int dirspaces)
 {
-	const char	*order = NULL, *o;
+	const char	*f = strstr(sql, FILTER);
 
-	/* The statement's own ORDER BY is the last one (subqueries have theirs). */
-	for (o = strstr(sql, " ORDER BY "); o != NULL;
-	    o = strstr(o + 1, " ORDER BY "))
-		order = o;
-
-	return tt_arena_printf(a, "%.*s AND (%s)%s%s", (int)(order - sql), sql,
+	return tt_arena_printf(a, "%.*s AND (%s)%s %s", (int)(f - sql), sql,
 	    where, dirspaces ? "" : " AND ($5::text IS NULL OR true) AND "
-	    "($6::text IS NULL OR true)", order);
+	    "($6::text IS NULL OR true)", f + strlen(FILTER));
 }
 
 enum tt_err

@@ -89,6 +89,9 @@ ttctl_manifests(struct ttctl *ctl, int argc, char **argv)
 	}
 	if (tt_db_commit(ctl->arena) != TT_OK)
 		return ttctl_fail(TTCTL_REFUSED, "seeding failed to commit");
+	/* Fresh statistics, so the planner sees the new rows at once. */
+	(void)tt_db_exec(ctl->arena, "ANALYZE work_manifests, "
+	    "work_manifest_dirspaces, repositories", 0, NULL, &r);
 	printf(ctl->json ? "{\"installation_id\":%s,\"count\":%s}\n" :
 	    "seeded installation %s with %s work manifests\n", inst, count);
 	return TTCTL_OK;
