@@ -29,9 +29,9 @@
 #define WM_COLS		WM_COLS_("r.owner", "r.name")
 
 #define WM_DIRSPACES \
-	"(SELECT coalesce(jsonb_agg(jsonb_strip_nulls(jsonb_build_object(" \
+	"(SELECT coalesce(json_agg(json_strip_nulls(json_build_object(" \
 	"'dir', d.dir, 'workspace', d.workspace, 'success', d.success)) " \
-	"ORDER BY d.dir, d.workspace), '[]') FROM work_manifest_dirspaces d " \
+	"ORDER BY d.dir, d.workspace), '[]'::json) FROM work_manifest_dirspaces d " \
 	"WHERE d.installation_id = wm.installation_id AND " \
 	"d.work_manifest_id = wm.id)::text AS dirspaces"
 
@@ -121,7 +121,7 @@ add_opt(cJSON *o, const char *name, const char *v)
 static cJSON *
 row_json(struct tt_arena *a, struct tt_db_res *r, int i, int dirspaces)
 {
-	const char	*kind, *why, *ds;
+	const char	*kind, *ds;
 	cJSON		*o, *k;
 
 	o = tt_json_own(a, cJSON_CreateObject());
@@ -156,9 +156,9 @@ row_json(struct tt_arena *a, struct tt_db_res *r, int i, int dirspaces)
 	} else {
 		cJSON_AddStringToObject(o, "state", tt_db_get(r, i, "state"));
 		cJSON_AddStringToObject(o, "repo_id", tt_db_get(r, i, "repo_id"));
+		/* PostgreSQL built this JSON; it goes out as it is. */
 		ds = tt_db_get(r, i, "dirspaces");
-		cJSON_AddItemReferenceToObject(o, "dirspaces",
-		    tt_json_parse(a, ds, strlen(ds), &why));
+		cJSON_AddRawToObject(o, "dirspaces", ds);
 	}
 	return o;
 }
