@@ -11,6 +11,7 @@
 
 #include "crypto.h"
 #include "log.h"
+#include "valid.h"
 
 void
 tt_crypto_sha256(const void *p, size_t n, unsigned char out[TT_SHA256_LEN])
@@ -62,18 +63,6 @@ tt_crypto_hex(const unsigned char *p, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int
 tt_crypto_unhex(const char *s, size_t hexlen, unsigned char *out)
 {
@@ -83,8 +72,8 @@ tt_crypto_unhex(const char *s, size_t hexlen, unsigned char *out)
 	if (hexlen % 2 != 0)
 		return -1;
 	for (i = 0; i < hexlen / 2; i++) {
-		if ((hi = hexval(s[2 * i])) < 0 ||
-		    (lo = hexval(s[2 * i + 1])) < 0)
+		if ((hi = tt_valid_hexdigit(s[2 * i])) < 0 ||
+		    (lo = tt_valid_hexdigit(s[2 * i + 1])) < 0)
 			return -1;
 		out[i] = (unsigned char)(hi << 4 | lo);
 	}

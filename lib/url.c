@@ -4,18 +4,7 @@
 
 #include "arena.h"
 #include "url.h"
-
-static int
-hexdigit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+#include "valid.h"
 
 char *
 tt_url_decode(struct tt_arena *a, const char *s, size_t n, int plus_space,
@@ -28,8 +17,8 @@ tt_url_decode(struct tt_arena *a, const char *s, size_t n, int plus_space,
 	out = tt_arena_alloc(a, n + 1);
 	for (i = 0; i < n; i++) {
 		if (s[i] == '%') {
-			if (n - i < 3 || (hi = hexdigit(s[i + 1])) < 0 ||
-			    (lo = hexdigit(s[i + 2])) < 0)
+			if (n - i < 3 || (hi = tt_valid_hexdigit(s[i + 1])) < 0 ||
+			    (lo = tt_valid_hexdigit(s[i + 2])) < 0)
 				return NULL;
 			out[o++] = (char)(hi << 4 | lo);
 			i += 2;

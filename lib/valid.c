@@ -91,11 +91,16 @@ tt_valid_utf8(const char *s, size_t n)
 	return 1;
 }
 
-static int
-ishex(char c)
+int
+tt_valid_hexdigit(char c)
 {
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
-	    (c >= 'A' && c <= 'F');
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
 }
 
 int
@@ -109,7 +114,7 @@ tt_valid_uuid(const char *s)
 		if (i == 8 || i == 13 || i == 18 || i == 23) {
 			if (s[i] != '-')
 				return 0;
-		} else if (!ishex(s[i]))
+		} else if (tt_valid_hexdigit(s[i]) < 0)
 			return 0;
 	}
 	return 1;

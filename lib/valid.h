@@ -15,6 +15,8 @@ int	tt_valid_int64(const char *, int64_t min, int64_t max, int64_t *v);
 /* Like tt_valid_int64 for a length-delimited string. */
 int	tt_valid_int64n(const char *, size_t, int64_t min, int64_t max,
 	    int64_t *v);
+/* The value of a hex digit (either case), or -1. */
+int	tt_valid_hexdigit(char);
 /* 1 if the bytes are well-formed UTF-8 (no overlongs, no surrogates). */
 int	tt_valid_utf8(const char *, size_t);
 /* 1 if s is a canonical lower- or upper-case 8-4-4-4-12 UUID. */
