@@ -379,8 +379,16 @@ parse_not(struct parser *p, struct tt_buf *out, int top)
 			p->sort_seen = 1;
 			p->sort_asc = strcmp(p->value, "asc") == 0;
 			tt_buf_puts(out, "true");
-		} else if (emit_term(p, out, pos) != 0)
-			return -1;
+		} else {
+			/*
+			 * A term is true or false, never NULL: "not pr:5" must
+			 * keep the manifests that have no pull request.
+			 */
+			tt_buf_puts(out, "coalesce(");
+			if (emit_term(p, out, pos) != 0)
+				return -1;
+			tt_buf_puts(out, ", false)");
+		}
 		if (lex(p) != 0)
 			return -1;
 		break;

@@ -75,13 +75,13 @@ test_terms_become_parameters(void **state)
 
 	(void)state;
 	t = ok("state:queued");
-	assert_string_equal(t.where, "((wm.state = $7))");
+	assert_string_equal(t.where, "((coalesce(wm.state = $7, false)))");
 	assert_int_equal(t.nparams, 1);
 	assert_string_equal(t.params[0], "queued");
 	/* Quoted values keep spaces and quotes of the other kind. */
 	t = ok("branch:\"feature x's\" user:'a \"b\"'");
-	assert_string_equal(t.where,
-	    "((wm.branch = $7 AND wm.username = $8))");
+	assert_string_equal(t.where, "((coalesce(wm.branch = $7, false) AND "
+	    "coalesce(wm.username = $8, false)))");
 	assert_string_equal(t.params[0], "feature x's");
 	assert_string_equal(t.params[1], "a \"b\"");
 }
@@ -107,11 +107,13 @@ test_precedence(void **state)
 	(void)state;
 	/* and binds tighter than or; juxtaposition is and; not is tightest. */
 	t = ok("state:a or state:b state:c");
-	assert_string_equal(t.where, "((wm.state = $7) OR (wm.state = $8 AND "
-	    "wm.state = $9))");
+	assert_string_equal(t.where, "((coalesce(wm.state = $7, false)) OR "
+	    "(coalesce(wm.state = $8, false) AND coalesce(wm.state = $9, "
+	    "false)))");
 	t = ok("not state:a and (kind:pr or kind:drift)");
-	assert_string_equal(t.where, "((NOT (wm.state = $7) AND "
-	    "(((wm.kind = $8) OR (wm.kind = $9)))))");
+	assert_string_equal(t.where, "((NOT (coalesce(wm.state = $7, false)) "
+	    "AND (((coalesce(wm.kind = $8, false)) OR (coalesce(wm.kind = $9, "
+	    "false))))))");
 }
 
 static void
