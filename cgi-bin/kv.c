@@ -44,49 +44,6 @@ prepare(struct tt_req *req, struct tt_resp *resp, struct tt_kv_ctx *c,
 	return TT_OK;
 }
 
-/* A boolean query parameter: "true" or "false". */
-static enum tt_err
-qbool(struct tt_req *req, struct tt_resp *resp, const char *name, int def,
-    int *v)
-{
-	const char	*s;
-	int		 b;
-
-	s = tt_req_query(req, name, &b);
-	if (s == NULL && !b) {
-		*v = def;
-		return TT_OK;
-	}
-	if (s != NULL && strcmp(s, "true") == 0)
-		*v = 1;
-	else if (s != NULL && strcmp(s, "false") == 0)
-		*v = 0;
-	else
-		return tt_resp_fail(resp, TT_EINVAL, "INVALID_PARAM",
-		    "%s must be true or false", name);
-	return TT_OK;
-}
-
-/* An integer query parameter in [min, max], or def when absent. */
-static enum tt_err
-qint(struct tt_req *req, struct tt_resp *resp, const char *name, int64_t min,
-    int64_t max, int64_t def, int64_t *v)
-{
-	const char	*s;
-	int		 b;
-
-	s = tt_req_query(req, name, &b);
-	if (s == NULL && !b) {
-		*v = def;
-		return TT_OK;
-	}
-	if (b || tt_valid_int64(s, min, max, v) != 0)
-		return tt_resp_fail(resp, TT_EINVAL, "INVALID_PARAM",
-		    "%s must be an integer from %lld to %lld", name,
-		    (long long)min, (long long)max);
-	return TT_OK;
-}
-
 static enum tt_err
 qselect(struct tt_req *req, struct tt_resp *resp, const char **sel)
 {
@@ -191,8 +148,8 @@ handle_get(struct tt_req *req, struct tt_resp *resp)
 	enum tt_err		 e;
 
 	if ((e = prepare(req, resp, &c, &key)) != TT_OK ||
-	    (e = qint(req, resp, "idx", 0, TT_KV_IDX_MAX, 0, &idx)) != TT_OK ||
-	    (e = qbool(req, resp, "committed", 1, &committed)) != TT_OK ||
+	    (e = tt_req_query_int(req, resp, "idx", 0, TT_KV_IDX_MAX, 0, &idx)) != TT_OK ||
+	    (e = tt_req_query_bool(req, resp, "committed", 1, &committed)) != TT_OK ||
 	    (e = qselect(req, resp, &sel)) != TT_OK)
 		return e;
 	e = tt_kv_get(req->arena, &c, key, idx, committed, sel, &rec);
@@ -257,8 +214,8 @@ handle_delete(struct tt_req *req, struct tt_resp *resp)
 	cJSON			*j;
 
 	if ((e = prepare(req, resp, &c, &key)) != TT_OK ||
-	    (e = qint(req, resp, "idx", 0, TT_KV_IDX_MAX, -1, &idx)) != TT_OK ||
-	    (e = qint(req, resp, "version", 0, 9007199254740991LL, -1,
+	    (e = tt_req_query_int(req, resp, "idx", 0, TT_KV_IDX_MAX, -1, &idx)) != TT_OK ||
+	    (e = tt_req_query_int(req, resp, "version", 0, 9007199254740991LL, -1,
 	    &version)) != TT_OK)
 		return e;
 	e = tt_kv_delete(req->arena, &c, key, idx, version >= 0, version,
@@ -281,7 +238,7 @@ handle_count(struct tt_req *req, struct tt_resp *resp)
 	cJSON			*j;
 
 	if ((e = prepare(req, resp, &c, &key)) != TT_OK ||
-	    (e = qbool(req, resp, "committed", 1, &committed)) != TT_OK)
+	    (e = tt_req_query_bool(req, resp, "committed", 1, &committed)) != TT_OK)
 		return e;
 	e = tt_kv_count(req->arena, &c, key, committed, &count, &max_idx);
 	if (e != TT_OK)
@@ -304,8 +261,8 @@ handle_size(struct tt_req *req, struct tt_resp *resp)
 	cJSON			*j;
 
 	if ((e = prepare(req, resp, &c, &key)) != TT_OK ||
-	    (e = qint(req, resp, "idx", 0, TT_KV_IDX_MAX, -1, &idx)) != TT_OK ||
-	    (e = qbool(req, resp, "committed", 1, &committed)) != TT_OK)
+	    (e = tt_req_query_int(req, resp, "idx", 0, TT_KV_IDX_MAX, -1, &idx)) != TT_OK ||
+	    (e = tt_req_query_bool(req, resp, "committed", 1, &committed)) != TT_OK)
 		return e;
 	e = tt_kv_size(req->arena, &c, key, idx, committed, &size);
 	if (e != TT_OK)
@@ -328,11 +285,11 @@ handle_iter(struct tt_req *req, struct tt_resp *resp)
 	cJSON			*j, *arr;
 
 	if ((e = prepare(req, resp, &c, &key)) != TT_OK ||
-	    (e = qint(req, resp, "idx", 0, TT_KV_IDX_MAX, -1, &idx)) != TT_OK ||
-	    (e = qbool(req, resp, "inclusive", 1, &inclusive)) != TT_OK ||
-	    (e = qbool(req, resp, "prefix", 0, &prefix)) != TT_OK ||
-	    (e = qbool(req, resp, "committed", 1, &committed)) != TT_OK ||
-	    (e = qint(req, resp, "limit", 1, TT_KV_ITER_MAX,
+	    (e = tt_req_query_int(req, resp, "idx", 0, TT_KV_IDX_MAX, -1, &idx)) != TT_OK ||
+	    (e = tt_req_query_bool(req, resp, "inclusive", 1, &inclusive)) != TT_OK ||
+	    (e = tt_req_query_bool(req, resp, "prefix", 0, &prefix)) != TT_OK ||
+	    (e = tt_req_query_bool(req, resp, "committed", 1, &committed)) != TT_OK ||
+	    (e = tt_req_query_int(req, resp, "limit", 1, TT_KV_ITER_MAX,
 	    TT_KV_ITER_DEFAULT, &limit)) != TT_OK ||
 	    (e = qselect(req, resp, &sel)) != TT_OK)
 		return e;

@@ -11,6 +11,14 @@
 struct tt_arena;
 struct tt_db_res;
 
+/* SQL fragments for timestamps: RFC 3339 UTC text, and exact microseconds
+ * since the epoch (keyset cursors) both ways. */
+#define TT_DB_UTC(col) \
+	"to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+#define TT_DB_US(col)	"(extract(epoch FROM " col ") * 1000000)::bigint"
+#define TT_DB_FROM_US(p) \
+	"(timestamptz 'epoch' + " p "::bigint * interval '1 microsecond')"
+
 /*
  * A statement declared once by its module (STMT_<MODULE>_<ACTION>) and
  * prepared lazily on each new connection. retry marks statements that are

@@ -11,6 +11,7 @@
 #include "http.h"
 #include "json.h"
 #include "url.h"
+#include "valid.h"
 
 struct status_row {
 	int		 status;
@@ -185,6 +186,47 @@ const char *
 tt_req_query(const struct tt_req *r, const char *name, int *bad)
 {
 	return tt_url_query(r->arena, r->query, name, 0, bad);
+}
+
+enum tt_err
+tt_req_query_int(struct tt_req *req, struct tt_resp *resp, const char *name,
+    int64_t min, int64_t max, int64_t def, int64_t *v)
+{
+	const char	*s;
+	int		 bad;
+
+	s = tt_req_query(req, name, &bad);
+	if (s == NULL && !bad) {
+		*v = def;
+		return TT_OK;
+	}
+	if (bad || tt_valid_int64(s, min, max, v) != 0)
+		return tt_resp_fail(resp, TT_EINVAL, "INVALID_PARAM",
+		    "%s must be an integer from %lld to %lld", name,
+		    (long long)min, (long long)max);
+	return TT_OK;
+}
+
+enum tt_err
+tt_req_query_bool(struct tt_req *req, struct tt_resp *resp, const char *name,
+    int def, int *v)
+{
+	const char	*s;
+	int		 bad;
+
+	s = tt_req_query(req, name, &bad);
+	if (s == NULL && !bad) {
+		*v = def;
+		return TT_OK;
+	}
+	if (s != NULL && strcmp(s, "true") == 0)
+		*v = 1;
+	else if (s != NULL && strcmp(s, "false") == 0)
+		*v = 0;
+	else
+		return tt_resp_fail(resp, TT_EINVAL, "INVALID_PARAM",
+		    "%s must be true or false", name);
+	return TT_OK;
 }
 
 void

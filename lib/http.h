@@ -4,6 +4,7 @@
 #define TT_HTTP_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "buf.h"
@@ -77,6 +78,17 @@ const char	*tt_req_param(const struct tt_req *, const char *name);
  * that is malformed (bad escape, NUL) makes it NULL and sets *bad.
  */
 const char	*tt_req_query(const struct tt_req *, const char *name, int *bad);
+
+/*
+ * A query parameter that must be an integer in [min, max] or the literal
+ * true/false; absent, it takes def. Anything else fills resp with a 400
+ * INVALID_PARAM naming the parameter and returns TT_EINVAL.
+ */
+enum tt_err	 tt_req_query_int(struct tt_req *, struct tt_resp *,
+		    const char *name, int64_t min, int64_t max, int64_t def,
+		    int64_t *v);
+enum tt_err	 tt_req_query_bool(struct tt_req *, struct tt_resp *,
+		    const char *name, int def, int *v);
 
 void		 tt_resp_header(struct tt_resp *, const char *name,
 		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));

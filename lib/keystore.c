@@ -13,15 +13,11 @@
 
 #define KEY_COLUMNS \
 	"id, user_id, name, capabilities::text AS capabilities, " \
-	"to_char(created_at AT TIME ZONE 'UTC', " \
-	"'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS created_at, " \
-	"to_char(last_used_at AT TIME ZONE 'UTC', " \
-	"'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS last_used_at, " \
-	"to_char(expires_at AT TIME ZONE 'UTC', " \
-	"'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS expires_at, " \
-	"to_char(revoked_at AT TIME ZONE 'UTC', " \
-	"'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS revoked_at, " \
-	"(extract(epoch FROM created_at) * 1000000)::bigint AS created_us"
+	TT_DB_UTC("created_at") " AS created_at, " \
+	TT_DB_UTC("last_used_at") " AS last_used_at, " \
+	TT_DB_UTC("expires_at") " AS expires_at, " \
+	TT_DB_UTC("revoked_at") " AS revoked_at, " \
+	TT_DB_US("created_at") " AS created_us"
 
 static struct tt_db_stmt stmt_create = {
 	"keystore_create",
@@ -37,7 +33,7 @@ static struct tt_db_stmt stmt_list = {
 	"keystore_list",
 	"SELECT " KEY_COLUMNS " FROM api_keys WHERE user_id = $1::uuid "
 	"AND ($4::bool OR revoked_at IS NULL) AND ($2::bigint IS NULL OR "
-	"((extract(epoch FROM created_at) * 1000000)::bigint, id) > "
+	"(" TT_DB_US("created_at") ", id) > "
 	"($2::bigint, $3::uuid)) ORDER BY api_keys.created_at, api_keys.id "
 	"LIMIT $5::int",
 	5, 1, 0

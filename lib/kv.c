@@ -12,13 +12,11 @@
 #include "url.h"
 #include "valid.h"
 
-#define UTC(col) \
-	"to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
 /* Columns of a record; $SEL is the select parameter's number. */
 #define COLS(sel) \
 	"key, idx, version, committed, size, read_caps::text AS read_caps, " \
-	"write_caps::text AS write_caps, " UTC("created_at") " AS created_at, " \
+	"write_caps::text AS write_caps, " TT_DB_UTC("created_at") " AS created_at, " \
 	"(CASE WHEN " sel "::jsonb IS NULL THEN data ELSE (SELECT " \
 	"coalesce(jsonb_object_agg(e->>0, jsonb_path_query_first(data, " \
 	"(e->>1)::jsonpath)), '{}') FROM jsonb_array_elements(" sel \
@@ -26,7 +24,7 @@
 
 #define NODATA_COLS \
 	"key, idx, version, committed, size, read_caps::text AS read_caps, " \
-	"write_caps::text AS write_caps, " UTC("created_at") " AS created_at"
+	"write_caps::text AS write_caps, " TT_DB_UTC("created_at") " AS created_at"
 
 #define READABLE(caps) "(read_caps IS NULL OR " caps "::jsonb @> read_caps)"
 #define WRITABLE(caps) "(write_caps IS NULL OR " caps "::jsonb @> write_caps)"

@@ -12,20 +12,16 @@
 #include "tagquery.h"
 #include "valid.h"
 
-#define UTC(col) \
-	"to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
 /* Microseconds since the epoch: exact keys for cursors. */
-#define US(col)	"(extract(epoch FROM " col ") * 1000000)::bigint"
-#define FROM_US(p) "(timestamptz 'epoch' + " p "::bigint * interval '1 microsecond')"
 
 #define WM_COLS_(owner, repo) \
-	"wm.id, wm.run_type, wm.state, " UTC("wm.created_at") " AS created_at, " \
-	UTC("wm.completed_at") " AS completed_at, wm.base_sha, wm.sha, " \
+	"wm.id, wm.run_type, wm.state, " TT_DB_UTC("wm.created_at") " AS created_at, " \
+	TT_DB_UTC("wm.completed_at") " AS completed_at, wm.base_sha, wm.sha, " \
 	"wm.base_branch, wm.branch, " owner " AS owner, " repo " AS repo, " \
 	"wm.repo_id::text AS repo_id, wm.tag_query, wm.username, wm.run_id, " \
 	"wm.environment, wm.kind, wm.pull_number::text AS pull_number, " \
-	"wm.pull_request_title, " US("wm.created_at") " AS created_us"
+	"wm.pull_request_title, " TT_DB_US("wm.created_at") " AS created_us"
 #define WM_COLS		WM_COLS_("r.owner", "r.name")
 
 #define WM_DIRSPACES \
@@ -51,7 +47,7 @@
 #define AFTER(p, q) "(" FROM_US_OR(p, "'-infinity'") ", coalesce(" q \
 	"::uuid, '00000000-0000-0000-0000-000000000000'))"
 #define FROM_US_OR(p, dflt) \
-	"coalesce(" FROM_US(p) ", " dflt "::timestamptz)"
+	"coalesce(" TT_DB_FROM_US(p) ", " dflt "::timestamptz)"
 
 /*
  * Pages are chosen in an inner query and only its rows are formatted:
@@ -97,7 +93,7 @@ static struct tt_db_stmt stmt_wm_one = {
 	"r.owner AS r_owner, r.name AS r_name, d.dir AS d_dir, d.workspace " \
 	"AS d_workspace, d.success AS d_success" DS_FROM "AND ($2::bigint IS " \
 	"NULL OR (wm.created_at, wm.id, d.dir, d.workspace) " cmp " (" \
-	FROM_US("$2") ", $3::uuid, $5, $6))" FILTER "ORDER BY wm.created_at " \
+	TT_DB_FROM_US("$2") ", $3::uuid, $5, $6))" FILTER "ORDER BY wm.created_at " \
 	dir ", wm.id " dir ", d.dir " dir ", d.workspace " dir " LIMIT $4::int) " \
 	"wm ORDER BY wm.created_at " dir ", wm.id " dir ", wm.d_dir " dir \
 	", wm.d_workspace " dir

@@ -15,18 +15,7 @@ enum tt_err
 tt_page_limit(struct tt_req *req, struct tt_resp *resp, int64_t def,
     int64_t max, int64_t *limit)
 {
-	const char	*v;
-	int		 bad;
-
-	v = tt_req_query(req, "limit", &bad);
-	if (v == NULL && !bad) {
-		*limit = def;
-		return TT_OK;
-	}
-	if (bad || tt_valid_int64(v, 1, max, limit) != 0)
-		return tt_resp_fail(resp, TT_EINVAL, "INVALID_PARAM",
-		    "limit must be an integer from 1 to %lld", (long long)max);
-	return TT_OK;
+	return tt_req_query_int(req, resp, "limit", 1, max, def, limit);
 }
 
 char *

@@ -210,10 +210,8 @@ ttctl_secret(struct ttctl *ctl, int argc, char **argv)
 	}
 	if (argc >= 1 && strcmp(argv[0], "list") == 0) {
 		if (tt_db_exec(ctl->arena, "SELECT kid, "
-		    "to_char(created_at AT TIME ZONE 'UTC', "
-		    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS created_at, "
-		    "to_char(retired_at AT TIME ZONE 'UTC', "
-		    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS retired_at "
+		    TT_DB_UTC("created_at") " AS created_at, "
+		    TT_DB_UTC("retired_at") " AS retired_at "
 		    "FROM jwt_secrets ORDER BY created_at DESC", 0, NULL, &r) !=
 		    TT_OK)
 			return ttctl_fail(TTCTL_REFUSED, "database unreachable");
