@@ -17,7 +17,7 @@
 static struct tt_db_stmt stmt_schema = {
 	"health_schema",
 	"SELECT coalesce(max(version), 0) AS version FROM schema_migrations",
-	0, 1, 0
+	0, 1, 0, 0
 };
 
 static enum tt_err

@@ -29,14 +29,14 @@ static struct tt_db_stmt stmt_key = {
 	"(expires_at IS NOT NULL AND expires_at <= now()) AS expired, "
 	"(last_used_at IS NULL OR last_used_at < now() - interval '60 seconds') "
 	"AS stale FROM api_keys WHERE key_sha256 = decode($1, 'hex')",
-	1, 1, 0
+	1, 1, 0, 0
 };
 
 static struct tt_db_stmt stmt_touch = {
 	"refresh_touch",
 	"UPDATE api_keys SET last_used_at = now() WHERE id = $1::uuid AND "
 	"(last_used_at IS NULL OR last_used_at < now() - interval '60 seconds')",
-	1, 1, 0
+	1, 1, 0, 0
 };
 
 static enum tt_err

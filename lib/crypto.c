@@ -2,7 +2,8 @@
 /* SPDX-License-Identifier: MIT */
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/core_names.h>
+#include <openssl/params.h>
 #include <openssl/rand.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,26 +14,71 @@
 #include "log.h"
 #include "valid.h"
 
+/*
+ * The digest and MAC are fetched once per process and their contexts are
+ * reused: OpenSSL 3's one-shot EVP_Digest and HMAC look the algorithm up
+ * in the provider store on every call, which costs more than hashing a
+ * token. Each program is single-threaded.
+ */
+static EVP_MD		*sha256_md;
+static EVP_MD_CTX	*sha256_ctx;
+static EVP_MAC_CTX	*hmac_ctx;
+
+static void
+crypto_fail(const char *what)
+{
+	tt_log_errx("OpenSSL: %s failed", what);
+	abort();
+}
+
 void
 tt_crypto_sha256(const void *p, size_t n, unsigned char out[TT_SHA256_LEN])
 {
-	if (EVP_Digest(p, n, out, NULL, EVP_sha256(), NULL) != 1) {
-		tt_log_errx("EVP_Digest failed");
-		abort();
-	}
+	if (sha256_md == NULL &&
+	    (sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL)
+		crypto_fail("EVP_MD_fetch");
+	if (sha256_ctx == NULL && (sha256_ctx = EVP_MD_CTX_new()) == NULL)
+		crypto_fail("EVP_MD_CTX_new");
+	if (EVP_DigestInit_ex2(sha256_ctx, sha256_md, NULL) != 1 ||
+	    EVP_DigestUpdate(sha256_ctx, p, n) != 1 ||
+	    EVP_DigestFinal_ex(sha256_ctx, out, NULL) != 1)
+		crypto_fail("SHA-256");
+}
+
+static EVP_MAC_CTX *
+hmac_sha256_ctx(void)
+{
+	EVP_MAC		*mac;
+	OSSL_PARAM	 params[2];
+
+	if (hmac_ctx != NULL)
+		return hmac_ctx;
+	if ((mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL)
+		crypto_fail("EVP_MAC_fetch");
+	if ((hmac_ctx = EVP_MAC_CTX_new(mac)) == NULL)
+		crypto_fail("EVP_MAC_CTX_new");
+	EVP_MAC_free(mac);	/* the context keeps its own reference */
+	params[0] = OSSL_PARAM_construct_utf8_string("digest", "SHA256", 0);
+	params[1] = OSSL_PARAM_construct_end();
+	if (EVP_MAC_CTX_set_params(hmac_ctx, params) != 1)
+		crypto_fail("EVP_MAC_CTX_set_params");
+	return hmac_ctx;
 }
 
 void
 tt_crypto_hmac_sha256(const void *key, size_t keylen, const void *msg,
     size_t msglen, unsigned char out[TT_SHA256_LEN])
 {
-	unsigned int	len = TT_SHA256_LEN;
+	EVP_MAC_CTX	*ctx = hmac_sha256_ctx();
+	size_t		 len = 0;
+	static const unsigned char none;
 
-	if (HMAC(EVP_sha256(), key, (int)keylen, msg, msglen, out, &len) ==
-	    NULL) {
-		tt_log_errx("HMAC failed");
-		abort();
-	}
+	/* An empty key is legal HMAC; OpenSSL wants a non-NULL pointer. */
+	if (EVP_MAC_init(ctx, keylen ? key : &none, keylen, NULL) != 1 ||
+	    EVP_MAC_update(ctx, msg, msglen) != 1 ||
+	    EVP_MAC_final(ctx, out, &len, TT_SHA256_LEN) != 1 ||
+	    len != TT_SHA256_LEN)
+		crypto_fail("HMAC-SHA256");
 }
 
 int

@@ -21,6 +21,13 @@ static int		 in_tx;
 static const char	*app_name = "terrateam-c";
 static char		 last_state[6];
 
+static struct {
+	struct tt_db_stmt	*stmt;
+	const char *const	*params;
+	tt_db_guard_fn		 fn;
+	void			*ctx;
+} guard;
+
 void
 tt_db_set_app(const char *name)
 {
@@ -132,13 +139,38 @@ classify(PGresult *res, const char *what)
 	return TT_EINTERNAL;
 }
 
+/* In a pipeline: was any failure the connection going away? */
+static int
+is_lost_status(PGresult **res, ExecStatusType *st, int n)
+{
+	int	i;
+
+	for (i = 0; i < n; i++)
+		if (st[i] == PGRES_FATAL_ERROR && is_conn_lost(res[i]))
+			return 1;
+	return 0;
+}
+
+/* The first real error of a pipeline (later ones are only "aborted"). */
+static enum tt_err
+classify_first(PGresult **res, ExecStatusType *st, int n, const char *what)
+{
+	int	i;
+
+	for (i = 0; i < n; i++)
+		if (st[i] == PGRES_FATAL_ERROR)
+			return classify(res[i], what);
+	tt_log_errx("pipeline for %s failed without an error", what);
+	return TT_EINTERNAL;
+}
+
 /*
  * Runs one statement (prepared when stmt != NULL) with the reconnect
  * policy: a connection found broken is reopened once; the statement is
  * sent again only when retry allows it.
  */
 static enum tt_err
-run(struct tt_arena *a, struct tt_db_stmt *stmt, const char *sql,
+run_one(struct tt_arena *a, struct tt_db_stmt *stmt, const char *sql,
     int nparams, const char *const *params, int retry,
     struct tt_db_res **out)
 {
@@ -198,18 +230,196 @@ run(struct tt_arena *a, struct tt_db_stmt *stmt, const char *sql,
 	return TT_EUNAVAIL;
 }
 
+static struct tt_db_res *
+keep(struct tt_arena *a, PGresult *res)
+{
+	struct tt_db_res	*r;
+
+	r = tt_arena_alloc(a, sizeof(*r));
+	r->res = res;
+	tt_arena_defer(a, res_clear, res);
+	return r;
+}
+
+/*
+ * Collects the result of one pipelined command: its PGresult (kept when
+ * it succeeded) and the NULL that ends it. Returns the status.
+ */
+static ExecStatusType
+collect(PGresult **out)
+{
+	PGresult	*res, *extra;
+	ExecStatusType	 st;
+
+	*out = NULL;
+	if ((res = PQgetResult(conn)) == NULL)
+		return PGRES_FATAL_ERROR;
+	st = PQresultStatus(res);
+	while ((extra = PQgetResult(conn)) != NULL) {
+		if (PQresultStatus(extra) == PGRES_PIPELINE_SYNC) {
+			PQclear(extra);
+			break;
+		}
+		PQclear(extra);
+	}
+	*out = res;
+	return st;
+}
+
+/* Sends a Parse for stmt unless this connection has it; 1 if sent. */
+static int
+send_prepare(struct tt_db_stmt *stmt, int *ok)
+{
+	if (stmt == NULL || stmt->prepared_gen == conn_gen)
+		return 0;
+	*ok &= PQsendPrepare(conn, stmt->name, stmt->sql, stmt->nparams,
+	    NULL);
+	return 1;
+}
+
+/*
+ * The guard and a read-only statement in one pipeline: Parse (when
+ * needed), Execute, Execute, Sync, then the results in order. Both only
+ * read, so a broken connection is reopened and the pair sent again once.
+ */
+static enum tt_err
+run_guarded(struct tt_arena *a, struct tt_db_stmt *stmt, const char *sql,
+    int nparams, const char *const *params, struct tt_db_res **out)
+{
+	struct tt_db_stmt	*g = guard.stmt;
+	PGresult		*res[4] = { NULL };
+	ExecStatusType		 st[4];
+	int			 attempt, ok, nprep, i, n;
+	enum tt_err		 e;
+
+	guard.stmt = NULL;
+	for (attempt = 0; attempt < 2; attempt++) {
+		if (conn == NULL && db_connect() != 0)
+			return TT_EUNAVAIL;
+		ok = PQenterPipelineMode(conn);
+		nprep = send_prepare(g, &ok);
+		nprep += send_prepare(stmt, &ok);
+		ok &= PQsendQueryPrepared(conn, g->name, g->nparams,
+		    guard.params, NULL, NULL, 0);
+		if (stmt != NULL)
+			ok &= PQsendQueryPrepared(conn, stmt->name, nparams,
+			    params, NULL, NULL, 0);
+		else
+			ok &= PQsendQueryParams(conn, sql, nparams, NULL,
+			    params, NULL, NULL, 0);
+		ok &= PQpipelineSync(conn);
+		n = nprep + 2;
+		for (i = 0; ok && i < n; i++)
+			st[i] = collect(&res[i]);
+		if (ok && i == n) {
+			/* The Sync that closes the pipeline. */
+			PGresult *s = PQgetResult(conn);
+			ok = s != NULL &&
+			    PQresultStatus(s) == PGRES_PIPELINE_SYNC;
+			PQclear(s);
+			ok &= PQexitPipelineMode(conn);
+		}
+		if (!ok || (i == n && is_lost_status(res, st, n))) {
+			for (i = 0; i < n; i++)
+				PQclear(res[i]);
+			memset(res, 0, sizeof(res));
+			tt_log_warnx("database connection lost during %s",
+			    g->name);
+			tt_db_close();
+			continue;
+		}
+		for (i = 0; i < n; i++) {
+			if (st[i] != PGRES_COMMAND_OK &&
+			    st[i] != PGRES_TUPLES_OK) {
+				e = classify_first(res, st, n, g->name);
+				for (i = 0; i < n; i++)
+					PQclear(res[i]);
+				return e;
+			}
+		}
+		if (nprep) {
+			/* Parses come first, in the order sent. */
+			if (g->prepared_gen != conn_gen)
+				g->prepared_gen = conn_gen;
+			if (stmt != NULL)
+				stmt->prepared_gen = conn_gen;
+		}
+		for (i = 0; i < nprep; i++)
+			PQclear(res[i]);
+		e = guard.fn(guard.ctx, keep(a, res[nprep]));
+		if (e != TT_OK) {
+			PQclear(res[nprep + 1]);
+			return e;
+		}
+		*out = keep(a, res[nprep + 1]);
+		return TT_OK;
+	}
+	return TT_EUNAVAIL;
+}
+
+enum tt_err
+tt_db_guard_flush(struct tt_arena *a)
+{
+	struct tt_db_stmt	*g = guard.stmt;
+	struct tt_db_res	*r;
+	enum tt_err		 e;
+
+	if (g == NULL)
+		return TT_OK;
+	guard.stmt = NULL;
+	if ((e = run_one(a, g, NULL, g->nparams, guard.params, g->retry,
+	    &r)) != TT_OK)
+		return e;
+	return guard.fn(guard.ctx, r);
+}
+
+void
+tt_db_guard(struct tt_db_stmt *stmt, const char *const *params,
+    tt_db_guard_fn fn, void *ctx)
+{
+	guard.stmt = stmt;
+	guard.params = params;
+	guard.fn = fn;
+	guard.ctx = ctx;
+}
+
+/* A statement, after (or together with) a pending guard. */
+static enum tt_err
+run(struct tt_arena *a, struct tt_db_stmt *stmt, const char *sql,
+    int nparams, const char *const *params, int retry, int readonly,
+    struct tt_db_res **out)
+{
+	enum tt_err	e;
+
+	if (guard.stmt != NULL) {
+		if (readonly && !in_tx)
+			return run_guarded(a, stmt, sql, nparams, params, out);
+		if ((e = tt_db_guard_flush(a)) != TT_OK)
+			return e;
+	}
+	return run_one(a, stmt, sql, nparams, params, retry, out);
+}
+
 enum tt_err
 tt_db_run(struct tt_arena *a, struct tt_db_stmt *stmt,
     const char *const *params, struct tt_db_res **out)
 {
-	return run(a, stmt, NULL, stmt->nparams, params, stmt->retry, out);
+	return run(a, stmt, NULL, stmt->nparams, params, stmt->retry,
+	    stmt->readonly, out);
 }
 
 enum tt_err
 tt_db_exec(struct tt_arena *a, const char *sql, int nparams,
     const char *const *params, struct tt_db_res **out)
 {
-	return run(a, NULL, sql, nparams, params, 0, out);
+	return run(a, NULL, sql, nparams, params, 0, 0, out);
+}
+
+enum tt_err
+tt_db_select(struct tt_arena *a, const char *sql, int nparams,
+    const char *const *params, struct tt_db_res **out)
+{
+	return run(a, NULL, sql, nparams, params, 1, 1, out);
 }
 
 enum tt_err
@@ -219,7 +429,7 @@ tt_db_begin(struct tt_arena *a)
 	enum tt_err		 e;
 
 	/* BEGIN itself is safe to resend on a fresh connection. */
-	if ((e = run(a, NULL, "BEGIN", 0, NULL, 1, &r)) == TT_OK)
+	if ((e = run(a, NULL, "BEGIN", 0, NULL, 1, 0, &r)) == TT_OK)
 		in_tx = 1;
 	return e;
 }
@@ -230,7 +440,7 @@ tt_db_commit(struct tt_arena *a)
 	struct tt_db_res	*r;
 	enum tt_err		 e;
 
-	e = run(a, NULL, "COMMIT", 0, NULL, 0, &r);
+	e = run(a, NULL, "COMMIT", 0, NULL, 0, 0, &r);
 	in_tx = 0;
 	return e;
 }
@@ -241,7 +451,7 @@ tt_db_rollback(struct tt_arena *a)
 	struct tt_db_res	*r;
 
 	if (conn != NULL && PQtransactionStatus(conn) != PQTRANS_IDLE)
-		(void)run(a, NULL, "ROLLBACK", 0, NULL, 0, &r);
+		(void)run_one(a, NULL, "ROLLBACK", 0, NULL, 0, &r);
 	in_tx = 0;
 }
 
@@ -250,6 +460,7 @@ tt_db_end_request(void)
 {
 	PGresult	*res;
 
+	guard.stmt = NULL;
 	if (conn != NULL && PQtransactionStatus(conn) != PQTRANS_IDLE) {
 		res = PQexec(conn, "ROLLBACK");
 		PQclear(res);

@@ -31,6 +31,7 @@ struct tt_db_stmt {
 	int		 nparams;
 	int		 retry;
 	unsigned	 prepared_gen;	/* private to db.c */
+	int		 readonly;	/* may share a round trip with a guard */
 };
 
 /* Sets application_name for connections opened later. */
@@ -50,6 +51,25 @@ enum tt_err	 tt_db_run(struct tt_arena *, struct tt_db_stmt *,
 /* Like tt_db_run for SQL that is not prepared (tools, migrations). */
 enum tt_err	 tt_db_exec(struct tt_arena *, const char *sql, int nparams,
 		    const char *const *params, struct tt_db_res **);
+
+/* Like tt_db_exec for ad hoc SQL that only reads (a guard may ride along). */
+enum tt_err	 tt_db_select(struct tt_arena *, const char *sql, int nparams,
+		    const char *const *params, struct tt_db_res **);
+
+/*
+ * A guard: a read-only statement whose verdict (fn's return) must be
+ * known before the request's data may be used, such as the session's
+ * "is this key still live". It is sent with the next read-only statement
+ * in one pipeline (one round trip); a write, a transaction or
+ * tt_db_guard_flush runs it alone first. When fn fails, the statement
+ * riding with it is discarded and fn's error returned instead. One guard
+ * at a time; cleared by its run and at the end of the request.
+ */
+typedef enum tt_err (*tt_db_guard_fn)(void *ctx, struct tt_db_res *);
+void		 tt_db_guard(struct tt_db_stmt *, const char *const *params,
+		    tt_db_guard_fn, void *ctx);
+/* Runs a pending guard now; TT_OK when none is pending. */
+enum tt_err	 tt_db_guard_flush(struct tt_arena *);
 
 /* Transactions; statements run inside one are never retried. */
 enum tt_err	 tt_db_begin(struct tt_arena *);

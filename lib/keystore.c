@@ -26,7 +26,7 @@ static struct tt_db_stmt stmt_create = {
 	"$5::timestamptz FROM users u WHERE u.id = $1::uuid AND "
 	"($5::timestamptz IS NULL OR $5::timestamptz > now()) "
 	"RETURNING " KEY_COLUMNS,
-	5, 0, 0
+	5, 0, 0, 0
 };
 
 static struct tt_db_stmt stmt_list = {
@@ -36,14 +36,14 @@ static struct tt_db_stmt stmt_list = {
 	"(" TT_DB_US("created_at") ", id) > "
 	"($2::bigint, $3::uuid)) ORDER BY api_keys.created_at, api_keys.id "
 	"LIMIT $5::int",
-	5, 1, 0
+	5, 1, 0, 0
 };
 
 static struct tt_db_stmt stmt_revoke = {
 	"keystore_revoke",
 	"UPDATE api_keys SET revoked_at = now() WHERE id = $1::uuid AND "
 	"($2::uuid IS NULL OR user_id = $2::uuid) AND revoked_at IS NULL",
-	2, 0, 0
+	2, 0, 0, 0
 };
 
 static void

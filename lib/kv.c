@@ -34,7 +34,7 @@ static struct tt_db_stmt stmt_get = {
 	"SELECT " COLS("$6") " FROM kv_store WHERE installation_id = $1 AND "
 	"key = $2 AND idx = $3::int AND committed = $4::bool AND "
 	READABLE("$5"),
-	6, 1, 0
+	6, 1, 0, 1
 };
 
 static struct tt_db_stmt stmt_count = {
@@ -42,7 +42,7 @@ static struct tt_db_stmt stmt_count = {
 	"SELECT count(*) AS n, max(idx) AS max_idx FROM kv_store WHERE "
 	"installation_id = $1 AND key = $2 AND committed = $3::bool AND "
 	READABLE("$4"),
-	4, 1, 0
+	4, 1, 0, 1
 };
 
 static struct tt_db_stmt stmt_size = {
@@ -50,7 +50,7 @@ static struct tt_db_stmt stmt_size = {
 	"SELECT count(*) AS n, coalesce(sum(size), 0) AS size FROM kv_store "
 	"WHERE installation_id = $1 AND key = $2 AND ($3::int IS NULL OR "
 	"idx = $3::int) AND committed = $4::bool AND " READABLE("$5"),
-	5, 1, 0
+	5, 1, 0, 1
 };
 
 static struct tt_db_stmt stmt_iter = {
@@ -63,7 +63,7 @@ static struct tt_db_stmt stmt_iter = {
 	"ELSE (CASE WHEN $7::bool THEN (key, idx) >= ($5, $6::int) "
 	"ELSE (key, idx) > ($5, $6::int) END) END) "
 	"ORDER BY key, idx LIMIT $9::int",
-	9, 1, 0
+	9, 1, 0, 1
 };
 
 /*
@@ -87,7 +87,7 @@ static struct tt_db_stmt stmt_set = {
 	"kv_store.version + 1, created_at = now() WHERE "
 	"kv_store.write_caps IS NULL OR $8::jsonb @> kv_store.write_caps "
 	"RETURNING " NODATA_COLS,
-	8, 0, 0
+	8, 0, 0, 0
 };
 
 static struct tt_db_stmt stmt_create = {
@@ -97,7 +97,7 @@ static struct tt_db_stmt stmt_create = {
 	"$5::bool, octet_length((" DATA ")::text), $6::jsonb, $7::jsonb) "
 	"ON CONFLICT (installation_id, key, idx, committed) DO NOTHING "
 	"RETURNING " COLS("NULL"),
-	7, 0, 0
+	7, 0, 0, 0
 };
 
 /* Compare-and-set: the version and the caps in the same UPDATE. */
@@ -108,7 +108,7 @@ static struct tt_db_stmt stmt_cas = {
 	"version + 1, created_at = now() WHERE installation_id = $1 AND "
 	"key = $2 AND idx = $3::int AND committed = $5::bool AND "
 	"version = $9::bigint AND " WRITABLE("$8") " RETURNING " COLS("NULL"),
-	9, 0, 0
+	9, 0, 0, 0
 };
 
 static struct tt_db_stmt stmt_why = {
@@ -116,7 +116,7 @@ static struct tt_db_stmt stmt_why = {
 	"SELECT " WRITABLE("$5") " AS writable FROM kv_store WHERE "
 	"installation_id = $1 AND key = $2 AND idx = $3::int AND "
 	"committed = $4::bool",
-	5, 1, 0
+	5, 1, 0, 0
 };
 
 /* Deletes all targets, or none if any is write-protected. */
@@ -132,7 +132,7 @@ static struct tt_db_stmt stmt_delete = {
 	"RETURNING 1) "
 	"SELECT (SELECT count(*) FROM target WHERE NOT ok) AS blocked, "
 	"(SELECT count(*) FROM del) AS deleted",
-	5, 0, 0
+	5, 0, 0, 0
 };
 
 static struct tt_db_stmt stmt_staged = {
@@ -140,7 +140,7 @@ static struct tt_db_stmt stmt_staged = {
 	"SELECT idx, " WRITABLE("$4") " AS ok FROM kv_store WHERE "
 	"installation_id = $1 AND key = $2 AND ($3::int IS NULL OR "
 	"idx = $3::int) AND committed = false ORDER BY idx FOR UPDATE",
-	4, 0, 0
+	4, 0, 0, 0
 };
 
 static struct tt_db_stmt stmt_replace = {
@@ -149,7 +149,7 @@ static struct tt_db_stmt stmt_replace = {
 	"key = $2 AND idx = $3::int AND committed = true RETURNING version, "
 	WRITABLE("$4") " AS ok) SELECT (SELECT version FROM old) AS version, "
 	"(SELECT ok FROM old) AS ok",
-	4, 0, 0
+	4, 0, 0, 0
 };
 
 static struct tt_db_stmt stmt_promote = {
@@ -157,7 +157,7 @@ static struct tt_db_stmt stmt_promote = {
 	"UPDATE kv_store SET committed = true, version = $4::bigint WHERE "
 	"installation_id = $1 AND key = $2 AND idx = $3::int AND "
 	"committed = false",
-	4, 0, 0
+	4, 0, 0, 0
 };
 
 int

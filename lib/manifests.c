@@ -64,17 +64,17 @@
 	"ORDER BY wm.created_at " dir ", wm.id " dir
 
 static struct tt_db_stmt stmt_wm_desc = {
-	"wm_list_desc", WM_PAGE("<", BEFORE("$2", "$3"), "DESC"), 4, 1, 0
+	"wm_list_desc", WM_PAGE("<", BEFORE("$2", "$3"), "DESC"), 4, 1, 0, 1
 };
 
 static struct tt_db_stmt stmt_wm_asc = {
-	"wm_list_asc", WM_PAGE(">", AFTER("$2", "$3"), "ASC"), 4, 1, 0
+	"wm_list_asc", WM_PAGE(">", AFTER("$2", "$3"), "ASC"), 4, 1, 0, 1
 };
 
 static struct tt_db_stmt stmt_wm_one = {
 	"wm_get",
 	"SELECT " WM_COLS ", " WM_DIRSPACES WM_FROM "AND wm.id = $2::uuid",
-	2, 1, 0
+	2, 1, 0, 1
 };
 
 #define DS_FROM \
@@ -99,11 +99,11 @@ static struct tt_db_stmt stmt_wm_one = {
 	", wm.d_workspace " dir
 
 static struct tt_db_stmt stmt_ds_desc = {
-	"ds_list_desc", DS_PAGE("<", "DESC"), 6, 1, 0
+	"ds_list_desc", DS_PAGE("<", "DESC"), 6, 1, 0, 1
 };
 
 static struct tt_db_stmt stmt_ds_asc = {
-	"ds_list_asc", DS_PAGE(">", "ASC"), 6, 1, 0
+	"ds_list_asc", DS_PAGE(">", "ASC"), 6, 1, 0, 1
 };
 
 static void
@@ -242,7 +242,7 @@ tt_manifests_list(struct tt_arena *a, const struct tt_manifests_page *pg,
 		memcpy(all, p, sizeof(p));
 		memcpy(all + 6, pg->params, (size_t)pg->nparams *
 		    sizeof(*all));
-		if ((e = tt_db_exec(a, sql, 6 + pg->nparams, all, &r)) !=
+		if ((e = tt_db_select(a, sql, 6 + pg->nparams, all, &r)) !=
 		    TT_OK)
 			return e;
 	}

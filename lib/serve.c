@@ -221,7 +221,8 @@ dispatch(struct io *io, const struct tt_route *routes, size_t n,
 	if (req->route->flags & TT_ROUTE_AUTH &&
 	    (e = tt_session_require(req, resp)) != TT_OK)
 		return e;
-	return req->route->handler(req, resp);
+	e = req->route->handler(req, resp);
+	return tt_session_settle(req, resp, e);
 }
 
 static void

@@ -30,7 +30,7 @@ static struct tt_db_stmt stmt_check = {
 	"WHERE m.user_id = k.user_id AND m.installation_id = $2::bigint)) "
 	"AS member "
 	"FROM api_keys k WHERE k.id = $1::uuid",
-	2, 1, 0
+	2, 1, 0, 1
 };
 
 static enum tt_err
@@ -76,12 +76,86 @@ check_caps(struct tt_req *req, struct tt_resp *resp, unsigned need)
 		if (!(need & bit))
 			continue;
 		name = tt_caps_name(bit);
+		if (name != NULL && !tt_caps_has(req->session->caps, name) &&
+		    resp == NULL)
+			return TT_EFORBIDDEN;
 		if (name != NULL && !tt_caps_has(req->session->caps, name))
 			return tt_resp_fail(resp, TT_EFORBIDDEN,
 			    "MISSING_CAPABILITY", "this token lacks the %s "
 			    "capability", name);
 	}
 	return TT_OK;
+}
+
+/* The key behind the token: live, and still the token's user's. */
+static enum tt_err
+key_verdict(struct tt_session *s, struct tt_db_res *res,
+    struct tt_resp *resp)
+{
+	const char	*live;
+
+	if (tt_db_nrows(res) != 1 || (live = tt_db_get(res, 0, "live")) ==
+	    NULL || strcmp(live, "t") != 0 ||
+	    strcmp(tt_db_get(res, 0, "user_id"), s->user_id) != 0)
+		return unauth(resp, "the API key behind this access token was "
+		    "revoked or has expired");
+	return TT_OK;
+}
+
+static enum tt_err
+member_verdict(struct tt_session *s, struct tt_db_res *res,
+    struct tt_resp *resp)
+{
+	if (s->installation_id &&
+	    strcmp(tt_db_get(res, 0, "member"), "t") != 0)
+		return tt_resp_fail(resp, TT_EFORBIDDEN,
+		    "NO_INSTALLATION_ACCESS", "user is not a member of "
+		    "installation %s", s->inst);
+	return TT_OK;
+}
+
+/*
+ * What the verified claims alone decide: the route's capabilities and
+ * the installation_id capability. resp NULL: only the verdict.
+ */
+static enum tt_err
+claims_allow(struct tt_req *req, struct tt_resp *resp)
+{
+	struct tt_session	*s = req->session;
+	const struct tt_route	*rt = req->route;
+	enum tt_err		 e;
+
+	if ((e = check_caps(req, resp, rt->caps)) != TT_OK)
+		return e;
+	if (s->installation_id && ((rt->caps & TT_CAP_INSTALLATION) ||
+	    tt_caps_restricted(s->caps)) &&
+	    !tt_caps_has_installation(s->caps, s->installation_id))
+		return resp == NULL ? TT_EFORBIDDEN : tt_resp_fail(resp,
+		    TT_EFORBIDDEN, "NO_INSTALLATION_ACCESS", "this token has "
+		    "no installation_id capability for installation %s",
+		    s->inst);
+	return TT_OK;
+}
+
+/* tt_db_guard callback: the deferred check's result, kept for settle. */
+static enum tt_err
+check_verdict(void *ctx, struct tt_db_res *res)
+{
+	struct tt_session	*s = ctx;
+	struct tt_resp		 r;
+	enum tt_err		 e;
+
+	memset(&r, 0, sizeof(r));
+	if ((e = key_verdict(s, res, &r)) == TT_OK)
+		e = member_verdict(s, res, &r);
+	s->decided = 1;
+	s->verdict = e;
+	if (e != TT_OK) {
+		/* tt_resp_fail's text is static: a later failure reuses it. */
+		s->fail_id = r.err_id;
+		s->fail_detail = tt_arena_strdup(s->req->arena, r.err_detail);
+	}
+	return e;
 }
 
 enum tt_err
@@ -93,7 +167,7 @@ tt_session_require(struct tt_req *req, struct tt_resp *resp)
 	struct tt_token_rules	 rules;
 	struct tt_db_res	*res;
 	const unsigned char	*secret;
-	const char		*token, *kid, *why, *inst = NULL, *p[2], *live;
+	const char		*token, *kid, *why, *inst = NULL, **p;
 	size_t			 len;
 	int64_t			 iid = 0;
 	enum tt_err		 e;
@@ -127,6 +201,7 @@ tt_session_require(struct tt_req *req, struct tt_resp *resp)
 	}
 
 	s = tt_arena_alloc(req->arena, sizeof(*s));
+	memset(s, 0, sizeof(*s));
 	s->user_id = c.user_id;
 	s->api_key_id = c.api_key_id;
 	s->caps = c.caps;
@@ -142,33 +217,68 @@ tt_session_require(struct tt_req *req, struct tt_resp *resp)
 		s->installation_id = iid;
 	}
 
-	/* The key must still be live; membership is looked up live. */
+	/*
+	 * The key must still be live, and membership is looked up live. When
+	 * the claims already grant the route, that lookup rides along with
+	 * the handler's first read (one round trip, tt_db_guard); its verdict
+	 * is final before any byte of the answer is written (serve.c calls
+	 * tt_session_settle). Otherwise it runs now, so that a revoked key
+	 * still answers 401 before any 403.
+	 */
+	p = tt_arena_alloc(req->arena, 2 * sizeof(*p));
 	p[0] = s->api_key_id;
 	p[1] = iid ? inst : NULL;
-	if ((e = tt_db_run(req->arena, &stmt_check, p, &res)) != TT_OK)
-		return e;
-	if (tt_db_nrows(res) != 1 || (live = tt_db_get(res, 0, "live")) ==
-	    NULL || strcmp(live, "t") != 0 ||
-	    strcmp(tt_db_get(res, 0, "user_id"), s->user_id) != 0) {
-		req->session = NULL;
-		return unauth(resp, "the API key behind this access token was "
-		    "revoked or has expired");
+	s->inst = inst;
+	s->req = req;
+	if (claims_allow(req, NULL) == TT_OK) {
+		s->guarded = 1;
+		tt_db_guard(&stmt_check, p, check_verdict, s);
+		return TT_OK;
 	}
-
-	/* Capabilities come from the verified claims only. */
-	if ((e = check_caps(req, resp, rt->caps)) != TT_OK)
+	if ((e = tt_db_run(req->arena, &stmt_check, p,
+	    &res)) != TT_OK)
 		return e;
-	if (iid && ((rt->caps & TT_CAP_INSTALLATION) ||
-	    tt_caps_restricted(s->caps)) &&
-	    !tt_caps_has_installation(s->caps, iid))
-		return tt_resp_fail(resp, TT_EFORBIDDEN,
-		    "NO_INSTALLATION_ACCESS", "this token has no "
-		    "installation_id capability for installation %s", inst);
-	if (iid && strcmp(tt_db_get(res, 0, "member"), "t") != 0)
-		return tt_resp_fail(resp, TT_EFORBIDDEN,
-		    "NO_INSTALLATION_ACCESS", "user is not a member of "
-		    "installation %s", inst);
-	return TT_OK;
+	if ((e = key_verdict(s, res, resp)) != TT_OK)
+		return e;
+	if ((e = claims_allow(req, resp)) != TT_OK)
+		return e;
+	return member_verdict(s, res, resp);
+}
+
+/*
+ * The outcome of a guarded request's deferred check: when the check
+ * failed, its error replaces whatever the handler built.
+ */
+enum tt_err
+tt_session_settle(struct tt_req *req, struct tt_resp *resp, enum tt_err e)
+{
+	struct tt_session	*s = req->session;
+	enum tt_err		 ge;
+
+	if (s == NULL || !s->guarded)
+		return e;
+	/* The handler read nothing: run the check alone now. */
+	if (!s->decided && (ge = tt_db_guard_flush(req->arena)) != TT_OK &&
+	    !s->decided) {
+		/* The check itself could not run (database down). */
+		resp->err_id = NULL;
+		resp->err_detail = NULL;
+		s->decided = 1;
+		s->verdict = ge;
+		s->fail_id = s->fail_detail = NULL;
+	}
+	if (s->verdict == TT_OK)
+		return e;
+	/* Drop the handler's answer; keep only the check's. */
+	tt_buf_clear(&resp->headers);
+	tt_buf_clear(&resp->body);
+	resp->has_content_type = 0;
+	resp->status = 0;
+	resp->err_id = s->fail_id;
+	resp->err_detail = s->fail_detail;
+	ge = s->verdict;
+	req->session = NULL;
+	return ge;
 }
 
 const char *

@@ -18,6 +18,12 @@ struct tt_session {
 	struct cJSON	*caps;
 	int64_t		 exp;
 	int64_t		 installation_id;	/* from the path, or 0 */
+	const char	*inst;			/* the same, as text */
+	/* The deferred liveness/membership check (session.c). */
+	struct tt_req	*req;
+	int		 guarded, decided;
+	enum tt_err	 verdict;
+	const char	*fail_id, *fail_detail;
 };
 
 /*
@@ -35,6 +41,15 @@ const char	*tt_session_bearer(struct tt_req *, struct tt_resp *);
  * database error, with resp describing it.
  */
 enum tt_err	 tt_session_require(struct tt_req *, struct tt_resp *);
+
+/*
+ * Called by serve.c after the handler, before anything is written: makes
+ * sure a deferred liveness/membership check has run and, if it failed,
+ * replaces the handler's answer with its 401/403. Returns the error to
+ * answer with (e when the check passed).
+ */
+enum tt_err	 tt_session_settle(struct tt_req *, struct tt_resp *,
+		    enum tt_err e);
 
 /* The user id for log lines, or "-". */
 const char	*tt_session_user(const struct tt_req *);

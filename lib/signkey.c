@@ -33,7 +33,7 @@ static struct tt_db_stmt stmt_load = {
 	"retired_at IS NULL AS active FROM jwt_secrets "
 	"WHERE retired_at IS NULL OR retired_at > now() - "
 	"make_interval(secs => $1::int) ORDER BY created_at DESC, kid",
-	1, 1, 0
+	1, 1, 0, 0
 };
 
 void
