@@ -3,6 +3,7 @@
 #include <libpq-fe.h>
 #include <assert.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,6 +46,7 @@ db_connect(void)
 	    "-c lock_timeout=2000 -c idle_in_transaction_session_timeout=10000 "
 	    "-c client_min_messages=warning "
 	    "-c plan_cache_mode=force_generic_plan "
+	    "-c timezone=UTC -c datestyle=ISO,YMD "
 	    "-c tt.kv_max_value_bytes=%lld",
 	    (long long)tt_config.statement_timeout_ms,
 	    (long long)tt_config.kv_max_value_bytes);
@@ -518,4 +520,56 @@ tt_db_exec_script(const char *sql, char *err, size_t errlen)
 	}
 	PQclear(res);
 	return e;
+}
+
+/* Two digits at s, or -1. */
+static int
+two(const char *s)
+{
+	if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9')
+		return -1;
+	return (s[0] - '0') * 10 + (s[1] - '0');
+}
+
+int
+tt_db_time(const char *v, char utc[TT_DB_UTC_LEN], int64_t *us)
+{
+	struct tm	tm;
+	int64_t		frac = 0;
+	int		i, y1, y2, f[5];
+	time_t		t;
+
+	/* "YYYY-MM-DD HH:MM:SS[.ffffff]+00": timestamptz in UTC, ISO. */
+	if (v == NULL || strlen(v) < 22 || (y1 = two(v)) < 0 ||
+	    (y2 = two(v + 2)) < 0 || v[4] != '-' || v[7] != '-' ||
+	    v[10] != ' ' || v[13] != ':' || v[16] != ':')
+		return -1;
+	for (i = 0; i < 5; i++)
+		if ((f[i] = two(v + 5 + 3 * i)) < 0)
+			return -1;
+	v += 19;
+	if (*v == '.') {
+		for (i = 0, v++; i < 6; i++) {
+			frac *= 10;
+			if (*v >= '0' && *v <= '9')
+				frac += *v++ - '0';
+		}
+	}
+	if (strcmp(v, "+00") != 0)
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y1 * 100 + y2 - 1900;
+	tm.tm_mon = f[0] - 1;
+	tm.tm_mday = f[1];
+	tm.tm_hour = f[2];
+	tm.tm_min = f[3];
+	tm.tm_sec = f[4];
+	if ((t = timegm(&tm)) == (time_t)-1)
+		return -1;
+	if (utc != NULL)
+		snprintf(utc, TT_DB_UTC_LEN, "%04d-%02d-%02dT%02d:%02d:%02dZ",
+		    y1 * 100 + y2, f[0], f[1], f[2], f[3], f[4]);
+	if (us != NULL)
+		*us = (int64_t)t * 1000000 + frac;
+	return 0;
 }

@@ -96,6 +96,16 @@ const char	*tt_db_last_sqlstate(void);
  */
 enum tt_err	 tt_db_exec_script(const char *sql, char *err, size_t errlen);
 
+/*
+ * A timestamptz column selected as plain text (sessions run with TimeZone
+ * UTC, DateStyle ISO) as RFC 3339 UTC to the second and as exact
+ * microseconds since the epoch; either output may be NULL. Cheaper than
+ * to_char in SQL for lists. -1 when v is not in that form.
+ */
+#define TT_DB_UTC_LEN	21
+int		 tt_db_time(const char *v, char utc[TT_DB_UTC_LEN],
+		    int64_t *us);
+
 /* Closes the connection (at exit, so valgrind sees no leak). */
 void		 tt_db_close(void);
 

@@ -7,6 +7,7 @@
 #include "arena.h"
 #include "db.h"
 #include "json.h"
+#include "log.h"
 #include "manifests.h"
 #include "page.h"
 #include "tagquery.h"
@@ -16,20 +17,16 @@
 /* Microseconds since the epoch: exact keys for cursors. */
 
 #define WM_COLS_(owner, repo) \
-	"wm.id, wm.run_type, wm.state, " TT_DB_UTC("wm.created_at") " AS created_at, " \
-	TT_DB_UTC("wm.completed_at") " AS completed_at, wm.base_sha, wm.sha, " \
+	"wm.id, wm.run_type, wm.state, wm.created_at::text AS created_at, " \
+	"wm.completed_at::text AS completed_at, wm.base_sha, wm.sha, " \
 	"wm.base_branch, wm.branch, " owner " AS owner, " repo " AS repo, " \
 	"wm.repo_id::text AS repo_id, wm.tag_query, wm.username, wm.run_id, " \
 	"wm.environment, wm.kind, wm.pull_number::text AS pull_number, " \
-	"wm.pull_request_title, " TT_DB_US("wm.created_at") " AS created_us"
+	"wm.pull_request_title"
 #define WM_COLS		WM_COLS_("r.owner", "r.name")
 
-#define WM_DIRSPACES \
-	"(SELECT coalesce(json_agg(json_strip_nulls(json_build_object(" \
-	"'dir', d.dir, 'workspace', d.workspace, 'success', d.success)) " \
-	"ORDER BY d.dir, d.workspace), '[]'::json) FROM work_manifest_dirspaces d " \
-	"WHERE d.installation_id = wm.installation_id AND " \
-	"d.work_manifest_id = wm.id)::text AS dirspaces"
+/* Kept equal to the dirspace rows by triggers (sql/005). */
+#define WM_DIRSPACES	"wm.dirspaces_json AS dirspaces"
 
 #define WM_FROM \
 	" FROM work_manifests wm JOIN repositories r ON " \
@@ -113,6 +110,24 @@ add_opt(cJSON *o, const char *name, const char *v)
 		cJSON_AddStringToObject(o, name, v);
 }
 
+/* A timestamp column as RFC 3339 UTC; NULL columns are left out. */
+static void
+add_time(struct tt_arena *a, cJSON *o, const char *name, const char *v)
+{
+	char	*utc;
+
+	if (v == NULL)
+		return;
+	utc = tt_arena_alloc(a, TT_DB_UTC_LEN);
+	if (tt_db_time(v, utc, NULL) != 0) {
+		/* db.c sets DateStyle; only a misconfiguration gets here. */
+		tt_log_errx("unexpected timestamp form \"%.40s\"", v);
+		cJSON_AddStringToObject(o, name, v);
+		return;
+	}
+	cJSON_AddStringToObject(o, name, utc);
+}
+
 /* One row as the API's WM object (dirspace rows: WM fields + dir...). */
 static cJSON *
 row_json(struct tt_arena *a, struct tt_db_res *r, int i, int dirspaces)
@@ -123,8 +138,8 @@ row_json(struct tt_arena *a, struct tt_db_res *r, int i, int dirspaces)
 	o = tt_json_own(a, cJSON_CreateObject());
 	cJSON_AddStringToObject(o, "id", tt_db_get(r, i, "id"));
 	cJSON_AddStringToObject(o, "run_type", tt_db_get(r, i, "run_type"));
-	cJSON_AddStringToObject(o, "created_at", tt_db_get(r, i, "created_at"));
-	add_opt(o, "completed_at", tt_db_get(r, i, "completed_at"));
+	add_time(a, o, "created_at", tt_db_get(r, i, "created_at"));
+	add_time(a, o, "completed_at", tt_db_get(r, i, "completed_at"));
 	cJSON_AddStringToObject(o, "base_ref", tt_db_get(r, i, "base_sha"));
 	cJSON_AddStringToObject(o, "branch_ref", tt_db_get(r, i, "sha"));
 	cJSON_AddStringToObject(o, "base_branch", tt_db_get(r, i, "base_branch"));
@@ -165,9 +180,15 @@ row_cursor(struct tt_arena *a, struct tt_db_res *r, int i, int dirspaces,
     const char *dir)
 {
 	const char	*f[5];
+	int64_t		 us;
 
+	if (tt_db_time(tt_db_get(r, i, "created_at"), NULL, &us) != 0) {
+		tt_log_errx("unexpected timestamp form: is DateStyle "
+		    "overridden in TT_DATABASE_URL?");
+		return NULL;
+	}
 	f[0] = dir;
-	f[1] = tt_db_get(r, i, "created_us");
+	f[1] = tt_arena_printf(a, "%lld", (long long)us);
 	f[2] = tt_db_get(r, i, "id");
 	if (!dirspaces)
 		return tt_page_encode(a, f, 3);
