@@ -35,6 +35,7 @@ LDLIBS	+= $(PKG_LIBS) -lm
 
 LIB_SRCS = lib/apikey.c lib/arena.c lib/buf.c lib/caps.c lib/config.c \
 	   lib/crypto.c lib/db.c lib/token.c lib/signkey.c \
+	   lib/ghclient.c lib/ghapp.c lib/ledger.c lib/ghevents.c lib/ghsig.c \
 	   lib/http.c lib/json.c lib/keystore.c lib/kv.c lib/log.c \
 	   lib/manifests.c lib/page.c \
 	   lib/route.c lib/serve.c lib/tagquery.c \
@@ -42,10 +43,10 @@ LIB_SRCS = lib/apikey.c lib/arena.c lib/buf.c lib/caps.c lib/config.c \
 LIB_OBJS = $(LIB_SRCS:%.c=$(B)/%.o)
 LIBTT	 = $(B)/libtt.a
 
-PROGRAMS = health refresh access-tokens kv manifests
+PROGRAMS = health refresh access-tokens kv manifests github-events
 PROG_BINS = $(PROGRAMS:%=$(B)/cgi-bin/%)
 TOOL_SRCS = tools/ttctl.c tools/ttctl_key.c tools/ttctl_manifests.c \
-	    tools/ttctl_migrate.c tools/ttctl_user.c
+	    tools/ttctl_migrate.c tools/ttctl_user.c tools/ttctl_events.c
 TTCTL	 = $(B)/bin/ttctl
 TEST_PROGS = echo hello
 TEST_PROG_BINS = $(TEST_PROGS:%=$(B)/tests/progs/%)

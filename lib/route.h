@@ -12,6 +12,7 @@
 #define TT_ROUTE_AUTH		0x02	/* access token required */
 #define TT_ROUTE_INSTALLATION	0x04	/* {installation_id} membership */
 #define TT_ROUTE_OPTIONAL_JSON	0x08	/* body optional; JSON when sent */
+#define TT_ROUTE_RAW_BODY	0x10	/* body read as it is, not parsed */
 
 typedef enum tt_err (*tt_handler)(struct tt_req *, struct tt_resp *);
 

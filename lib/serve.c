@@ -94,7 +94,7 @@ read_body(struct io *io, struct tt_req *req, struct tt_resp *resp)
 	char			*buf;
 	size_t			 got;
 	int			 wants = rt->flags & (TT_ROUTE_JSON_BODY |
-				    TT_ROUTE_OPTIONAL_JSON);
+				    TT_ROUTE_OPTIONAL_JSON | TT_ROUTE_RAW_BODY);
 
 	limit = rt->max_body ? (int64_t)rt->max_body :
 	    tt_config.max_body_bytes;
@@ -124,7 +124,7 @@ read_body(struct io *io, struct tt_req *req, struct tt_resp *resp)
 	if (!wants)
 		return TT_OK;	/* a body this route ignores is not read */
 	ct = tt_req_env(req, "CONTENT_TYPE");
-	if (!is_json_type(ct)) {
+	if (!(rt->flags & TT_ROUTE_RAW_BODY) && !is_json_type(ct)) {
 		io->unread = 1;
 		return TT_EMEDIA;
 	}
@@ -136,6 +136,9 @@ read_body(struct io *io, struct tt_req *req, struct tt_resp *resp)
 		    "request body is shorter than Content-Length");
 	req->body = buf;
 	req->body_len = got;
+	buf[got] = '\0';
+	if (rt->flags & TT_ROUTE_RAW_BODY)
+		return TT_OK;	/* the handler checks and parses it */
 	if ((req->json = tt_json_parse(req->arena, buf, got, &why)) == NULL)
 		return tt_resp_fail(resp, TT_EJSON, NULL, "%s", why);
 	return TT_OK;

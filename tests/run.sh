@@ -71,6 +71,36 @@ start_db() {
 	TT_DATABASE_URL=$("$TOP/tests/harness/pg.sh" start "$PGDIR" "$PGPORT") || return 1
 	export TT_DATABASE_URL
 	"$TOP/bin/ttctl" migrate >/dev/null || return 1
+	start_github || return 1
+}
+
+# The stand-in GitHub API, an App key and a webhook secret for a suite;
+# every program of the suite gets them through TT_GITHUB_*.
+start_github() {
+	. "$TOP/tests/harness/fakegithub.sh"
+	fakegh_start "$PGDIR/fakegh" || return 1
+	openssl genrsa -out "$PGDIR/app.pem" 2048 2>/dev/null || return 1
+	openssl rand -hex 24 >"$PGDIR/webhook-secret"
+	chmod 644 "$PGDIR/app.pem" "$PGDIR/webhook-secret"
+	TT_GITHUB_API_URL=$FAKEGH_URL
+	TT_GITHUB_APP_ID=4242
+	TT_GITHUB_APP_PRIVATE_KEY_FILE=$PGDIR/app.pem
+	TT_GITHUB_WEBHOOK_SECRET_FILE=$PGDIR/webhook-secret
+	export TT_GITHUB_API_URL TT_GITHUB_APP_ID TT_GITHUB_APP_PRIVATE_KEY_FILE \
+	    TT_GITHUB_WEBHOOK_SECRET_FILE
+	# Real payloads of every event type, fetched once per checkout.
+	WEBHOOK_EXAMPLES=$TOP/build/webhook-examples
+	"$TOP/tests/harness/webhook-examples.sh" "$WEBHOOK_EXAMPLES" >/dev/null || return 1
+	export WEBHOOK_EXAMPLES
+}
+
+# The webhook secret and the installation tokens the fake issued join
+# the secrets no log may contain.
+github_secrets() {
+	cat "$PGDIR/webhook-secret" >>"$TT_ISSUED_SECRETS"
+	fakegh_tokens 2>/dev/null | jq -r '.[] | if type == "object" then .token else . end' \
+	    >>"$TT_ISSUED_SECRETS" 2>/dev/null
+	fakegh_stop
 }
 
 # run_cases SERVER BASE: every integration case against one server.
@@ -186,6 +216,7 @@ run_integration() {
 	serve lighttpd lighttpd "$TOP/build"
 	serve apache apache "$TOP/build"
 	serve lighttpd-cgi lighttpd-cgi "$TOP/build"
+	github_secrets
 	leak_check integration
 	"$TOP/tests/harness/pg.sh" stop "$PGDIR"
 }
@@ -209,6 +240,7 @@ run_sanitize() {
 	ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    serve lighttpd-cgi lighttpd-cgi-asan "$TOP/build-san"
+	github_secrets
 	leak_check sanitize
 	"$TOP/tests/harness/pg.sh" stop "$PGDIR"
 	if grep -rlE 'AddressSanitizer|LeakSanitizer|runtime error:' "$PGDIR" >/dev/null 2>&1; then

@@ -28,6 +28,10 @@ static const struct {
 	  "  ttctl key list --user U [--all] | key revoke ID" },
 	{ "manifests", ttctl_manifests,
 	  "manifests seed --installation N --count K  demo work manifests" },
+	{ "events", ttctl_events,
+	  "events list [--state S] [--limit N] | events show ID\n"
+	  "  ttctl events replay ID [--redo] | events drain [--limit N]  "
+	  "webhook deliveries" },
 	{ "secret", ttctl_secret,
 	  "secret rotate | secret list  JWT signing secrets" },
 };

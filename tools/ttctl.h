@@ -37,5 +37,6 @@ int	ttctl_installation(struct ttctl *, int, char **);
 int	ttctl_key(struct ttctl *, int, char **);
 int	ttctl_secret(struct ttctl *, int, char **);
 int	ttctl_manifests(struct ttctl *, int, char **);
+int	ttctl_events(struct ttctl *, int, char **);
 
 #endif

@@ -1,0 +1,654 @@
+/* ghevents.c: installation, repository and pull request events. */
+/* SPDX-License-Identifier: MIT */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "db.h"
+#include "ghevents.h"
+#include "github.h"
+#include "json.h"
+#include "ledger.h"
+#include "log.h"
+
+#define FILES_PER_PAGE	100
+#define FILES_MAX_PAGES	30	/* GitHub lists at most 3000 files */
+#define CHECK_RUN_NAME	"terrateam plan"
+
+enum tt_ghevents_kind
+tt_ghevents_kind(const char *event, const char *action)
+{
+	static const char *const pr_actions[] = {
+		"opened", "reopened", "synchronize", "ready_for_review",
+		"closed",
+	};
+	size_t	i;
+
+	if (strcmp(event, "ping") == 0)
+		return TT_GHEVENTS_PING;
+	if (strcmp(event, "installation") == 0 ||
+	    strcmp(event, "installation_repositories") == 0)
+		return TT_GHEVENTS_PROCESS;
+	if (strcmp(event, "pull_request") == 0 && action != NULL)
+		for (i = 0; i < TT_NITEMS(pr_actions); i++)
+			if (strcmp(action, pr_actions[i]) == 0)
+				return TT_GHEVENTS_PROCESS;
+	return TT_GHEVENTS_IGNORED;
+}
+
+static int
+has_suffix(const char *s, size_t n, const char *suf)
+{
+	size_t	m = strlen(suf);
+
+	return n >= m && memcmp(s + n - m, suf, m) == 0;
+}
+
+const char *
+tt_ghevents_dir_of(struct tt_arena *a, const char *f)
+{
+	const char	*slash, *p;
+	size_t		 n;
+
+	if (f == NULL || (n = strlen(f)) == 0 || n > 4096 || f[0] == '/')
+		return NULL;
+	if (!has_suffix(f, n, ".tf") && !has_suffix(f, n, ".tf.json") &&
+	    !has_suffix(f, n, ".tfvars") && !has_suffix(f, n, ".tfvars.json") &&
+	    !has_suffix(f, n, ".hcl"))
+		return NULL;
+	/* No empty, "." or ".." segments, no control bytes. */
+	for (p = f; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return NULL;
+	for (p = f; p != NULL; p = slash ? slash + 1 : NULL) {
+		slash = strchr(p, '/');
+		n = slash ? (size_t)(slash - p) : strlen(p);
+		if (n == 0 || (n == 1 && p[0] == '.') ||
+		    (n == 2 && p[0] == '.' && p[1] == '.'))
+			return NULL;
+	}
+	if ((slash = strrchr(f, '/')) == NULL)
+		return ".";
+	return tt_arena_strndup(a, f, (size_t)(slash - f));
+}
+
+/* --- Installations and repositories. --- */
+
+static struct tt_db_stmt stmt_inst_upsert = {
+	"gh_inst_upsert",
+	"INSERT INTO installations (id, login, account_type, state) VALUES "
+	"($1::bigint, $2, coalesce($3, 'Organization'), 'active') ON CONFLICT "
+	"(id) DO UPDATE SET login = EXCLUDED.login, account_type = "
+	"EXCLUDED.account_type, state = 'active', updated_at = now()",
+	3, 1, 0, 0
+};
+
+static struct tt_db_stmt stmt_inst_ensure = {
+	"gh_inst_ensure",
+	"INSERT INTO installations (id, login) VALUES ($1::bigint, $2) "
+	"ON CONFLICT (id) DO NOTHING",
+	2, 1, 0, 0
+};
+
+static struct tt_db_stmt stmt_inst_state = {
+	"gh_inst_state",
+	"UPDATE installations SET state = $2, updated_at = now() WHERE id = "
+	"$1::bigint",
+	2, 1, 0, 0
+};
+
+static struct tt_db_stmt stmt_members_drop = {
+	"gh_members_drop",
+	"DELETE FROM installation_members WHERE installation_id = $1::bigint",
+	1, 1, 0, 0
+};
+
+/* The installing user, when a user with that GitHub login exists. */
+static struct tt_db_stmt stmt_member_add = {
+	"gh_member_add",
+	"INSERT INTO installation_members (installation_id, user_id) SELECT "
+	"$1::bigint, u.id FROM users u WHERE u.github_login = $2 ON CONFLICT "
+	"DO NOTHING",
+	2, 1, 0, 0
+};
+
+static struct tt_db_stmt stmt_repo_upsert = {
+	"gh_repo_upsert",
+	"INSERT INTO repositories (installation_id, id, owner, name) VALUES "
+	"($1::bigint, $2::bigint, $3, $4) ON CONFLICT (installation_id, id) "
+	"DO UPDATE SET owner = EXCLUDED.owner, name = EXCLUDED.name, "
+	"removed_at = NULL",
+	4, 1, 0, 0
+};
+
+static struct tt_db_stmt stmt_repo_removed = {
+	"gh_repo_removed",
+	"UPDATE repositories SET removed_at = now() WHERE installation_id = "
+	"$1::bigint AND id = $2::bigint",
+	2, 1, 0, 0
+};
+
+/* A JSON member as decimal text, for an id. */
+static const char *
+id_of(struct tt_arena *a, const cJSON *o, const char *name)
+{
+	int64_t	v;
+
+	if (tt_json_int64(o, name, 1, INT64_MAX, &v) != 0)
+		return NULL;
+	return tt_arena_printf(a, "%lld", (long long)v);
+}
+
+static const cJSON *
+obj(const cJSON *o, const char *name)
+{
+	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(o, name);
+
+	return cJSON_IsObject(v) ? v : NULL;
+}
+
+static enum tt_err
+run(struct tt_arena *a, struct tt_db_stmt *st, const char *p0,
+    const char *p1, const char *p2, const char *p3)
+{
+	const char		*p[4] = { p0, p1, p2, p3 };
+	struct tt_db_res	*r;
+
+	return tt_db_run(a, st, p, &r);
+}
+
+/* Repositories listed in a payload array ({id, name, full_name}). */
+static enum tt_err
+repos_apply(struct tt_arena *a, const char *inst, const char *owner,
+    const cJSON *list, int added)
+{
+	const cJSON	*r;
+	const char	*id, *name;
+	enum tt_err	 e;
+
+	cJSON_ArrayForEach(r, list) {
+		if ((id = id_of(a, r, "id")) == NULL)
+			continue;
+		if (!added) {
+			if ((e = run(a, &stmt_repo_removed, inst, id, NULL,
+			    NULL)) != TT_OK)
+				return e;
+			continue;
+		}
+		name = tt_json_string(r, "name");
+		if (name == NULL || owner == NULL)
+			continue;
+		if ((e = run(a, &stmt_repo_upsert, inst, id, owner, name)) !=
+		    TT_OK)
+			return e;
+	}
+	return TT_OK;
+}
+
+static enum tt_err
+on_installation(struct tt_arena *a, const char *event, const char *action,
+    const cJSON *pl, const char **outcome)
+{
+	const cJSON	*in = obj(pl, "installation"), *acct;
+	const char	*inst, *login, *sender;
+	enum tt_err	 e;
+
+	*outcome = "ignored: no installation in payload";
+	if (in == NULL || (inst = id_of(a, in, "id")) == NULL)
+		return TT_OK;
+	acct = obj(in, "account");
+	login = acct ? tt_json_string(acct, "login") : NULL;
+	sender = obj(pl, "sender") ? tt_json_string(obj(pl, "sender"),
+	    "login") : NULL;
+	if (action == NULL)
+		action = "";
+
+	if (strcmp(event, "installation_repositories") == 0) {
+		if ((e = run(a, &stmt_inst_ensure, inst, login ? login : "",
+		    NULL, NULL)) != TT_OK)
+			return e;
+		if ((e = repos_apply(a, inst, login, cJSON_GetObjectItemCaseSensitive(pl,
+		    "repositories_added"), 1)) != TT_OK ||
+		    (e = repos_apply(a, inst, login, cJSON_GetObjectItemCaseSensitive(pl,
+		    "repositories_removed"), 0)) != TT_OK)
+			return e;
+		*outcome = "repositories updated";
+		return TT_OK;
+	}
+	if (strcmp(action, "created") == 0) {
+		if (login == NULL)
+			return TT_OK;
+		if ((e = run(a, &stmt_inst_upsert, inst, login,
+		    acct ? tt_json_string(acct, "type") : NULL, NULL)) !=
+		    TT_OK)
+			return e;
+		if ((e = repos_apply(a, inst, login, cJSON_GetObjectItemCaseSensitive(pl,
+		    "repositories"), 1)) != TT_OK)
+			return e;
+		if (sender != NULL && (e = run(a, &stmt_member_add, inst,
+		    sender, NULL, NULL)) != TT_OK)
+			return e;
+		*outcome = "installation created";
+	} else if (strcmp(action, "deleted") == 0) {
+		if ((e = run(a, &stmt_inst_state, inst, "deleted", NULL,
+		    NULL)) != TT_OK || (e = run(a, &stmt_members_drop, inst,
+		    NULL, NULL, NULL)) != TT_OK)
+			return e;
+		*outcome = "installation deleted";
+	} else if (strcmp(action, "suspend") == 0) {
+		if ((e = run(a, &stmt_inst_state, inst, "suspended", NULL,
+		    NULL)) != TT_OK)
+			return e;
+		*outcome = "installation suspended";
+	} else if (strcmp(action, "unsuspend") == 0) {
+		if ((e = run(a, &stmt_inst_state, inst, "active", NULL,
+		    NULL)) != TT_OK)
+			return e;
+		*outcome = "installation unsuspended";
+	} else
+		*outcome = "ignored: installation action";
+	return TT_OK;
+}
+
+/* --- Pull requests. --- */
+
+struct pr {
+	const char	*inst, *repo_id, *owner, *repo, *number;
+	const char	*title, *head_sha, *head_ref, *base_sha, *base_ref;
+	const char	*user;
+};
+
+static int
+pr_read(struct tt_arena *a, const cJSON *pl, struct pr *p)
+{
+	const cJSON	*in = obj(pl, "installation"), *rp = obj(pl,
+			    "repository"), *pr = obj(pl, "pull_request"),
+			*head, *base;
+
+	memset(p, 0, sizeof(*p));
+	if (in == NULL || rp == NULL || pr == NULL ||
+	    (head = obj(pr, "head")) == NULL ||
+	    (base = obj(pr, "base")) == NULL)
+		return -1;
+	p->inst = id_of(a, in, "id");
+	p->repo_id = id_of(a, rp, "id");
+	p->repo = tt_json_string(rp, "name");
+	p->owner = obj(rp, "owner") ? tt_json_string(obj(rp, "owner"),
+	    "login") : NULL;
+	p->number = id_of(a, pr, "number");
+	p->title = tt_json_string(pr, "title");
+	p->head_sha = tt_json_string(head, "sha");
+	p->head_ref = tt_json_string(head, "ref");
+	p->base_sha = tt_json_string(base, "sha");
+	p->base_ref = tt_json_string(base, "ref");
+	p->user = obj(pr, "user") ? tt_json_string(obj(pr, "user"),
+	    "login") : NULL;
+	if (p->inst == NULL || p->repo_id == NULL || p->repo == NULL ||
+	    p->owner == NULL || p->number == NULL || p->head_sha == NULL ||
+	    p->head_ref == NULL || p->base_sha == NULL || p->base_ref == NULL)
+		return -1;
+	/* Names go into GitHub URLs: only the safe alphabet. */
+	if (!tt_github_name_valid(p->owner) || !tt_github_name_valid(p->repo))
+		return -1;
+	return 0;
+}
+
+static struct tt_db_stmt stmt_pr_upsert = {
+	"gh_pr_upsert",
+	"INSERT INTO pull_requests (installation_id, repo_id, pull_number, "
+	"title, state, base_branch, branch, base_sha, head_sha) VALUES "
+	"($1::bigint, $2::bigint, $3::bigint, $4, $5, $6, $7, $8, $9) "
+	"ON CONFLICT (installation_id, repo_id, pull_number) DO UPDATE SET "
+	"title = EXCLUDED.title, state = EXCLUDED.state, base_branch = "
+	"EXCLUDED.base_branch, branch = EXCLUDED.branch, base_sha = "
+	"EXCLUDED.base_sha, head_sha = EXCLUDED.head_sha, updated_at = now()",
+	9, 1, 0, 0
+};
+
+static struct tt_db_stmt stmt_pr_lock = {
+	"gh_pr_lock",
+	"SELECT pg_advisory_xact_lock(hashtextextended('pr:' || $1 || ':' || "
+	"$2 || ':' || $3, 0))",
+	3, 0, 0, 0
+};
+
+static struct tt_db_stmt stmt_wm_insert = {
+	"gh_wm_insert",
+	"INSERT INTO work_manifests (installation_id, repo_id, pull_number, "
+	"run_type, state, kind, base_sha, sha, base_branch, branch, "
+	"tag_query, username, pull_request_title) VALUES ($1::bigint, "
+	"$2::bigint, $3::bigint, 'plan', 'queued', 'pr', $4, $5, $6, $7, '', "
+	"$8, $9) RETURNING id",
+	9, 0, 0, 0
+};
+
+static struct tt_db_stmt stmt_ds_insert = {
+	"gh_ds_insert",
+	"INSERT INTO work_manifest_dirspaces (installation_id, "
+	"work_manifest_id, dir, workspace) SELECT $1::bigint, $2::uuid, d, "
+	"'default' FROM jsonb_array_elements_text($3::jsonb) d",
+	3, 0, 0, 0
+};
+
+static struct tt_db_stmt stmt_stacks_store = {
+	"gh_stacks_store",
+	"INSERT INTO pull_request_stacks (installation_id, repo_id, "
+	"pull_number, head_sha, stacks) VALUES ($1::bigint, $2::bigint, "
+	"$3::bigint, $4, $5::jsonb) ON CONFLICT (installation_id, repo_id, "
+	"pull_number) DO UPDATE SET head_sha = EXCLUDED.head_sha, stacks = "
+	"EXCLUDED.stacks, config_error = NULL, computed_at = now()",
+	5, 0, 0, 0
+};
+
+static struct tt_db_stmt stmt_pr_abort = {
+	"gh_pr_abort",
+	"UPDATE work_manifests SET state = 'aborted', completed_at = now() "
+	"WHERE installation_id = $1::bigint AND repo_id = $2::bigint AND "
+	"pull_number = $3::bigint AND state = 'queued'",
+	3, 1, 0, 0
+};
+
+/* Wraps a GitHub failure into the delivery's error. */
+static enum tt_err
+gh_fail(const char *what, const struct tt_github_resp *r, const char **error,
+    int64_t *retry_after)
+{
+	static char	buf[256];
+
+	snprintf(buf, sizeof(buf), "%s: %s%s%ld", what,
+	    r->error ? r->error : "", r->error ? ", status " : "status ",
+	    r->status);
+	*error = buf;
+	*retry_after = r->retry_after;
+	return TT_EUNAVAIL;
+}
+
+static int
+cmp_str(const void *x, const void *y)
+{
+	return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+/* The changed files' Terraform directories, sorted and unique. */
+static enum tt_err
+pr_dirs(struct tt_arena *a, const struct pr *p, cJSON **dirs,
+    const char **error, int64_t *retry_after)
+{
+	struct tt_github_resp	 r;
+	const cJSON		*f;
+	const char		*path, *dir;
+	cJSON			*set, *it;
+	const char		**names;
+	int			 page, n, i;
+
+	set = tt_json_own(a, cJSON_CreateObject());
+	for (page = 1; page <= FILES_MAX_PAGES; page++) {
+		path = tt_arena_printf(a, "/repos/%s/%s/pulls/%s/files?"
+		    "per_page=%d&page=%d", p->owner, p->repo, p->number,
+		    FILES_PER_PAGE, page);
+		if (tt_github_call(a, strtoll(p->inst, NULL, 10), "GET", path,
+		    NULL, &r) != TT_OK || r.status != 200 ||
+		    !cJSON_IsArray(r.json))
+			return gh_fail("listing changed files", &r, error,
+			    retry_after);
+		n = 0;
+		cJSON_ArrayForEach(f, r.json) {
+			n++;
+			dir = tt_ghevents_dir_of(a, tt_json_string(f,
+			    "filename"));
+			if (dir != NULL &&
+			    !cJSON_HasObjectItem(set, dir))
+				cJSON_AddNullToObject(set, dir);
+		}
+		if (n < FILES_PER_PAGE)
+			break;
+	}
+	*dirs = tt_json_own(a, cJSON_CreateArray());
+	/* Object keys in insertion order; sort them as strings. */
+	n = cJSON_GetArraySize(set);
+	names = tt_arena_alloc(a, (size_t)(n + 1) *
+	    sizeof(*names));
+	i = 0;
+	cJSON_ArrayForEach(it, set)
+		names[i++] = it->string;
+	qsort(names, (size_t)n, sizeof(*names), cmp_str);
+	for (i = 0; i < n; i++)
+		cJSON_AddItemToArray(*dirs, cJSON_CreateString(names[i]));
+	return TT_OK;
+}
+
+/*
+ * The local effects in one transaction, recorded in the ledger row in
+ * the same transaction: a retry finds work_manifest_id and skips them.
+ */
+static enum tt_err
+pr_record(struct tt_arena *a, const struct tt_ledger_item *it,
+    const struct pr *p, const cJSON *dirs, const char **wm_id)
+{
+	struct tt_db_res	*r;
+	cJSON			*stacks, *st, *ds, *d;
+	const cJSON		*dir;
+	const char		*q[9];
+	enum tt_err		 e;
+
+	if ((e = tt_db_begin(a)) != TT_OK)
+		return e;
+	q[0] = p->inst; q[1] = p->repo_id; q[2] = p->number;
+	if ((e = tt_db_run(a, &stmt_pr_lock, q, &r)) != TT_OK)
+		goto fail;
+	if ((e = run(a, &stmt_inst_ensure, p->inst, p->owner, NULL, NULL)) !=
+	    TT_OK || (e = run(a, &stmt_repo_upsert, p->inst, p->repo_id,
+	    p->owner, p->repo)) != TT_OK)
+		goto fail;
+	q[3] = p->title; q[4] = "open"; q[5] = p->base_ref; q[6] = p->head_ref;
+	q[7] = p->base_sha; q[8] = p->head_sha;
+	if ((e = tt_db_run(a, &stmt_pr_upsert, q, &r)) != TT_OK)
+		goto fail;
+	q[3] = p->base_sha; q[4] = p->head_sha; q[5] = p->base_ref;
+	q[6] = p->head_ref; q[7] = p->user; q[8] = p->title;
+	if ((e = tt_db_run(a, &stmt_wm_insert, q, &r)) != TT_OK)
+		goto fail;
+	*wm_id = tt_db_get(r, 0, "id");
+	q[1] = *wm_id;
+	q[2] = tt_json_print(a, dirs);
+	if ((e = tt_db_run(a, &stmt_ds_insert, q, &r)) != TT_OK)
+		goto fail;
+
+	/* Until the stacks configuration is read: one default stack. */
+	stacks = tt_json_own(a, cJSON_CreateArray());
+	st = cJSON_CreateObject();
+	cJSON_AddItemToArray(stacks, st);
+	cJSON_AddStringToObject(st, "name", "default");
+	ds = cJSON_AddArrayToObject(st, "dirspaces");
+	cJSON_ArrayForEach(dir, dirs) {
+		d = cJSON_CreateObject();
+		cJSON_AddStringToObject(d, "dir", dir->valuestring);
+		cJSON_AddStringToObject(d, "workspace", "default");
+		cJSON_AddItemToArray(ds, d);
+	}
+	q[0] = p->inst; q[1] = p->repo_id; q[2] = p->number;
+	q[3] = p->head_sha; q[4] = tt_json_print(a, stacks);
+	if ((e = tt_db_run(a, &stmt_stacks_store, q, &r)) != TT_OK)
+		goto fail;
+	if ((e = tt_ledger_effect(a, it->id, "work_manifest_id", *wm_id)) !=
+	    TT_OK)
+		goto fail;
+	return tt_db_commit(a);
+fail:
+	tt_db_rollback(a);
+	return e;
+}
+
+/* "- `dir` (workspace default)" lines for the comment and check run. */
+static const char *
+dir_list(struct tt_arena *a, const cJSON *dirs)
+{
+	const cJSON	*d;
+	const char	*s = "";
+
+	cJSON_ArrayForEach(d, dirs)
+		s = tt_arena_printf(a, "%s- `%s` (workspace `default`)\n", s,
+		    d->valuestring);
+	return s;
+}
+
+static enum tt_err
+pr_check_run(struct tt_arena *a, const struct tt_ledger_item *it,
+    const struct pr *p, const cJSON *dirs, const char *wm_id,
+    const char **error, int64_t *retry_after)
+{
+	struct tt_github_resp	 r;
+	cJSON			*b, *out;
+	const char		*id;
+	int			 n = cJSON_GetArraySize(dirs);
+
+	b = tt_json_own(a, cJSON_CreateObject());
+	cJSON_AddStringToObject(b, "name", CHECK_RUN_NAME);
+	cJSON_AddStringToObject(b, "head_sha", p->head_sha);
+	if (n > 0) {
+		cJSON_AddStringToObject(b, "status", "queued");
+		cJSON_AddStringToObject(b, "external_id", wm_id);
+	} else {
+		cJSON_AddStringToObject(b, "status", "completed");
+		cJSON_AddStringToObject(b, "conclusion", "neutral");
+	}
+	out = cJSON_AddObjectToObject(b, "output");
+	cJSON_AddStringToObject(out, "title", n > 0 ? tt_arena_printf(a,
+	    "Plan queued for %d director%s", n, n == 1 ? "y" : "ies") :
+	    "No Terraform changes");
+	cJSON_AddStringToObject(out, "summary", n > 0 ? dir_list(a, dirs) :
+	    "No changed file is a Terraform file.");
+	if (tt_github_call(a, strtoll(p->inst, NULL, 10), "POST",
+	    tt_arena_printf(a, "/repos/%s/%s/check-runs", p->owner, p->repo),
+	    b, &r) != TT_OK || r.status != 201 ||
+	    (id = id_of(a, r.json, "id")) == NULL)
+		return gh_fail("creating the check run", &r, error,
+		    retry_after);
+	return tt_ledger_effect(a, it->id, "check_run_id", id);
+}
+
+static enum tt_err
+pr_comment(struct tt_arena *a, const struct tt_ledger_item *it,
+    const struct pr *p, const cJSON *dirs, const char *wm_id,
+    const char **error, int64_t *retry_after)
+{
+	struct tt_github_resp	 r;
+	cJSON			*b;
+	const char		*id;
+
+	b = tt_json_own(a, cJSON_CreateObject());
+	cJSON_AddStringToObject(b, "body", tt_arena_printf(a,
+	    "**Terrateam** queued a plan for `%.12s` (work manifest `%s`):\n\n"
+	    "%s", p->head_sha, wm_id, dir_list(a, dirs)));
+	if (tt_github_call(a, strtoll(p->inst, NULL, 10), "POST",
+	    tt_arena_printf(a, "/repos/%s/%s/issues/%s/comments", p->owner,
+	    p->repo, p->number), b, &r) != TT_OK || r.status != 201 ||
+	    (id = id_of(a, r.json, "id")) == NULL)
+		return gh_fail("posting the comment", &r, error, retry_after);
+	return tt_ledger_effect(a, it->id, "comment_id", id);
+}
+
+static enum tt_err
+on_pull_request(struct tt_arena *a, const struct tt_ledger_item *it,
+    const cJSON *pl, const char **outcome, const char **error,
+    int64_t *retry_after)
+{
+	struct pr	 p;
+	cJSON		*dirs = NULL;
+	const char	*wm_id = it->work_manifest_id;
+	enum tt_err	 e;
+
+	if (pr_read(a, pl, &p) != 0) {
+		*outcome = "ignored: incomplete pull_request payload";
+		return TT_OK;
+	}
+	if (strcmp(it->action, "closed") == 0) {
+		if ((e = run(a, &stmt_pr_abort, p.inst, p.repo_id, p.number,
+		    NULL)) != TT_OK)
+			return e;
+		*outcome = "queued work manifests aborted";
+		return TT_OK;
+	}
+	if ((e = pr_dirs(a, &p, &dirs, error, retry_after)) != TT_OK)
+		return e;
+	if (wm_id == NULL && cJSON_GetArraySize(dirs) > 0 &&
+	    (e = pr_record(a, it, &p, dirs, &wm_id)) != TT_OK)
+		return e;
+	if (it->check_run_id == NULL && (e = pr_check_run(a, it, &p, dirs,
+	    wm_id, error, retry_after)) != TT_OK)
+		return e;
+	if (it->comment_id == NULL && wm_id != NULL && (e = pr_comment(a, it,
+	    &p, dirs, wm_id, error, retry_after)) != TT_OK)
+		return e;
+	*outcome = wm_id ? tt_arena_printf(a, "plan queued: work manifest %s",
+	    wm_id) : "no Terraform changes";
+	return TT_OK;
+}
+
+enum tt_err
+tt_ghevents_process(struct tt_arena *a, const struct tt_ledger_item *it,
+    const char **outcome, const char **error, int64_t *retry_after)
+{
+	const char	*why;
+	cJSON		*pl;
+	enum tt_err	 e;
+
+	*outcome = NULL;
+	*error = NULL;
+	*retry_after = 0;
+	if ((pl = tt_json_parse(a, it->payload, strlen(it->payload), &why)) ==
+	    NULL || !cJSON_IsObject(pl)) {
+		*outcome = "ignored: payload is no JSON object";
+		return TT_OK;
+	}
+	if (strcmp(it->event, "installation") == 0 ||
+	    strcmp(it->event, "installation_repositories") == 0)
+		e = on_installation(a, it->event, it->action, pl, outcome);
+	else if (strcmp(it->event, "pull_request") == 0 && it->action != NULL)
+		e = on_pull_request(a, it, pl, outcome, error, retry_after);
+	else {
+		*outcome = "ignored";
+		e = TT_OK;
+	}
+	if (e != TT_OK && *error == NULL)
+		*error = tt_arena_printf(a, "database: %s", tt_err_str(e));
+	return e;
+}
+
+int
+tt_ghevents_drain(struct tt_arena *a, const char *id, int max)
+{
+	struct tt_ledger_item	 it;
+	const char		*outcome, *error;
+	char			 why[256];
+	int64_t			 retry_after;
+	int			 n = 0;
+	enum tt_err		 e;
+
+	/* Without a GitHub App, deliveries wait rather than burn attempts. */
+	if (tt_github_configured(why, sizeof(why)) != TT_OK) {
+		tt_log_debug("deliveries wait: %s", why);
+		return 0;
+	}
+	while (n < max) {
+		e = tt_ledger_claim(a, id, &it);
+		if (e == TT_ENOTFOUND)
+			break;
+		if (e != TT_OK)
+			return -1;
+		n++;
+		e = tt_ghevents_process(a, &it, &outcome, &error,
+		    &retry_after);
+		if (e == TT_OK)
+			e = tt_ledger_done(a, it.id, outcome);
+		else
+			e = tt_ledger_fail(a, &it, error, retry_after);
+		if (e != TT_OK)
+			return -1;
+		if (id != NULL)
+			break;
+	}
+	return n;
+}

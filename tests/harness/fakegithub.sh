@@ -1,0 +1,130 @@
+# fakegithub.sh: POSIX sh helpers for tests/harness/fakegithub.py, meant
+# to be sourced (needs curl, jq, python3).
+#
+#   fakegh_start DIR            start the server (state, port file and
+#                               server.log in DIR); exports FAKEGH_URL,
+#                               FAKEGH_PID, FAKEGH_DIR
+#   fakegh_stop                 SIGTERM it and wait (SIGKILL after 5 s)
+#   fakegh_reset                forget requests, faults, config and tokens
+#   fakegh_fault JSON           queue a fault, e.g. '{"mode":"error","status":503}'
+#   fakegh_config JSON          e.g. '{"token_ttl":0}'
+#   fakegh_pr_files OWNER REPO N FILE...
+#   fakegh_content OWNER REPO PATH REF [TEXT]   REF "" or "null": any ref;
+#                               no TEXT: the file answers 404
+#   fakegh_revoke_tokens
+#   fakegh_tokens               JSON array of issued installation tokens
+#   fakegh_requests [PATHREGEX] [METHOD]   JSON array of recorded requests
+#   fakegh_count PATHREGEX METHOD          number of matching requests
+#
+# The server script is $FAKEGH_SCRIPT, else $TOP/tests/harness/fakegithub.py,
+# else fakegithub.py next to the running script ($0) or in ../harness/.
+# Every helper returns non-zero when the server does not answer 2xx.
+
+_fakegh_script() {
+	if [ -n "${FAKEGH_SCRIPT:-}" ]; then
+		printf '%s\n' "$FAKEGH_SCRIPT"
+		return
+	fi
+	for _fg_s in ${TOP:+"$TOP/tests/harness/fakegithub.py"} \
+	    "$(dirname "$0")/fakegithub.py" "$(dirname "$0")/../harness/fakegithub.py" \
+	    "$(dirname "$0")/harness/fakegithub.py"; do
+		if [ -f "$_fg_s" ]; then
+			printf '%s\n' "$_fg_s"
+			return
+		fi
+	done
+	echo "fakegithub.sh: cannot find fakegithub.py; set FAKEGH_SCRIPT" >&2
+	return 1
+}
+
+fakegh_start() {
+	_fg_dir=${1:?fakegh_start DIR}
+	_fg_py=$(_fakegh_script) || return 1
+	mkdir -p "$_fg_dir" || return 1
+	rm -f "$_fg_dir/port"
+	python3 "$_fg_py" --port 0 --port-file "$_fg_dir/port" \
+	    --state-dir "$_fg_dir" --parent-pid $$ \
+	    </dev/null >>"$_fg_dir/server.log" 2>&1 &
+	FAKEGH_PID=$!
+	FAKEGH_DIR=$_fg_dir
+	_fg_i=0
+	while [ ! -s "$_fg_dir/port" ]; do
+		_fg_i=$((_fg_i + 1))
+		if [ "$_fg_i" -gt 100 ] || ! kill -0 "$FAKEGH_PID" 2>/dev/null; then
+			echo "fakegithub.sh: server did not start; log:" >&2
+			tail -20 "$_fg_dir/server.log" >&2
+			kill "$FAKEGH_PID" 2>/dev/null
+			unset FAKEGH_PID
+			return 1
+		fi
+		sleep 0.05
+	done
+	FAKEGH_URL=http://127.0.0.1:$(cat "$_fg_dir/port")
+	export FAKEGH_URL FAKEGH_PID FAKEGH_DIR
+}
+
+fakegh_stop() {
+	[ -n "${FAKEGH_PID:-}" ] || return 0
+	kill -TERM "$FAKEGH_PID" 2>/dev/null
+	_fg_i=0
+	while kill -0 "$FAKEGH_PID" 2>/dev/null; do
+		_fg_i=$((_fg_i + 1))
+		if [ "$_fg_i" -gt 100 ]; then
+			echo "fakegithub.sh: server $FAKEGH_PID ignored SIGTERM; killing" >&2
+			kill -KILL "$FAKEGH_PID" 2>/dev/null
+			break
+		fi
+		sleep 0.05
+	done
+	wait "$FAKEGH_PID" 2>/dev/null
+	unset FAKEGH_PID FAKEGH_URL
+	return 0
+}
+
+# _fakegh_post PATH JSON
+_fakegh_post() {
+	curl -sSf --max-time 10 -o /dev/null -X POST "$FAKEGH_URL$1" \
+	    -H 'Content-Type: application/json' --data-binary "$2"
+}
+
+fakegh_reset() { _fakegh_post /_fake/reset '{}'; }
+fakegh_fault() { _fakegh_post /_fake/fault "$1"; }
+fakegh_config() { _fakegh_post /_fake/config "$1"; }
+fakegh_revoke_tokens() { _fakegh_post /_fake/revoke-tokens '{}'; }
+
+fakegh_pr_files() {
+	_fg_o=$1 _fg_r=$2 _fg_n=$3
+	shift 3
+	_fg_j=$(jq -n --arg o "$_fg_o" --arg r "$_fg_r" --argjson n "$_fg_n" \
+	    '{owner: $o, repo: $r, number: $n, files: $ARGS.positional}' \
+	    --args "$@") || return 1
+	_fakegh_post /_fake/pr-files "$_fg_j"
+}
+
+fakegh_content() {
+	if [ $# -ge 5 ]; then
+		_fg_j=$(jq -n --arg o "$1" --arg r "$2" --arg p "$3" --arg ref "$4" \
+		    --arg c "$5" '{owner: $o, repo: $r, path: $p,
+		    ref: (if $ref == "" or $ref == "null" then null else $ref end),
+		    content: $c}') || return 1
+	else
+		_fg_j=$(jq -n --arg o "$1" --arg r "$2" --arg p "$3" --arg ref "$4" \
+		    '{owner: $o, repo: $r, path: $p,
+		    ref: (if $ref == "" or $ref == "null" then null else $ref end),
+		    content: null}') || return 1
+	fi
+	_fakegh_post /_fake/content "$_fg_j"
+}
+
+fakegh_tokens() {
+	curl -sSf --max-time 10 "$FAKEGH_URL/_fake/tokens"
+}
+
+fakegh_requests() {
+	curl -sSf --max-time 10 -G "$FAKEGH_URL/_fake/requests" \
+	    --data-urlencode "path=${1:-}" --data-urlencode "method=${2:-}"
+}
+
+fakegh_count() {
+	fakegh_requests "${1:-}" "${2:-}" | jq length
+}
