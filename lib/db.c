@@ -567,8 +567,10 @@ tt_db_time(const char *v, char utc[TT_DB_UTC_LEN], int64_t *us)
 	if ((t = timegm(&tm)) == (time_t)-1)
 		return -1;
 	if (utc != NULL)
-		snprintf(utc, TT_DB_UTC_LEN, "%04d-%02d-%02dT%02d:%02d:%02dZ",
-		    y1 * 100 + y2, f[0], f[1], f[2], f[3], f[4]);
+		snprintf(utc, TT_DB_UTC_LEN, "%04u-%02u-%02uT%02u:%02u:%02uZ",
+		    (unsigned)(y1 * 100 + y2) % 10000, (unsigned)f[0] % 100,
+		    (unsigned)f[1] % 100, (unsigned)f[2] % 100,
+		    (unsigned)f[3] % 100, (unsigned)f[4] % 100);
 	if (us != NULL)
 		*us = (int64_t)t * 1000000 + frac;
 	return 0;
