@@ -184,5 +184,10 @@ static const struct tt_route routes[] = {
 int
 main(void)
 {
-	return tt_serve("github-events", routes, TT_NITEMS(routes));
+	int	rc;
+
+	rc = tt_serve("github-events", routes, TT_NITEMS(routes));
+	tt_github_cleanup();
+	tt_ghsig_cleanup();
+	return rc;
 }

@@ -339,13 +339,10 @@ run_guarded(struct tt_arena *a, struct tt_db_stmt *stmt, const char *sql,
 				return e;
 			}
 		}
-		if (nprep) {
-			/* Parses come first, in the order sent. */
-			if (g->prepared_gen != conn_gen)
-				g->prepared_gen = conn_gen;
-			if (stmt != NULL)
-				stmt->prepared_gen = conn_gen;
-		}
+		/* Every Parse sent succeeded: both are prepared now. */
+		g->prepared_gen = conn_gen;
+		if (stmt != NULL)
+			stmt->prepared_gen = conn_gen;
 		for (i = 0; i < nprep; i++)
 			PQclear(res[i]);
 		e = guard.fn(guard.ctx, keep(a, res[nprep]));

@@ -70,6 +70,15 @@ tt_github_configured(char *why, size_t whylen)
 	return TT_OK;
 }
 
+void
+tt_github_auth_cleanup(void)
+{
+	EVP_PKEY_free(app_key);
+	app_key = NULL;
+	OPENSSL_cleanse(seal_key, sizeof(seal_key));
+	OPENSSL_cleanse(&mem, sizeof(mem));
+}
+
 static const char *
 b64(struct tt_arena *a, const void *p, size_t n)
 {

@@ -299,4 +299,5 @@ tt_github_cleanup(void)
 		curl_global_cleanup();
 	}
 	curl = NULL;
+	tt_github_auth_cleanup();
 }

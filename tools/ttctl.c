@@ -8,6 +8,7 @@
 #include "arena.h"
 #include "config.h"
 #include "db.h"
+#include "github.h"
 #include "ttctl.h"
 
 static const struct {
@@ -116,6 +117,7 @@ main(int argc, char **argv)
 		ctl.arena = tt_arena_new();
 		rc = commands[i].fn(&ctl, argc - argi - 1, argv + argi + 1);
 		tt_arena_free(ctl.arena);
+		tt_github_cleanup();
 		tt_db_close();
 		return rc;
 	}

@@ -61,7 +61,6 @@ print_row(struct ttctl *ctl, struct tt_db_res *r, int i, int full)
 	    "%s%s%s", tt_db_get(r, i, "event"), tt_db_get(r, i, "action")[0] ?
 	    "." : "", tt_db_get(r, i, "action")), tt_db_get(r, i, "state"),
 	    tt_db_get(r, i, "attempts"), tt_db_get(r, i, "received_at"),
-	    tt_db_get(r, i, "state")[0] == 'd' &&
 	    strcmp(tt_db_get(r, i, "state"), "done") == 0 ?
 	    tt_db_get(r, i, "outcome") : tt_db_get(r, i, "last_error"));
 }
