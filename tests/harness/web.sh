@@ -15,6 +15,21 @@ owner() {
 	[ "$(id -u)" -eq 0 ] && chown -R www-data:www-data "$@"
 	return 0
 }
+# reachable DIR: as root the workers run as www-data, which must be able
+# to walk down to the programs; a checkout made in a private directory
+# (mktemp -d is mode 700) gets the search bit on each such ancestor.
+reachable() {
+	[ "$(id -u)" -eq 0 ] || return 0
+	_r=$1
+	while [ -n "$_r" ] && [ "$_r" != / ]; do
+		if ! runuser -u www-data -- test -x "$_r" 2>/dev/null; then
+			echo "web.sh: letting www-data search $_r (chmod o+x)" >&2
+			chmod o+x "$_r"
+		fi
+		_r=$(dirname "$_r")
+	done
+}
+
 userconf() {
 	[ "$(id -u)" -eq 0 ] || return 0
 	echo "$1"
@@ -55,6 +70,8 @@ var.tt_cgibin = "$cgibin"
 var.tt_sockdir = "$sd/sock"
 CONF
 }
+
+case "$cmd" in start) reachable "$top"; [ -n "$cgibin" ] && reachable "$cgibin" ;; esac
 
 case "$kind:$cmd" in
 lighttpd:start)
