@@ -35,7 +35,7 @@ LDLIBS	+= $(PKG_LIBS) -lm
 
 LIB_SRCS = lib/apikey.c lib/arena.c lib/buf.c lib/caps.c lib/config.c \
 	   lib/crypto.c lib/db.c lib/token.c lib/signkey.c \
-	   lib/ghclient.c lib/ghapp.c lib/ledger.c lib/ghevents.c lib/ghsig.c \
+	   lib/github.c lib/ghauth.c lib/ledger.c lib/ghevents.c lib/ghsig.c \
 	   lib/http.c lib/json.c lib/keystore.c lib/kv.c lib/log.c \
 	   lib/manifests.c lib/page.c \
 	   lib/route.c lib/serve.c lib/tagquery.c \
@@ -48,7 +48,7 @@ PROG_BINS = $(PROGRAMS:%=$(B)/cgi-bin/%)
 TOOL_SRCS = tools/ttctl.c tools/ttctl_key.c tools/ttctl_manifests.c \
 	    tools/ttctl_migrate.c tools/ttctl_user.c tools/ttctl_events.c
 TTCTL	 = $(B)/bin/ttctl
-TEST_PROGS = echo hello
+TEST_PROGS = echo hello ghcall
 TEST_PROG_BINS = $(TEST_PROGS:%=$(B)/tests/progs/%)
 
 UNIT_SRCS = $(wildcard tests/unit/test_*.c)
@@ -69,7 +69,8 @@ endif
 ifeq ($(SANITIZE),1)
 all: $(PROG_BINS) $(TTCTL) $(TEST_PROG_BINS) $(UNIT_BINS)
 else
-all: $(PROG_BINS) $(TTCTL) $(TEST_PROG_BINS) $(UNIT_BINS) bin/ttctl
+all: $(PROG_BINS) $(TTCTL) $(TEST_PROG_BINS) $(UNIT_BINS) \
+     $(if $(filter build,$(B)),bin/ttctl)
 endif
 
 $(B)/%.o: %.c

@@ -67,7 +67,7 @@ int		 tt_github_name_valid(const char *);
 void		 tt_github_cleanup(void);
 
 /*
- * Private to ghclient.c and ghapp.c.
+ * Private to github.c and ghauth.c (and their unit test).
  *
  * tt_github_inst_token: installation inst's token (arena-owned), from
  * this process's memory, the shared table or GitHub; fresh drops the
@@ -83,6 +83,16 @@ enum tt_err	 tt_github_inst_token(struct tt_arena *, int64_t inst,
 enum tt_err	 tt_github_http(struct tt_arena *, const char *method,
 		    const char *path, const char *auth, const char *body,
 		    int retry, struct tt_github_resp *);
+/*
+ * A token sealed for the cache table (AES-256-GCM under a key derived
+ * from the App key, inst as associated data) as hex text of nonce ||
+ * ciphertext || tag, and back. Arena-owned; NULL when the App key is not
+ * loaded, or when hex does not open under inst and this key.
+ */
+const char	*tt_github_seal(struct tt_arena *, int64_t inst,
+		    const char *token);
+const char	*tt_github_unseal(struct tt_arena *, int64_t inst,
+		    const char *hex);
 /* Frees the App key and wipes the token cache (tt_github_cleanup). */
 void		 tt_github_auth_cleanup(void);
 

@@ -16,9 +16,9 @@ case $secs in
 	;;
 esac
 
-TARGETS="json route url content_length token cursor kv tagquery ghsig"
+TARGETS="json route url content_length token cursor kv tagquery ghsig ghname"
 # The lib modules the targets reach, directly or through each other.
-LIB="arena buf config crypto db ghapp ghclient ghevents ghsig http json kv ledger log page route tagquery token url valid"
+LIB="arena buf config crypto db ghauth ghevents github ghsig http json kv ledger log page route tagquery token url valid"
 CC=${FUZZ_CC:-clang}
 OUT=$TOP/build/fuzz
 CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined \
