@@ -39,6 +39,22 @@ stop() {
 }
 trap stop INT TERM EXIT
 
+# The webhook secret: generated once under var/github/, kept across runs.
+# Readable by the programs (www-data when run as root), nobody else.
+if [ -z "${TT_GITHUB_WEBHOOK_SECRET_FILE:-}" ]; then
+	TT_GITHUB_WEBHOOK_SECRET_FILE=$var/github/webhook-secret
+	mkdir -p "$var/github"
+	if [ ! -s "$TT_GITHUB_WEBHOOK_SECRET_FILE" ]; then
+		(umask 077; openssl rand -hex 32 >"$TT_GITHUB_WEBHOOK_SECRET_FILE")
+	fi
+	if [ "$(id -u)" -eq 0 ]; then
+		chgrp www-data "$var/github" "$TT_GITHUB_WEBHOOK_SECRET_FILE"
+		chmod 750 "$var/github"
+		chmod 640 "$TT_GITHUB_WEBHOOK_SECRET_FILE"
+	fi
+fi
+export TT_GITHUB_WEBHOOK_SECRET_FILE
+
 echo "starting PostgreSQL in $var"
 "$harness/pg.sh" start "$var" 5432 --durable >/dev/null
 "$top/bin/ttctl" migrate
@@ -47,7 +63,27 @@ rm -rf "$var/$web"
 "$harness/web.sh" "$web" start "$var" "$port" "$top/build/cgi-bin"
 [ -x "$top/tools/demo.sh" ] && "$top/tools/demo.sh" "$port"
 
+if [ -n "${TT_GITHUB_APP_ID:-}" ] && [ -n "${TT_GITHUB_APP_PRIVATE_KEY_FILE:-}" ]; then
+	app="GitHub App $TT_GITHUB_APP_ID configured (key $TT_GITHUB_APP_PRIVATE_KEY_FILE)."
+else
+	app="No GitHub App configured: deliveries are verified, stored and wait
+(bin/ttctl events list); they are processed once the App is set."
+fi
 cat <<MSG
+
+GitHub webhooks: POST http://127.0.0.1:$port/api/github/v1/events
+  secret file: $TT_GITHUB_WEBHOOK_SECRET_FILE
+$app
+To connect a GitHub App (github.com > Settings > Developer settings >
+GitHub Apps > New GitHub App):
+  - Webhook URL: https://<this host, as GitHub reaches it>/api/github/v1/events
+  - Webhook secret: the contents of the secret file above
+  - Repository permissions: Checks (read and write), Contents (read),
+    Pull requests (read and write), Issues (read and write), Metadata (read)
+  - Subscribe to events: Pull request (installation events always arrive)
+  - Generate a private key, then run again with
+      TT_GITHUB_APP_ID=<App ID> TT_GITHUB_APP_PRIVATE_KEY_FILE=<key.pem> make run
+    and stored deliveries are processed with: bin/ttctl events drain
 
 terrateam-c is serving on http://127.0.0.1:$port ($web)
   curl -s http://127.0.0.1:$port/healthz
