@@ -35,13 +35,13 @@ free_port() {
 # bad exit status or a short plan into failures.
 record() {
 	local name=$1 rc=$2 file=$3 plan got
-	grep -E '^(ok|not ok)( |$)|^#' "$file" | tee -a "$LOG"
-	got=$(grep -cE '^(ok|not ok)( |$)' "$file")
+	grep -aE '^(ok|not ok)( |$)|^#' "$file" | tee -a "$LOG"
+	got=$(grep -acE '^(ok|not ok)( |$)' "$file")
 	plan=$(sed -n 's/^1\.\.\([0-9][0-9]*\)$/\1/p' "$file" | head -1)
 	if [ -n "$plan" ] && [ "$got" -lt "$plan" ]; then
 		echo "not ok - $name: $((plan - got)) planned tests did not report" | tee -a "$LOG"
 	fi
-	if [ "$rc" -ne 0 ] && ! grep -q '^not ok' "$file"; then
+	if [ "$rc" -ne 0 ] && ! grep -aq '^not ok' "$file"; then
 		echo "not ok - $name exited with status $rc" | tee -a "$LOG"
 	fi
 	if [ "$got" -eq 0 ] && [ "$rc" -eq 0 ]; then

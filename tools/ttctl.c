@@ -28,7 +28,10 @@ static const struct {
 	  "[--expires-in 30d]\n"
 	  "  ttctl key list --user U [--all] | key revoke ID" },
 	{ "manifests", ttctl_manifests,
-	  "manifests seed --installation N --count K  demo work manifests" },
+	  "manifests seed --installation N --count K  demo work manifests\n"
+	  "  ttctl manifests complete ID --dirspace DIR:WORKSPACE=success|"
+	  "failure\n"
+	  "      [--dirspace ...] [--has-changes]  record a run's results" },
 	{ "events", ttctl_events,
 	  "events list [--state S] [--limit N] | events show ID\n"
 	  "  ttctl events replay ID [--redo] | events drain [--limit N]  "
