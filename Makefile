@@ -5,9 +5,9 @@
 -include config.mk
 
 CC	?= cc
-PKGS	 = fcgi libcjson libjwt libpq libcurl libcrypto zlib
+PKGS	 = fcgi libcjson libjwt libpq libcurl libcrypto zlib yaml-0.1
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lfcgi -lcjson -ljwt -lpq -lcurl -lcrypto -lz)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lfcgi -lcjson -ljwt -lpq -lcurl -lcrypto -lz -lyaml)
 
 ifeq ($(SANITIZE),1)
 B	 = build-san
@@ -26,7 +26,7 @@ CFLAGS	?= -g
 CFLAGS	+= -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
 	   -Wpointer-arith -Wsign-compare -Wmissing-prototypes \
 	   -fstack-protector-strong -fPIE $(HARDEN) $(SANFLAGS) -MMD -MP \
-	   -Ilib $(PKG_CFLAGS) \
+	   -iquote lib $(PKG_CFLAGS) \
 	   -DTT_DEFAULT_DATABASE_URL='"$(DEFAULT_DB)"' \
 	   -DTT_DEFAULT_SQL_DIR='"$(CURDIR)/sql"' \
 	   -DTT_SCHEMA_VERSION=$(SCHEMA_VERSION)
@@ -38,12 +38,12 @@ LIB_SRCS = lib/apikey.c lib/arena.c lib/buf.c lib/caps.c lib/config.c \
 	   lib/github.c lib/ghauth.c lib/ledger.c lib/ghevents.c lib/ghsig.c \
 	   lib/http.c lib/json.c lib/keystore.c lib/kv.c lib/log.c \
 	   lib/manifests.c lib/page.c \
-	   lib/route.c lib/serve.c lib/tagquery.c \
-	   lib/session.c lib/url.c lib/valid.c
+	   lib/route.c lib/serve.c lib/stacks.c lib/stackstate.c lib/tagquery.c \
+	   lib/session.c lib/url.c lib/valid.c lib/yaml.c
 LIB_OBJS = $(LIB_SRCS:%.c=$(B)/%.o)
 LIBTT	 = $(B)/libtt.a
 
-PROGRAMS = health refresh access-tokens kv manifests github-events
+PROGRAMS = health refresh access-tokens kv manifests stacks github-events
 PROG_BINS = $(PROGRAMS:%=$(B)/cgi-bin/%)
 TOOL_SRCS = tools/ttctl.c tools/ttctl_key.c tools/ttctl_manifests.c \
 	    tools/ttctl_migrate.c tools/ttctl_user.c tools/ttctl_events.c
