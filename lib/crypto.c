@@ -127,6 +127,46 @@ tt_crypto_unhex(const char *s, size_t hexlen, unsigned char *out)
 }
 
 unsigned char *
+tt_crypto_b64_decode(struct tt_arena *a, const char *s, size_t n,
+    size_t *outlen)
+{
+	unsigned char	*out;
+	char		*flat;
+	size_t		 i, m = 0, pad = 0;
+	int		 len;
+
+	if (n > 1 << 26)
+		return NULL;
+	flat = tt_arena_alloc(a, n + 1);
+	for (i = 0; i < n; i++) {
+		char	c = s[i];
+
+		if (c == '\n' || c == '\r')
+			continue;
+		if (c == '=') {
+			if (++pad > 2)
+				return NULL;
+		} else if (pad > 0 || !((c >= 'A' && c <= 'Z') ||
+		    (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    c == '+' || c == '/'))
+			return NULL;
+		flat[m++] = c;
+	}
+	if (m % 4 != 0)
+		return NULL;
+	out = tt_arena_alloc(a, m / 4 * 3 + 1);
+	if (m > 0 && (len = EVP_DecodeBlock(out, (unsigned char *)flat,
+	    (int)m)) >= 0)
+		*outlen = (size_t)len - pad;
+	else if (m == 0)
+		*outlen = 0;
+	else
+		return NULL;
+	out[*outlen] = '\0';
+	return out;
+}
+
+unsigned char *
 tt_crypto_b64url_decode(struct tt_arena *a, const char *s, size_t n,
     size_t *outlen)
 {

@@ -29,6 +29,13 @@ int	tt_crypto_unhex(const char *, size_t hexlen, unsigned char *out);
  */
 unsigned char	*tt_crypto_b64url_decode(struct tt_arena *, const char *,
 		    size_t, size_t *outlen);
+/*
+ * Decodes padded standard base64 (RFC 4648 section 4) with line breaks,
+ * as GitHub's contents API sends it, into an arena-owned buffer with a
+ * NUL after the data. NULL on any other character or a bad length.
+ */
+unsigned char	*tt_crypto_b64_decode(struct tt_arena *, const char *,
+		    size_t, size_t *outlen);
 /* Unpadded base64url of n bytes, arena-owned. */
 char		*tt_crypto_b64url_encode(struct tt_arena *,
 		    const unsigned char *, size_t n);

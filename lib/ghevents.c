@@ -10,12 +10,16 @@
 #include "ghevents.h"
 #include "github.h"
 #include "json.h"
+#include "crypto.h"
 #include "ledger.h"
 #include "log.h"
+#include "stacks.h"
+#include "yaml.h"
 
 #define FILES_PER_PAGE	100
 #define FILES_MAX_PAGES	30	/* GitHub lists at most 3000 files */
 #define CHECK_RUN_NAME	"terrateam plan"
+#define CONFIG_PATH	".terrateam/config.yml"
 
 enum tt_ghevents_kind
 tt_ghevents_kind(const char *event, const char *action)
@@ -260,6 +264,15 @@ struct pr {
 	const char	*user;
 };
 
+/* A git object name: 40 (SHA-1) or 64 (SHA-256) lower-case hex digits. */
+static int
+sha_valid(const char *s)
+{
+	size_t	n = strlen(s);
+
+	return (n == 40 || n == 64) && strspn(s, "0123456789abcdef") == n;
+}
+
 static int
 pr_read(struct tt_arena *a, const cJSON *pl, struct pr *p)
 {
@@ -289,8 +302,9 @@ pr_read(struct tt_arena *a, const cJSON *pl, struct pr *p)
 	    p->owner == NULL || p->number == NULL || p->head_sha == NULL ||
 	    p->head_ref == NULL || p->base_sha == NULL || p->base_ref == NULL)
 		return -1;
-	/* Names go into GitHub URLs: only the safe alphabet. */
-	if (!tt_github_name_valid(p->owner) || !tt_github_name_valid(p->repo))
+	/* Names and the sha go into GitHub URLs: only the safe alphabet. */
+	if (!tt_github_name_valid(p->owner) || !tt_github_name_valid(p->repo) ||
+	    !sha_valid(p->head_sha))
 		return -1;
 	return 0;
 }
@@ -327,19 +341,20 @@ static struct tt_db_stmt stmt_wm_insert = {
 static struct tt_db_stmt stmt_ds_insert = {
 	"gh_ds_insert",
 	"INSERT INTO work_manifest_dirspaces (installation_id, "
-	"work_manifest_id, dir, workspace) SELECT $1::bigint, $2::uuid, d, "
-	"'default' FROM jsonb_array_elements_text($3::jsonb) d",
+	"work_manifest_id, dir, workspace) SELECT $1::bigint, $2::uuid, "
+	"d->>'dir', d->>'workspace' FROM jsonb_array_elements($3::jsonb) d",
 	3, 0, 0, 0
 };
 
 static struct tt_db_stmt stmt_stacks_store = {
 	"gh_stacks_store",
 	"INSERT INTO pull_request_stacks (installation_id, repo_id, "
-	"pull_number, head_sha, stacks) VALUES ($1::bigint, $2::bigint, "
-	"$3::bigint, $4, $5::jsonb) ON CONFLICT (installation_id, repo_id, "
-	"pull_number) DO UPDATE SET head_sha = EXCLUDED.head_sha, stacks = "
-	"EXCLUDED.stacks, config_error = NULL, computed_at = now()",
-	5, 0, 0, 0
+	"pull_number, head_sha, stacks, config_error) VALUES ($1::bigint, "
+	"$2::bigint, $3::bigint, $4, $5::jsonb, $6) ON CONFLICT "
+	"(installation_id, repo_id, pull_number) DO UPDATE SET head_sha = "
+	"EXCLUDED.head_sha, stacks = EXCLUDED.stacks, config_error = "
+	"EXCLUDED.config_error, computed_at = now()",
+	6, 0, 0, 0
 };
 
 static struct tt_db_stmt stmt_pr_abort = {
@@ -365,23 +380,16 @@ gh_fail(const char *what, const struct tt_github_resp *r, const char **error,
 	return TT_EUNAVAIL;
 }
 
-static int
-cmp_str(const void *x, const void *y)
-{
-	return strcmp(*(const char *const *)x, *(const char *const *)y);
-}
-
-/* The changed files' Terraform directories, sorted and unique. */
+/* The changed files' Terraform directories, unique, in an arena array. */
 static enum tt_err
-pr_dirs(struct tt_arena *a, const struct pr *p, cJSON **dirs,
-    const char **error, int64_t *retry_after)
+pr_dirs(struct tt_arena *a, const struct pr *p, const char ***dirs,
+    size_t *ndirs, const char **error, int64_t *retry_after)
 {
 	struct tt_github_resp	 r;
 	const cJSON		*f;
 	const char		*path, *dir;
 	cJSON			*set, *it;
-	const char		**names;
-	int			 page, n, i;
+	int			 page, n;
 
 	set = tt_json_own(a, cJSON_CreateObject());
 	for (page = 1; page <= FILES_MAX_PAGES; page++) {
@@ -398,38 +406,79 @@ pr_dirs(struct tt_arena *a, const struct pr *p, cJSON **dirs,
 			n++;
 			dir = tt_ghevents_dir_of(a, tt_json_string(f,
 			    "filename"));
-			if (dir != NULL &&
-			    !cJSON_HasObjectItem(set, dir))
+			if (dir != NULL && !cJSON_HasObjectItem(set, dir))
 				cJSON_AddNullToObject(set, dir);
 		}
 		if (n < FILES_PER_PAGE)
 			break;
 	}
-	*dirs = tt_json_own(a, cJSON_CreateArray());
-	/* Object keys in insertion order; sort them as strings. */
-	n = cJSON_GetArraySize(set);
-	names = tt_arena_alloc(a, (size_t)(n + 1) *
-	    sizeof(*names));
-	i = 0;
+	*ndirs = 0;
+	*dirs = tt_arena_alloc(a, ((size_t)cJSON_GetArraySize(set) + 1) *
+	    sizeof(**dirs));
 	cJSON_ArrayForEach(it, set)
-		names[i++] = it->string;
-	qsort(names, (size_t)n, sizeof(*names), cmp_str);
-	for (i = 0; i < n; i++)
-		cJSON_AddItemToArray(*dirs, cJSON_CreateString(names[i]));
+		(*dirs)[(*ndirs)++] = it->string;
+	return TT_OK;
+}
+
+/*
+ * .terrateam/config.yml at the head sha, parsed; *config NULL when the
+ * file is absent. A file that cannot be used is a configuration error
+ * (*cfg_err), not a failure: retrying would not change it.
+ */
+static enum tt_err
+pr_config(struct tt_arena *a, const struct pr *p, cJSON **config,
+    const char **cfg_err, const char **error, int64_t *retry_after)
+{
+	struct tt_github_resp	 r;
+	const char		*enc, *content;
+	unsigned char		*text;
+	char			 why[256];
+	int64_t			 size;
+	size_t			 n;
+
+	*config = NULL;
+	*cfg_err = NULL;
+	if (tt_github_call(a, strtoll(p->inst, NULL, 10), "GET",
+	    tt_arena_printf(a, "/repos/%s/%s/contents/" CONFIG_PATH "?ref=%s",
+	    p->owner, p->repo, p->head_sha), NULL, &r) != TT_OK ||
+	    (r.status != 200 && r.status != 404) ||
+	    (r.status == 200 && !cJSON_IsObject(r.json)))
+		return gh_fail("reading " CONFIG_PATH, &r, error, retry_after);
+	if (r.status == 404)
+		return TT_OK;
+	enc = tt_json_string(r.json, "encoding");
+	content = tt_json_string(r.json, "content");
+	if (tt_json_string(r.json, "type") == NULL ||
+	    strcmp(tt_json_string(r.json, "type"), "file") != 0)
+		*cfg_err = CONFIG_PATH " is not a file";
+	else if ((tt_json_int64(r.json, "size", 0, INT64_MAX, &size) == 0 &&
+	    size > TT_YAML_MAX_BYTES) || enc == NULL ||
+	    strcmp(enc, "base64") != 0 || content == NULL)
+		*cfg_err = tt_arena_printf(a, CONFIG_PATH " is larger than %d "
+		    "KiB", TT_YAML_MAX_BYTES / 1024);
+	else if ((text = tt_crypto_b64_decode(a, content, strlen(content),
+	    &n)) == NULL)
+		*cfg_err = CONFIG_PATH " could not be decoded (base64)";
+	else if (tt_yaml_parse(a, (const char *)text, n, config, why,
+	    sizeof(why)) != TT_OK) {
+		*config = NULL;
+		*cfg_err = tt_arena_printf(a, CONFIG_PATH ": %s", why);
+	}
 	return TT_OK;
 }
 
 /*
  * The local effects in one transaction, recorded in the ledger row in
  * the same transaction: a retry finds work_manifest_id and skips them.
+ * res NULL: a configuration error (cfg_err), stored instead of stacks
+ * and no work manifest. No dirspaces: stacks stored, no manifest.
  */
 static enum tt_err
 pr_record(struct tt_arena *a, const struct tt_ledger_item *it,
-    const struct pr *p, const cJSON *dirs, const char **wm_id)
+    const struct pr *p, const struct tt_stacks_result *res,
+    const char *cfg_err, const char **wm_id)
 {
 	struct tt_db_res	*r;
-	cJSON			*stacks, *st, *ds, *d;
-	const cJSON		*dir;
 	const char		*q[9];
 	enum tt_err		 e;
 
@@ -446,80 +495,99 @@ pr_record(struct tt_arena *a, const struct tt_ledger_item *it,
 	q[7] = p->base_sha; q[8] = p->head_sha;
 	if ((e = tt_db_run(a, &stmt_pr_upsert, q, &r)) != TT_OK)
 		goto fail;
-	q[3] = p->base_sha; q[4] = p->head_sha; q[5] = p->base_ref;
-	q[6] = p->head_ref; q[7] = p->user; q[8] = p->title;
-	if ((e = tt_db_run(a, &stmt_wm_insert, q, &r)) != TT_OK)
-		goto fail;
-	*wm_id = tt_db_get(r, 0, "id");
-	q[1] = *wm_id;
-	q[2] = tt_json_print(a, dirs);
-	if ((e = tt_db_run(a, &stmt_ds_insert, q, &r)) != TT_OK)
-		goto fail;
-
-	/* Until the stacks configuration is read: one default stack. */
-	stacks = tt_json_own(a, cJSON_CreateArray());
-	st = cJSON_CreateObject();
-	cJSON_AddItemToArray(stacks, st);
-	cJSON_AddStringToObject(st, "name", "default");
-	ds = cJSON_AddArrayToObject(st, "dirspaces");
-	cJSON_ArrayForEach(dir, dirs) {
-		d = cJSON_CreateObject();
-		cJSON_AddStringToObject(d, "dir", dir->valuestring);
-		cJSON_AddStringToObject(d, "workspace", "default");
-		cJSON_AddItemToArray(ds, d);
+	if (res != NULL && cJSON_GetArraySize(res->dirspaces) > 0) {
+		q[3] = p->base_sha; q[4] = p->head_sha; q[5] = p->base_ref;
+		q[6] = p->head_ref; q[7] = p->user; q[8] = p->title;
+		if ((e = tt_db_run(a, &stmt_wm_insert, q, &r)) != TT_OK)
+			goto fail;
+		*wm_id = tt_db_get(r, 0, "id");
+		q[1] = *wm_id;
+		q[2] = tt_json_print(a, res->dirspaces);
+		if ((e = tt_db_run(a, &stmt_ds_insert, q, &r)) != TT_OK)
+			goto fail;
+		if ((e = tt_ledger_effect(a, it->id, "work_manifest_id",
+		    *wm_id)) != TT_OK)
+			goto fail;
 	}
 	q[0] = p->inst; q[1] = p->repo_id; q[2] = p->number;
-	q[3] = p->head_sha; q[4] = tt_json_print(a, stacks);
+	q[3] = p->head_sha;
+	q[4] = res != NULL ? tt_json_print(a, res->stacks) : "[]";
+	q[5] = res != NULL ? NULL : cfg_err;
 	if ((e = tt_db_run(a, &stmt_stacks_store, q, &r)) != TT_OK)
-		goto fail;
-	if ((e = tt_ledger_effect(a, it->id, "work_manifest_id", *wm_id)) !=
-	    TT_OK)
 		goto fail;
 	return tt_db_commit(a);
 fail:
 	tt_db_rollback(a);
+	*wm_id = NULL;
 	return e;
 }
 
-/* "- `dir` (workspace default)" lines for the comment and check run. */
+/* "- `dir` (workspace `ws`)" lines for the comment and check run. */
 static const char *
-dir_list(struct tt_arena *a, const cJSON *dirs)
+dirspace_list(struct tt_arena *a, const cJSON *dirspaces)
 {
 	const cJSON	*d;
 	const char	*s = "";
 
-	cJSON_ArrayForEach(d, dirs)
-		s = tt_arena_printf(a, "%s- `%s` (workspace `default`)\n", s,
-		    d->valuestring);
+	cJSON_ArrayForEach(d, dirspaces)
+		s = tt_arena_printf(a, "%s- `%s` (workspace `%s`)\n", s,
+		    tt_json_string(d, "dir"), tt_json_string(d, "workspace"));
 	return s;
+}
+
+/* "Stacks, in order: `a`, `b`" over the stacks that hold dirspaces. */
+static const char *
+stack_order(struct tt_arena *a, const cJSON *stacks)
+{
+	const cJSON	*o, *in;
+	const char	*s = "";
+
+	cJSON_ArrayForEach(o, stacks)
+		cJSON_ArrayForEach(in, cJSON_GetObjectItemCaseSensitive(o,
+		    "stacks"))
+			if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(
+			    in, "dirspaces")) > 0)
+				s = tt_arena_printf(a, "%s%s`%s`", s,
+				    s[0] ? ", " : "", tt_json_string(in,
+				    "name"));
+	return s[0] ? tt_arena_printf(a, "\nStacks, in order: %s\n", s) : "";
 }
 
 static enum tt_err
 pr_check_run(struct tt_arena *a, const struct tt_ledger_item *it,
-    const struct pr *p, const cJSON *dirs, const char *wm_id,
-    const char **error, int64_t *retry_after)
+    const struct pr *p, const struct tt_stacks_result *res,
+    const char *cfg_err, const char *wm_id, const char **error,
+    int64_t *retry_after)
 {
 	struct tt_github_resp	 r;
 	cJSON			*b, *out;
-	const char		*id;
-	int			 n = cJSON_GetArraySize(dirs);
+	const char		*id, *title, *summary;
+	int			 n = res ? cJSON_GetArraySize(res->dirspaces) : 0;
 
 	b = tt_json_own(a, cJSON_CreateObject());
 	cJSON_AddStringToObject(b, "name", CHECK_RUN_NAME);
 	cJSON_AddStringToObject(b, "head_sha", p->head_sha);
-	if (n > 0) {
+	if (cfg_err != NULL) {
+		cJSON_AddStringToObject(b, "status", "completed");
+		cJSON_AddStringToObject(b, "conclusion", "failure");
+		title = "Invalid " CONFIG_PATH;
+		summary = cfg_err;
+	} else if (n > 0) {
 		cJSON_AddStringToObject(b, "status", "queued");
 		cJSON_AddStringToObject(b, "external_id", wm_id);
+		title = tt_arena_printf(a, "Plan queued for %d dirspace%s", n,
+		    n == 1 ? "" : "s");
+		summary = tt_arena_printf(a, "%s%s", dirspace_list(a,
+		    res->dirspaces), stack_order(a, res->stacks));
 	} else {
 		cJSON_AddStringToObject(b, "status", "completed");
 		cJSON_AddStringToObject(b, "conclusion", "neutral");
+		title = "No Terraform changes";
+		summary = "No changed file is a Terraform file.";
 	}
 	out = cJSON_AddObjectToObject(b, "output");
-	cJSON_AddStringToObject(out, "title", n > 0 ? tt_arena_printf(a,
-	    "Plan queued for %d director%s", n, n == 1 ? "y" : "ies") :
-	    "No Terraform changes");
-	cJSON_AddStringToObject(out, "summary", n > 0 ? dir_list(a, dirs) :
-	    "No changed file is a Terraform file.");
+	cJSON_AddStringToObject(out, "title", title);
+	cJSON_AddStringToObject(out, "summary", summary);
 	if (tt_github_call(a, strtoll(p->inst, NULL, 10), "POST",
 	    tt_arena_printf(a, "/repos/%s/%s/check-runs", p->owner, p->repo),
 	    b, &r) != TT_OK || r.status != 201 ||
@@ -531,17 +599,25 @@ pr_check_run(struct tt_arena *a, const struct tt_ledger_item *it,
 
 static enum tt_err
 pr_comment(struct tt_arena *a, const struct tt_ledger_item *it,
-    const struct pr *p, const cJSON *dirs, const char *wm_id,
-    const char **error, int64_t *retry_after)
+    const struct pr *p, const struct tt_stacks_result *res,
+    const char *cfg_err, const char *wm_id, const char **error,
+    int64_t *retry_after)
 {
 	struct tt_github_resp	 r;
 	cJSON			*b;
 	const char		*id;
 
 	b = tt_json_own(a, cJSON_CreateObject());
-	cJSON_AddStringToObject(b, "body", tt_arena_printf(a,
-	    "**Terrateam** queued a plan for `%.12s` (work manifest `%s`):\n\n"
-	    "%s", p->head_sha, wm_id, dir_list(a, dirs)));
+	if (cfg_err != NULL)
+		cJSON_AddStringToObject(b, "body", tt_arena_printf(a,
+		    "**Terrateam** cannot evaluate `%.12s`: the configuration "
+		    "is invalid.\n\n```\n%s\n```\n\nFix `" CONFIG_PATH "` and "
+		    "push again.", p->head_sha, cfg_err));
+	else
+		cJSON_AddStringToObject(b, "body", tt_arena_printf(a,
+		    "**Terrateam** queued a plan for `%.12s` (work manifest "
+		    "`%s`):\n\n%s%s", p->head_sha, wm_id, dirspace_list(a,
+		    res->dirspaces), stack_order(a, res->stacks)));
 	if (tt_github_call(a, strtoll(p->inst, NULL, 10), "POST",
 	    tt_arena_printf(a, "/repos/%s/%s/issues/%s/comments", p->owner,
 	    p->repo, p->number), b, &r) != TT_OK || r.status != 201 ||
@@ -555,10 +631,13 @@ on_pull_request(struct tt_arena *a, const struct tt_ledger_item *it,
     const cJSON *pl, const char **outcome, const char **error,
     int64_t *retry_after)
 {
-	struct pr	 p;
-	cJSON		*dirs = NULL;
-	const char	*wm_id = it->work_manifest_id;
-	enum tt_err	 e;
+	struct tt_stacks_result	 res, *resp = &res;
+	struct pr		 p;
+	cJSON			*config;
+	const char		**dirs, *cfg_err, *wm_id = it->work_manifest_id;
+	char			 why[512];
+	size_t			 ndirs;
+	enum tt_err		 e;
 
 	if (pr_read(a, pl, &p) != 0) {
 		*outcome = "ignored: incomplete pull_request payload";
@@ -571,19 +650,31 @@ on_pull_request(struct tt_arena *a, const struct tt_ledger_item *it,
 		*outcome = "queued work manifests aborted";
 		return TT_OK;
 	}
-	if ((e = pr_dirs(a, &p, &dirs, error, retry_after)) != TT_OK)
+	if ((e = pr_dirs(a, &p, &dirs, &ndirs, error, retry_after)) != TT_OK ||
+	    (e = pr_config(a, &p, &config, &cfg_err, error, retry_after)) !=
+	    TT_OK)
 		return e;
-	if (wm_id == NULL && cJSON_GetArraySize(dirs) > 0 &&
-	    (e = pr_record(a, it, &p, dirs, &wm_id)) != TT_OK)
+	if (cfg_err == NULL && tt_stacks_compute(a, config, dirs, ndirs, &res,
+	    why, sizeof(why)) != TT_OK)
+		cfg_err = tt_arena_printf(a, CONFIG_PATH ": %s", why);
+	if (cfg_err != NULL)
+		resp = NULL;
+	if (wm_id == NULL && (e = pr_record(a, it, &p, resp, cfg_err,
+	    &wm_id)) != TT_OK)
 		return e;
-	if (it->check_run_id == NULL && (e = pr_check_run(a, it, &p, dirs,
-	    wm_id, error, retry_after)) != TT_OK)
+	if (it->check_run_id == NULL && (e = pr_check_run(a, it, &p, resp,
+	    cfg_err, wm_id, error, retry_after)) != TT_OK)
 		return e;
-	if (it->comment_id == NULL && wm_id != NULL && (e = pr_comment(a, it,
-	    &p, dirs, wm_id, error, retry_after)) != TT_OK)
+	if (it->comment_id == NULL && (wm_id != NULL || cfg_err != NULL) &&
+	    (e = pr_comment(a, it, &p, resp, cfg_err, wm_id, error,
+	    retry_after)) != TT_OK)
 		return e;
-	*outcome = wm_id ? tt_arena_printf(a, "plan queued: work manifest %s",
-	    wm_id) : "no Terraform changes";
+	if (cfg_err != NULL)
+		*outcome = tt_arena_printf(a, "configuration error: %s",
+		    cfg_err);
+	else
+		*outcome = wm_id ? tt_arena_printf(a, "plan queued: work "
+		    "manifest %s", wm_id) : "no Terraform changes";
 	return TT_OK;
 }
 

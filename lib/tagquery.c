@@ -44,9 +44,10 @@ struct parser {
 	struct tt_buf			 params;	/* const char * array */
 	int				 nparams;
 	struct tt_tagquery_error	*err;
+	const struct tt_tagquery_subject *subject;	/* stacks: or NULL */
 };
 
-static int	parse_or(struct parser *, struct tt_buf *, int top);
+static int	parse_or(struct parser *, struct tt_buf *, int top, int *);
 
 static int
 fail(struct parser *p, const char *id, size_t pos, const char *fmt, ...)
@@ -156,7 +157,12 @@ lex(struct parser *p)
 		p->tok = T_OR;
 	else if (p->pos - start == 3 && memcmp(p->q + start, "not", 3) == 0)
 		p->tok = T_NOT;
-	else
+	else if (p->target == TT_TAGQUERY_STACKS) {
+		/* A stack's query: a bare word is a tag. */
+		p->key = "tag";
+		p->value = tt_arena_strndup(p->a, p->q + start, p->pos - start);
+		p->tok = T_TERM;
+	} else
 		return fail(p, "PARSE_ERROR", start, "expected key:value, "
 		    "and, or, not or a parenthesis at offset %zu", start);
 	return 0;
@@ -341,9 +347,38 @@ emit_term(struct parser *p, struct tt_buf *out, size_t pos)
 	    "%zu", k, pos);
 }
 
+/* One key:value of a stack's query, judged against the subject. */
 static int
-parse_not(struct parser *p, struct tt_buf *out, int top)
+eval_term(struct parser *p, size_t pos, int *v)
 {
+	const struct tt_tagquery_subject	*s = p->subject;
+	const char				*k = p->key, *val = p->value;
+	size_t					 i;
+
+	if (++p->terms > TT_TAGQUERY_MAX_TERMS)
+		return fail(p, "PARSE_ERROR", pos, "more than %d terms",
+		    TT_TAGQUERY_MAX_TERMS);
+	*v = 0;
+	if (strcmp(k, "tag") == 0) {
+		for (i = 0; s != NULL && i < s->ntags; i++)
+			if (strcmp(s->tags[i], val) == 0)
+				*v = 1;
+	} else if (strcmp(k, "dir") == 0)
+		*v = s != NULL && strcmp(s->dir, val) == 0;
+	else if (strcmp(k, "workspace") == 0)
+		*v = s != NULL && strcmp(s->workspace, val) == 0;
+	else
+		return fail(p, "UNKNOWN_TAG", pos, "unknown tag \"%.40s\" at "
+		    "offset %zu (a stack selects by dir:, workspace: or tag)",
+		    k, pos);
+	return 0;
+}
+
+static int
+parse_not(struct parser *p, struct tt_buf *out, int top, int *v)
+{
+	int	x;
+
 	size_t	pos = p->tokpos;
 
 	if (++p->depth > TT_TAGQUERY_MAX_DEPTH)
@@ -351,13 +386,14 @@ parse_not(struct parser *p, struct tt_buf *out, int top)
 	switch (p->tok) {
 	case T_NOT:
 		tt_buf_puts(out, "NOT (");
-		if (lex(p) != 0 || parse_not(p, out, 0) != 0)
+		if (lex(p) != 0 || parse_not(p, out, 0, &x) != 0)
 			return -1;
+		*v = !x;
 		tt_buf_puts(out, ")");
 		break;
 	case T_LPAREN:
 		tt_buf_puts(out, "(");
-		if (lex(p) != 0 || parse_or(p, out, 0) != 0)
+		if (lex(p) != 0 || parse_or(p, out, 0, v) != 0)
 			return -1;
 		if (p->tok != T_RPAREN)
 			return fail(p, "PARSE_ERROR", p->tokpos, "expected ')' "
@@ -367,7 +403,10 @@ parse_not(struct parser *p, struct tt_buf *out, int top)
 			return -1;
 		break;
 	case T_TERM:
-		if (strcmp(p->key, "sort") == 0) {
+		if (p->target == TT_TAGQUERY_STACKS) {
+			if (eval_term(p, pos, v) != 0)
+				return -1;
+		} else if (strcmp(p->key, "sort") == 0) {
 			if (!top || p->sort_seen)
 				return fail(p, "PARSE_ERROR", pos, "sort: may "
 				    "appear once, outside not, or and "
@@ -404,10 +443,12 @@ parse_not(struct parser *p, struct tt_buf *out, int top)
 }
 
 static int
-parse_and(struct parser *p, struct tt_buf *out, int top)
+parse_and(struct parser *p, struct tt_buf *out, int top, int *v)
 {
+	int	x;
+
 	tt_buf_puts(out, "(");
-	if (parse_not(p, out, top) != 0)
+	if (parse_not(p, out, top, v) != 0)
 		return -1;
 	for (;;) {
 		if (p->tok == T_AND) {
@@ -417,32 +458,57 @@ parse_and(struct parser *p, struct tt_buf *out, int top)
 		    p->tok != T_TERM)
 			break;
 		tt_buf_puts(out, " AND ");
-		if (parse_not(p, out, top) != 0)
+		if (parse_not(p, out, top, &x) != 0)
 			return -1;
+		*v = *v && x;
 	}
 	tt_buf_puts(out, ")");
 	return 0;
 }
 
 static int
-parse_or(struct parser *p, struct tt_buf *out, int top)
+parse_or(struct parser *p, struct tt_buf *out, int top, int *v)
 {
-	int	any_or = 0;
+	int	any_or = 0, x;
 
 	/* A sort: inside an or would be ambiguous; parse, then refuse. */
 	tt_buf_puts(out, "(");
-	if (parse_and(p, out, top) != 0)
+	if (parse_and(p, out, top, v) != 0)
 		return -1;
 	while (p->tok == T_OR) {
 		any_or = 1;
 		tt_buf_puts(out, " OR ");
-		if (lex(p) != 0 || parse_and(p, out, 0) != 0)
+		if (lex(p) != 0 || parse_and(p, out, 0, &x) != 0)
 			return -1;
+		*v = *v || x;
 	}
 	tt_buf_puts(out, ")");
 	if (any_or && p->sort_seen && top)
 		return fail(p, "PARSE_ERROR", 0, "sort: cannot be combined "
 		    "with or");
+	return 0;
+}
+
+/* Lexes and parses q whole; the SQL goes to sql, the verdict to *v. */
+static int
+run(struct parser *p, struct tt_buf *sql, int *v)
+{
+	*v = 1;
+	if (p->len > TT_TAGQUERY_MAX_LEN)
+		return fail(p, "PARSE_ERROR", 0, "query longer than %d bytes",
+		    TT_TAGQUERY_MAX_LEN);
+	if (!tt_valid_utf8(p->q, p->len))
+		return fail(p, "PARSE_ERROR", 0, "query is not UTF-8");
+	if (lex(p) != 0)
+		return -1;
+	if (p->tok == T_END)
+		return 0;
+	if (parse_or(p, sql, 1, v) != 0)
+		return -1;
+	if (p->tok != T_END)
+		return fail(p, "PARSE_ERROR", p->tokpos, "unexpected %s at "
+		    "offset %zu", p->tok == T_RPAREN ? "')'" : "token",
+		    p->tokpos);
 	return 0;
 }
 
@@ -454,6 +520,7 @@ tt_tagquery_compile(struct tt_arena *a, const char *q, const char *tz,
 	struct parser	p;
 	struct tt_buf	sql = { 0 };
 	enum tt_err	e = TT_EINVAL;
+	int		v;
 
 	memset(err, 0, sizeof(*err));
 	memset(out, 0, sizeof(*out));
@@ -461,6 +528,13 @@ tt_tagquery_compile(struct tt_arena *a, const char *q, const char *tz,
 	out->params = tt_arena_alloc(a, sizeof(*out->params));
 	if (q == NULL || q[0] == '\0')
 		return TT_OK;
+	if (target == TT_TAGQUERY_STACKS) {
+		memset(&p, 0, sizeof(p));
+		p.err = err;
+		fail(&p, "PARSE_ERROR", 0, "a stack query is matched, not "
+		    "compiled");
+		return TT_EINVAL;
+	}
 	memset(&p, 0, sizeof(p));
 	p.a = a;
 	p.q = q;
@@ -469,29 +543,10 @@ tt_tagquery_compile(struct tt_arena *a, const char *q, const char *tz,
 	p.target = target;
 	p.next_param = first_param;
 	p.err = err;
-	if (p.len > TT_TAGQUERY_MAX_LEN) {
-		fail(&p, "PARSE_ERROR", 0, "query longer than %d bytes",
-		    TT_TAGQUERY_MAX_LEN);
+	if (run(&p, &sql, &v) != 0)
 		goto out;
-	}
-	if (!tt_valid_utf8(q, p.len)) {
-		fail(&p, "PARSE_ERROR", 0, "query is not UTF-8");
-		goto out;
-	}
-	if (lex(&p) != 0)
-		goto out;
-	if (p.tok == T_END) {
-		e = TT_OK;
-		goto out;
-	}
-	if (parse_or(&p, &sql, 1) != 0)
-		goto out;
-	if (p.tok != T_END) {
-		fail(&p, "PARSE_ERROR", p.tokpos, "unexpected %s at offset %zu",
-		    p.tok == T_RPAREN ? "')'" : "token", p.tokpos);
-		goto out;
-	}
-	out->where = tt_arena_strndup(a, sql.p, sql.n);
+	if (sql.n > 0)
+		out->where = tt_arena_strndup(a, sql.p, sql.n);
 	out->nparams = p.nparams;
 	out->params = tt_arena_alloc(a, (size_t)(p.nparams + 1) *
 	    sizeof(*out->params));
@@ -503,5 +558,30 @@ tt_tagquery_compile(struct tt_arena *a, const char *q, const char *tz,
 out:
 	tt_buf_free(&sql);
 	tt_buf_free(&p.params);
+	return e;
+}
+
+enum tt_err
+tt_tagquery_match(struct tt_arena *a, const char *q,
+    const struct tt_tagquery_subject *s, int *match,
+    struct tt_tagquery_error *err)
+{
+	struct parser	p;
+	struct tt_buf	sql = { 0 };
+	enum tt_err	e = TT_OK;
+
+	memset(err, 0, sizeof(*err));
+	memset(&p, 0, sizeof(p));
+	p.a = a;
+	p.q = q != NULL ? q : "";
+	p.len = strlen(p.q);
+	p.target = TT_TAGQUERY_STACKS;
+	p.subject = s;
+	p.err = err;
+	if (run(&p, &sql, match) != 0) {
+		*match = 0;
+		e = TT_EINVAL;
+	}
+	tt_buf_free(&sql);
 	return e;
 }

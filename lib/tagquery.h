@@ -13,6 +13,7 @@ struct tt_arena;
 enum tt_tagquery_target {
 	TT_TAGQUERY_MANIFESTS,
 	TT_TAGQUERY_DIRSPACES,
+	TT_TAGQUERY_STACKS,	/* tt_tagquery_match only */
 };
 
 /*
@@ -49,5 +50,24 @@ struct tt_tagquery_error {
 enum tt_err	 tt_tagquery_compile(struct tt_arena *, const char *q,
 		    const char *tz, enum tt_tagquery_target, int first_param,
 		    struct tt_tagquery *, struct tt_tagquery_error *err);
+
+/* A dirspace as a stack's tag_query sees it. */
+struct tt_tagquery_subject {
+	const char		*dir;
+	const char		*workspace;
+	const char *const	*tags;
+	size_t			 ntags;
+};
+
+/*
+ * Judges q, a stack's tag_query, against s: the same lexer and grammar
+ * (and, or, not, parentheses, juxtaposition, quoted values) with the keys
+ * dir: and workspace: (exact), tag: and a bare word meaning tag:word.
+ * An empty query matches everything. s NULL checks the syntax only.
+ * TT_EINVAL with *err filled when q is not a valid stack query.
+ */
+enum tt_err	 tt_tagquery_match(struct tt_arena *, const char *q,
+		    const struct tt_tagquery_subject *s, int *match,
+		    struct tt_tagquery_error *err);
 
 #endif

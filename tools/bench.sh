@@ -78,6 +78,16 @@ curl -s -X PUT -H "Authorization: Bearer $(token)" -H 'Content-Type: application
     -d '{"value": "2024-01-15T10:30:00Z"}' \
     "$base/api/v1/github/kv/12345/key/deploy.timestamp" >/dev/null
 
+# Stacks stored for the newest seeded pull request (three stacks, one
+# nested), so stacks-get reads them with live states.
+stacks='[{"name":"base","stacks":[{"name":"vpc","paths":[["base","vpc"]],"dirspaces":[{"dir":"modules/vpc","workspace":"shared"}],"after":[]}]},{"name":"env","stacks":[{"name":"staging","paths":[["env","staging"]],"dirspaces":[{"dir":"env/staging","workspace":"default"}],"after":["vpc"]},{"name":"prod","paths":[["env","prod"]],"dirspaces":[{"dir":"env/prod","workspace":"default"}],"after":["vpc","staging"]}]}]'
+stacks_pr=$(psql "$TT_DATABASE_URL" -Atc "INSERT INTO pull_request_stacks
+    (installation_id, repo_id, pull_number, head_sha, stacks) SELECT
+    installation_id, repo_id, pull_number, sha, '$stacks' FROM work_manifests
+    WHERE installation_id = 12345 AND pull_number IS NOT NULL ORDER BY
+    created_at DESC LIMIT 1 ON CONFLICT DO NOTHING RETURNING
+    'repos/' || repo_id || '/prs/' || pull_number" | head -1)
+
 # Scenarios: name, path, and a command printing the wrk script to use
 # (run just before the scenario, so access tokens are fresh).
 scenarios=(
@@ -89,6 +99,7 @@ scenarios=(
 	"kv-put|/api/v1/github/kv/12345/key/bench.put|put_script"
 	"wm-list|/api/v1/github/installations/12345/work-manifests|bearer_script"
 	"wm-filtered|/api/v1/github/installations/12345/work-manifests?q=repo%3Ainfra%20and%20state%3Acompleted|bearer_script"
+	"stacks-get|/api/v1/github/installations/12345/$stacks_pr/stacks|bearer_script"
 )
 
 # to_ms VALUE: wrk's "1.23ms" / "456.00us" / "1.02s" in milliseconds.

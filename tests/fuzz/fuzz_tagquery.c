@@ -46,6 +46,29 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 		}
 	}
+	/* A stack's query: the verdict is one bit; not q is its opposite. */
+	{
+		static const char *const tags[] = { "prod", "aws" };
+		struct tt_tagquery_subject	sub = { "env/prod", "default",
+		    tags, 2 };
+		int				m1, m2, m0;
+		char				*nq;
+
+		if (tt_tagquery_match(arena, q, &sub, &m1, &e) == TT_OK) {
+			if (m1 != 0 && m1 != 1)
+				abort();
+			if (tt_tagquery_match(arena, q, NULL, &m0, &e) !=
+			    TT_OK)
+				abort();
+			if (size > 0 && size < 1000) {
+				nq = tt_arena_printf(arena, "not (%s)", q);
+				if (tt_tagquery_match(arena, nq, &sub, &m2,
+				    &e) == TT_OK && m2 == m1)
+					abort();
+			}
+		} else if (e.id == NULL || e.msg[0] == '\0' || e.pos > size)
+			abort();
+	}
 	tt_arena_reset(arena);
 	return 0;
 }

@@ -101,19 +101,30 @@ fakegh_pr_files() {
 	_fakegh_post /_fake/pr-files "$_fg_j"
 }
 
+# fakegh_content OWNER REPO PATH REF [TEXT | @FILE]: serves a file at a
+# ref (REF "" or null: every ref); without TEXT the file is absent.
 fakegh_content() {
-	if [ $# -ge 5 ]; then
-		_fg_j=$(jq -n --arg o "$1" --arg r "$2" --arg p "$3" --arg ref "$4" \
+	_fg_f=$(mktemp) || return 1
+	if [ $# -ge 5 ] && [ "${5#@}" != "$5" ]; then
+		jq -n --arg o "$1" --arg r "$2" --arg p "$3" --arg ref "$4" \
+		    --rawfile c "${5#@}" '{owner: $o, repo: $r, path: $p,
+		    ref: (if $ref == "" or $ref == "null" then null else $ref end),
+		    content: $c}' >"$_fg_f"
+	elif [ $# -ge 5 ]; then
+		jq -n --arg o "$1" --arg r "$2" --arg p "$3" --arg ref "$4" \
 		    --arg c "$5" '{owner: $o, repo: $r, path: $p,
 		    ref: (if $ref == "" or $ref == "null" then null else $ref end),
-		    content: $c}') || return 1
+		    content: $c}' >"$_fg_f"
 	else
-		_fg_j=$(jq -n --arg o "$1" --arg r "$2" --arg p "$3" --arg ref "$4" \
+		jq -n --arg o "$1" --arg r "$2" --arg p "$3" --arg ref "$4" \
 		    '{owner: $o, repo: $r, path: $p,
 		    ref: (if $ref == "" or $ref == "null" then null else $ref end),
-		    content: null}') || return 1
+		    content: null}' >"$_fg_f"
 	fi
-	_fakegh_post /_fake/content "$_fg_j"
+	_fakegh_post /_fake/content "@$_fg_f"
+	_fg_rc=$?
+	rm -f "$_fg_f"
+	return $_fg_rc
 }
 
 fakegh_tokens() {

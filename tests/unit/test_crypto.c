@@ -249,6 +249,36 @@ test_b64url_binary_round_trip(void **state)
 
 int main(void);
 
+/* Padded base64 with GitHub's line breaks (contents API). */
+static void
+test_b64_github_contents(void **state)
+{
+	static const char *const bad[] = { "Zm9", "Zg=", "Zg===", "Z=g=",
+	    "Zm9v!", "Zm9v Zg==", "Zg==Zg==", "-_-_" };
+	unsigned char	*d;
+	size_t		 n, i;
+
+	(void)state;
+	d = tt_crypto_b64_decode(A, "c3RhY2tz\nOgo=\n", 14, &n);
+	assert_non_null(d);
+	assert_int_equal(n, 8);
+	assert_memory_equal(d, "stacks:\n", 8);
+	assert_int_equal(d[n], '\0');
+	d = tt_crypto_b64_decode(A, "Zg==", 4, &n);
+	assert_non_null(d);
+	assert_int_equal(n, 1);
+	assert_int_equal(d[0], 'f');
+	d = tt_crypto_b64_decode(A, "Zm8=\r\n", 6, &n);
+	assert_non_null(d);
+	assert_int_equal(n, 2);
+	d = tt_crypto_b64_decode(A, "\n", 1, &n);
+	assert_non_null(d);
+	assert_int_equal(n, 0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_null(tt_crypto_b64_decode(A, bad[i], strlen(bad[i]),
+		    &n));
+}
+
 int
 main(void)
 {
@@ -262,6 +292,7 @@ main(void)
 		cmocka_unit_test(test_b64url_rfc4648_vectors),
 		cmocka_unit_test(test_b64url_rejects_bad_input),
 		cmocka_unit_test(test_b64url_binary_round_trip),
+		cmocka_unit_test(test_b64_github_contents),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -236,6 +236,66 @@ test_limits(void **state)
 
 int main(void);
 
+/* A stack's tag_query judged against a dirspace. */
+static int
+matches(const char *q)
+{
+	static const char *const tags[] = { "prod", "aws", "us-east-1" };
+	struct tt_tagquery_subject	s = { "env/prod", "blue", tags, 3 };
+	struct tt_tagquery_error	e;
+	int				m;
+
+	if (tt_tagquery_match(A, q, &s, &m, &e) != TT_OK)
+		return -1;
+	return m;
+}
+
+static void
+test_stack_match(void **state)
+{
+	struct tt_tagquery_error	e;
+	int				m;
+
+	(void)state;
+	assert_int_equal(matches(""), 1);
+	assert_int_equal(matches("prod"), 1);
+	assert_int_equal(matches("tag:aws"), 1);
+	assert_int_equal(matches("gcp"), 0);
+	assert_int_equal(matches("prod aws"), 1);
+	assert_int_equal(matches("prod and gcp"), 0);
+	assert_int_equal(matches("gcp or us-east-1"), 1);
+	assert_int_equal(matches("not gcp"), 1);
+	assert_int_equal(matches("not (prod and aws)"), 0);
+	assert_int_equal(matches("dir:env/prod"), 1);
+	assert_int_equal(matches("dir:env"), 0);
+	assert_int_equal(matches("dir:'env/prod' and workspace:blue"), 1);
+	assert_int_equal(matches("workspace:default"), 0);
+	/* not binds tighter than and, and tighter than or. */
+	assert_int_equal(matches("gcp or prod and not aws"), 0);
+	assert_int_equal(matches("(gcp or prod) and not gcp"), 1);
+	/* Manifest keys mean nothing to a stack. */
+	assert_int_equal(tt_tagquery_match(A, "repo:x", NULL, &m, &e),
+	    TT_EINVAL);
+	assert_string_equal(e.id, "UNKNOWN_TAG");
+	assert_int_equal(tt_tagquery_match(A, "prod and sort:asc", NULL, &m,
+	    &e), TT_EINVAL);
+	assert_int_equal(e.pos, 9);
+	assert_int_equal(tt_tagquery_match(A, "prod and (aws", NULL, &m, &e),
+	    TT_EINVAL);
+	assert_string_equal(e.id, "PARSE_ERROR");
+	assert_int_equal(tt_tagquery_match(A, "prod or", NULL, &m, &e),
+	    TT_EINVAL);
+	assert_int_equal(m, 0);
+	/* Bare words are refused where a manifest query is compiled. */
+	{
+		struct tt_tagquery	t;
+		assert_int_equal(tt_tagquery_compile(A, "prod", "UTC",
+		    TT_TAGQUERY_MANIFESTS, 1, &t, &e), TT_EINVAL);
+		assert_int_equal(tt_tagquery_compile(A, "dir:x", "UTC",
+		    TT_TAGQUERY_STACKS, 1, &t, &e), TT_EINVAL);
+	}
+}
+
 int
 main(void)
 {
@@ -249,6 +309,7 @@ main(void)
 		cmocka_unit_test(test_dates),
 		cmocka_unit_test(test_dirspace_target),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_stack_match),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -5,30 +5,7 @@
 . "$TOP/tests/harness/lib.sh"
 . "$TOP/tests/harness/fakegithub.sh"
 
-SECRET=$(cat "$TT_GITHUB_WEBHOOK_SECRET_FILE")
-ttctl=$TOP/bin/ttctl
-q() { psql "$TT_DATABASE_URL" -Atc "$1"; }
-uuid() { python3 -c 'import uuid; print(uuid.uuid4())'; }
-sign() { printf 'sha256=%s' "$(openssl dgst -sha256 -hmac "$SECRET" <"$1" | awk '{print $NF}')"; }
-
-# hook EVENT DELIVERY FILE [SIGNATURE]: POSTs a delivery as GitHub does.
-hook() {
-	_sig=${4-$(sign "$3")}
-	http POST /api/github/v1/events -H 'Content-Type: application/json' \
-	    -H "X-GitHub-Event: $1" -H "X-GitHub-Delivery: $2" \
-	    ${_sig:+-H "X-Hub-Signature-256: $_sig"} --data-binary "@$3"
-}
-stored() { q "SELECT count(*) FROM webhook_deliveries WHERE delivery_id = '$1'"; }
-state_of() { q "SELECT state FROM webhook_deliveries WHERE delivery_id = '$1'"; }
-# wait_state DELIVERY STATE: processing happens after the answer.
-wait_state() {
-	for _i in $(seq 1 100); do
-		[ "$(state_of "$1")" = "$2" ] && return 0
-		sleep 0.1
-	done
-	echo "# delivery $1 is '$(state_of "$1")', expected '$2'; $(q "SELECT last_error FROM webhook_deliveries WHERE delivery_id = '$1'")"
-	return 1
-}
+. "$TOP/tests/harness/hooks.sh"
 
 fakegh_reset >/dev/null
 nonce=$(uuid)
@@ -105,7 +82,7 @@ check "one queued plan work manifest for the pull request" \
 check "its dirspaces are the changed Terraform directories" \
     test "$(q "SELECT string_agg(dir || ':' || workspace, ',' ORDER BY dir) FROM work_manifest_dirspaces WHERE work_manifest_id = '$wm'")" = ".:default,env/prod:default,modules/net:default"
 check "stacks are stored for the pull request" \
-    test "$(q "SELECT jsonb_array_length(stacks->0->'dirspaces') FROM pull_request_stacks WHERE installation_id = $inst AND pull_number = $pr")" = 3
+    test "$(q "SELECT jsonb_array_length(stacks->0->'stacks'->0->'dirspaces') FROM pull_request_stacks WHERE installation_id = $inst AND pull_number = $pr")" = 3
 check "one check run at GitHub" test "$(fakegh_count "/repos/$login/infra/check-runs" POST)" = 1
 fakegh_requests "/repos/$login/infra/check-runs" POST >"$T/cr.json"
 check "the check run names itself and the head sha" \

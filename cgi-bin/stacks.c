@@ -1,0 +1,118 @@
+/* stacks.c: a pull request's stacks with live states (API.md section 4). */
+/* SPDX-License-Identifier: MIT */
+#include <cjson/cJSON.h>
+#include <string.h>
+
+#include "arena.h"
+#include "caps.h"
+#include "db.h"
+#include "json.h"
+#include "route.h"
+#include "serve.h"
+#include "session.h"
+#include "stacks.h"
+
+int main(void);
+
+/*
+ * The stored stacks (the repository must belong to the installation)
+ * and each dirspace's latest result at the pull request's head (of a
+ * running or completed manifest): one statement. runs is [[dir, workspace, run_type, success, has_changes]].
+ */
+static struct tt_db_stmt stmt_stacks = {
+	"stacks_get",
+	"SELECT s.stacks::text AS stacks, s.config_error, s.head_sha, "
+	"coalesce((SELECT json_agg(json_build_array(x.dir, x.workspace, "
+	"x.run_type, x.success, coalesce(x.has_changes, false)))::text FROM "
+	"(SELECT DISTINCT ON (d.dir, d.workspace) d.dir, d.workspace, "
+	"wm.run_type, d.success, d.has_changes FROM work_manifests wm JOIN "
+	"work_manifest_dirspaces d ON d.installation_id = wm.installation_id "
+	"AND d.work_manifest_id = wm.id WHERE wm.installation_id = "
+	"$1::bigint AND wm.repo_id = $2::bigint AND wm.pull_number = "
+	"$3::bigint AND wm.state IN ('running', 'completed') AND "
+	"wm.sha = s.head_sha AND d.success IS NOT NULL ORDER BY d.dir, "
+	"d.workspace, coalesce(wm.completed_at, wm.created_at) DESC, "
+	"wm.created_at DESC) x), '[]') AS runs "
+	"FROM pull_request_stacks s JOIN repositories r ON r.installation_id = "
+	"s.installation_id AND r.id = s.repo_id WHERE s.installation_id = "
+	"$1::bigint AND s.repo_id = $2::bigint AND s.pull_number = $3::bigint",
+	3, 1, 0, 1
+};
+
+/* [[dir, workspace, run_type, success, has_changes], ...] */
+static struct tt_stacks_run *
+read_runs(struct tt_arena *a, const char *text, size_t *n)
+{
+	struct tt_stacks_run	*runs;
+	const cJSON		*r, *arr;
+	const char		*why;
+	size_t			 i = 0;
+
+	*n = 0;
+	if ((arr = tt_json_parse(a, text, strlen(text), &why)) == NULL)
+		return NULL;
+	runs = tt_arena_alloc(a, ((size_t)cJSON_GetArraySize(arr) + 1) *
+	    sizeof(*runs));
+	cJSON_ArrayForEach(r, arr) {
+		if (cJSON_GetArraySize(r) != 5 ||
+		    !cJSON_IsString(cJSON_GetArrayItem(r, 0)) ||
+		    !cJSON_IsString(cJSON_GetArrayItem(r, 1)) ||
+		    !cJSON_IsString(cJSON_GetArrayItem(r, 2)))
+			continue;
+		runs[i].dir = cJSON_GetArrayItem(r, 0)->valuestring;
+		runs[i].workspace = cJSON_GetArrayItem(r, 1)->valuestring;
+		runs[i].run_type = cJSON_GetArrayItem(r, 2)->valuestring;
+		runs[i].success = cJSON_IsTrue(cJSON_GetArrayItem(r, 3));
+		runs[i].has_changes = cJSON_IsTrue(cJSON_GetArrayItem(r, 4));
+		i++;
+	}
+	*n = i;
+	return runs;
+}
+
+static enum tt_err
+handle_stacks(struct tt_req *req, struct tt_resp *resp)
+{
+	struct tt_stacks_run	*runs;
+	struct tt_db_res	*r;
+	const cJSON		*stored;
+	const char		*p[3], *why, *text;
+	size_t			 nruns;
+	enum tt_err		 e;
+
+	p[0] = tt_req_param(req, "installation_id");
+	p[1] = tt_req_param(req, "repo_id");
+	p[2] = tt_req_param(req, "pull_number");
+	if ((e = tt_db_run(req->arena, &stmt_stacks, p, &r)) != TT_OK)
+		return e;
+	if (tt_db_nrows(r) != 1)
+		return tt_resp_fail(resp, TT_ENOTFOUND, NULL, "no stacks stored "
+		    "for this pull request");
+	if (tt_db_get(r, 0, "config_error") != NULL)
+		return tt_resp_fail(resp, TT_ECONFLICT, "CONFIG_ERROR",
+		    ".terrateam/config.yml at %.40s: %s", tt_db_get(r, 0,
+		    "head_sha"), tt_db_get(r, 0, "config_error"));
+	text = tt_db_get(r, 0, "stacks");
+	if ((stored = tt_json_parse(req->arena, text, strlen(text), &why)) ==
+	    NULL)
+		return TT_EINTERNAL;
+	runs = read_runs(req->arena, tt_db_get(r, 0, "runs"), &nruns);
+	tt_resp_cjson(resp, 200, tt_stacks_render(req->arena, stored, runs,
+	    nruns));
+	tt_resp_etag(req, resp);
+	return TT_OK;
+}
+
+#define PR	"/api/v1/github/installations/{int:installation_id}" \
+		"/repos/{int:repo_id}/prs/{int:pull_number}/stacks"
+
+static const struct tt_route routes[] = {
+	{ TT_GET, PR, TT_CAP_INSTALLATION, TT_ROUTE_AUTH |
+	  TT_ROUTE_INSTALLATION, 0, handle_stacks },
+};
+
+int
+main(void)
+{
+	return tt_serve("stacks", routes, TT_NITEMS(routes));
+}
