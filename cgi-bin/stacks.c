@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "buf.h"
 #include "caps.h"
 #include "db.h"
 #include "json.h"
@@ -16,56 +17,47 @@ int main(void);
 
 /*
  * The stored stacks (the repository must belong to the installation)
- * and each dirspace's latest result at the pull request's head (of a
- * running or completed manifest): one statement. runs is [[dir, workspace, run_type, success, has_changes]].
+ * with each dirspace's latest result at the pull request's head, which
+ * triggers keep in results (sql/008): one row by primary key.
  */
 static struct tt_db_stmt stmt_stacks = {
 	"stacks_get",
-	"SELECT s.stacks::text AS stacks, s.config_error, s.head_sha, "
-	"coalesce((SELECT json_agg(json_build_array(x.dir, x.workspace, "
-	"x.run_type, x.success, coalesce(x.has_changes, false)))::text FROM "
-	"(SELECT DISTINCT ON (d.dir, d.workspace) d.dir, d.workspace, "
-	"wm.run_type, d.success, d.has_changes FROM work_manifests wm JOIN "
-	"work_manifest_dirspaces d ON d.installation_id = wm.installation_id "
-	"AND d.work_manifest_id = wm.id WHERE wm.installation_id = "
-	"$1::bigint AND wm.repo_id = $2::bigint AND wm.pull_number = "
-	"$3::bigint AND wm.state IN ('running', 'completed') AND "
-	"wm.sha = s.head_sha AND d.success IS NOT NULL ORDER BY d.dir, "
-	"d.workspace, coalesce(wm.completed_at, wm.created_at) DESC, "
-	"wm.created_at DESC) x), '[]') AS runs "
-	"FROM pull_request_stacks s JOIN repositories r ON r.installation_id = "
-	"s.installation_id AND r.id = s.repo_id WHERE s.installation_id = "
-	"$1::bigint AND s.repo_id = $2::bigint AND s.pull_number = $3::bigint",
+	"SELECT s.stacks_text AS stacks, s.config_error, s.head_sha, "
+	"s.results_text AS results FROM pull_request_stacks s JOIN "
+	"repositories r ON r.installation_id = s.installation_id AND r.id = "
+	"s.repo_id WHERE s.installation_id = $1::bigint AND s.repo_id = "
+	"$2::bigint AND s.pull_number = $3::bigint",
 	3, 1, 0, 1
 };
 
-/* [[dir, workspace, run_type, success, has_changes], ...] */
+/* {"dir": {"workspace": [run_type, success, has_changes]}} */
 static struct tt_stacks_run *
 read_runs(struct tt_arena *a, const char *text, size_t *n)
 {
 	struct tt_stacks_run	*runs;
-	const cJSON		*r, *arr;
-	const char		*why;
-	size_t			 i = 0;
+	const cJSON		*obj, *dir, *ws, *t;
+	size_t			 i = 0, cap = 0;
 
 	*n = 0;
-	if ((arr = tt_json_parse(a, text, strlen(text), &why)) == NULL)
+	if ((obj = tt_json_parse_stored(a, text, strlen(text))) == NULL)
 		return NULL;
-	runs = tt_arena_alloc(a, ((size_t)cJSON_GetArraySize(arr) + 1) *
-	    sizeof(*runs));
-	cJSON_ArrayForEach(r, arr) {
-		if (cJSON_GetArraySize(r) != 5 ||
-		    !cJSON_IsString(cJSON_GetArrayItem(r, 0)) ||
-		    !cJSON_IsString(cJSON_GetArrayItem(r, 1)) ||
-		    !cJSON_IsString(cJSON_GetArrayItem(r, 2)))
-			continue;
-		runs[i].dir = cJSON_GetArrayItem(r, 0)->valuestring;
-		runs[i].workspace = cJSON_GetArrayItem(r, 1)->valuestring;
-		runs[i].run_type = cJSON_GetArrayItem(r, 2)->valuestring;
-		runs[i].success = cJSON_IsTrue(cJSON_GetArrayItem(r, 3));
-		runs[i].has_changes = cJSON_IsTrue(cJSON_GetArrayItem(r, 4));
-		i++;
-	}
+	cJSON_ArrayForEach(dir, obj)
+		cap += (size_t)cJSON_GetArraySize(dir);
+	runs = tt_arena_alloc(a, (cap + 1) * sizeof(*runs));
+	cJSON_ArrayForEach(dir, obj)
+		cJSON_ArrayForEach(ws, dir) {
+			t = cJSON_GetArrayItem(ws, 0);
+			if (i >= cap || !cJSON_IsString(t))
+				continue;
+			runs[i].dir = dir->string;
+			runs[i].workspace = ws->string;
+			runs[i].run_type = t->valuestring;
+			runs[i].success = cJSON_IsTrue(cJSON_GetArrayItem(ws,
+			    1));
+			runs[i].has_changes = cJSON_IsTrue(cJSON_GetArrayItem(
+			    ws, 2));
+			i++;
+		}
 	*n = i;
 	return runs;
 }
@@ -76,7 +68,7 @@ handle_stacks(struct tt_req *req, struct tt_resp *resp)
 	struct tt_stacks_run	*runs;
 	struct tt_db_res	*r;
 	const cJSON		*stored;
-	const char		*p[3], *why, *text;
+	const char		*p[3], *text;
 	size_t			 nruns;
 	enum tt_err		 e;
 
@@ -93,12 +85,13 @@ handle_stacks(struct tt_req *req, struct tt_resp *resp)
 		    ".terrateam/config.yml at %.40s: %s", tt_db_get(r, 0,
 		    "head_sha"), tt_db_get(r, 0, "config_error"));
 	text = tt_db_get(r, 0, "stacks");
-	if ((stored = tt_json_parse(req->arena, text, strlen(text), &why)) ==
+	if ((stored = tt_json_parse_stored(req->arena, text, strlen(text))) ==
 	    NULL)
 		return TT_EINTERNAL;
-	runs = read_runs(req->arena, tt_db_get(r, 0, "runs"), &nruns);
-	tt_resp_cjson(resp, 200, tt_stacks_render(req->arena, stored, runs,
-	    nruns));
+	runs = read_runs(req->arena, tt_db_get(r, 0, "results"), &nruns);
+	resp->status = 200;
+	tt_buf_clear(&resp->body);
+	tt_stacks_render(req->arena, &resp->body, stored, runs, nruns);
 	tt_resp_etag(req, resp);
 	return TT_OK;
 }

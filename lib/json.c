@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "buf.h"
 #include "json.h"
 #include "valid.h"
 
@@ -147,6 +148,47 @@ tt_json_parse(struct tt_arena *a, const char *s, size_t n, const char **why)
 	}
 	if (check_tree(j, a, why) != 0)
 		return NULL;
+	return j;
+}
+
+void
+tt_json_buf_string(struct tt_buf *b, const char *s)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	const char		*run = s;
+	char			 esc[7];
+
+	tt_buf_put(b, "\"", 1);
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		tt_buf_put(b, run, (size_t)(s - run));
+		run = s + 1;
+		if (c == '"' || c == '\\') {
+			esc[0] = '\\';
+			esc[1] = (char)c;
+			tt_buf_put(b, esc, 2);
+		} else {
+			memcpy(esc, "\\u00", 4);
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 0xf];
+			tt_buf_put(b, esc, 6);
+		}
+	}
+	tt_buf_put(b, run, (size_t)(s - run));
+	tt_buf_put(b, "\"", 1);
+}
+
+cJSON *
+tt_json_parse_stored(struct tt_arena *a, const char *s, size_t n)
+{
+	cJSON	*j;
+
+	if ((j = cJSON_ParseWithLength(s, n)) == NULL)
+		return NULL;
+	tt_arena_defer(a, json_delete, j);
 	return j;
 }
 

@@ -20,6 +20,18 @@ struct cJSON;
 struct cJSON	*tt_json_parse(struct tt_arena *, const char *, size_t,
 		    const char **why);
 
+/*
+ * Parses JSON this system wrote itself and read back from its database
+ * (stored stacks, cached results): only cJSON's syntax check, none of
+ * the request rules above. Arena-owned tree, or NULL if not JSON.
+ */
+struct cJSON	*tt_json_parse_stored(struct tt_arena *, const char *,
+		    size_t);
+
+/* Appends s as a JSON string literal (quoted, escaped) to b. */
+struct tt_buf;
+void		 tt_json_buf_string(struct tt_buf *b, const char *s);
+
 /* Serialises without whitespace into an arena-owned string. */
 char		*tt_json_print(struct tt_arena *, const struct cJSON *);
 

@@ -82,13 +82,15 @@ struct tt_stacks_run {
 };
 
 /*
- * The API answer {"stacks": [...]} for stored stacks (tt_stacks_result
+ * Appends the API answer {"stacks": [...]} as JSON text to out, for
+ * stored stacks (tt_stacks_result
  * .stacks) given the latest results runs (nruns, any order): each
  * dirspace's state, each stack's worst state (no_changes without
  * dirspaces; an apply_pending stack is apply_ready once every stack in
  * its "after" is apply_success or no_changes), each outer entry's worst.
  */
-struct cJSON	*tt_stacks_render(struct tt_arena *,
+struct tt_buf;
+void		 tt_stacks_render(struct tt_arena *, struct tt_buf *out,
 		    const struct cJSON *stored, const struct tt_stacks_run *,
 		    size_t nruns);
 

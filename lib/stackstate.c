@@ -1,9 +1,11 @@
 /* stackstate.c: stack and dirspace states at read time, the API answer. */
 /* SPDX-License-Identifier: MIT */
 #include <cjson/cJSON.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "arena.h"
+#include "buf.h"
 #include "json.h"
 #include "stacks.h"
 
@@ -45,59 +47,55 @@ tt_stacks_dirspace_state(const char *run_type, int success, int has_changes)
 	return has_changes ? TT_STACKS_APPLY_PENDING : TT_STACKS_APPLY_SUCCESS;
 }
 
+static int
+cmp_run(const void *x, const void *y)
+{
+	const struct tt_stacks_run	*a = x, *b = y;
+	int				 c;
+
+	if ((c = strcmp(a->dir, b->dir)) != 0)
+		return c;
+	return strcmp(a->workspace, b->workspace);
+}
+
+/* runs sorted by cmp_run. */
 static const struct tt_stacks_run *
 run_of(const struct tt_stacks_run *runs, size_t n, const char *dir,
     const char *ws)
 {
-	size_t	i;
+	struct tt_stacks_run	key;
 
-	for (i = 0; i < n; i++)
-		if (strcmp(runs[i].dir, dir) == 0 &&
-		    strcmp(runs[i].workspace, ws) == 0)
-			return &runs[i];
-	return NULL;
+	if (n == 0)
+		return NULL;
+	key.dir = dir;
+	key.workspace = ws;
+	return bsearch(&key, runs, n, sizeof(*runs), cmp_run);
 }
 
-/* An inner entry of the answer; *st gets its state before promotion. */
-static cJSON *
-inner_answer(const cJSON *in, const struct tt_stacks_run *runs, size_t n,
-    enum tt_stacks_state *st)
+static const char *
+name_of(const cJSON *o)
+{
+	const char	*n = tt_json_string(o, "name");
+
+	return n != NULL ? n : "";
+}
+
+/* A stored dirspace's state; NULL members make it skipped. */
+static int
+dirspace_state(const cJSON *d, const struct tt_stacks_run *runs, size_t n,
+    enum tt_stacks_state *s)
 {
 	const struct tt_stacks_run	*r;
-	const cJSON			*d;
 	const char			*dir, *ws;
-	enum tt_stacks_state		 s;
-	cJSON				*o, *ds, *e, *dsp;
 
-	o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "name", tt_json_string(in, "name") ?
-	    tt_json_string(in, "name") : "");
-	cJSON_AddItemToObject(o, "paths", cJSON_Duplicate(
-	    cJSON_GetObjectItemCaseSensitive(in, "paths"), 1));
-	ds = cJSON_CreateArray();
-	*st = TT_STACKS_NO_CHANGES;
-	cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(in,
-	    "dirspaces")) {
-		dir = tt_json_string(d, "dir");
-		ws = tt_json_string(d, "workspace");
-		if (dir == NULL || ws == NULL)
-			continue;
-		r = run_of(runs, n, dir, ws);
-		s = r == NULL ? tt_stacks_dirspace_state(NULL, 0, 0) :
-		    tt_stacks_dirspace_state(r->run_type, r->success,
-		    r->has_changes);
-		if (s > *st)
-			*st = s;
-		e = cJSON_CreateObject();
-		dsp = cJSON_AddObjectToObject(e, "dirspace");
-		cJSON_AddStringToObject(dsp, "dir", dir);
-		cJSON_AddStringToObject(dsp, "workspace", ws);
-		cJSON_AddStringToObject(e, "state", tt_stacks_state_name(s));
-		cJSON_AddItemToArray(ds, e);
-	}
-	cJSON_AddStringToObject(o, "state", "");
-	cJSON_AddItemToObject(o, "dirspaces", ds);
-	return o;
+	dir = tt_json_string(d, "dir");
+	ws = tt_json_string(d, "workspace");
+	if (dir == NULL || ws == NULL)
+		return -1;
+	r = run_of(runs, n, dir, ws);
+	*s = r == NULL ? tt_stacks_dirspace_state(NULL, 0, 0) :
+	    tt_stacks_dirspace_state(r->run_type, r->success, r->has_changes);
+	return 0;
 }
 
 /* The state computed for the inner stack called name, or no_changes. */
@@ -113,78 +111,146 @@ state_of(const char *const *names, const enum tt_stacks_state *states,
 	return TT_STACKS_NO_CHANGES;
 }
 
-cJSON *
-tt_stacks_render(struct tt_arena *a, const cJSON *stored,
+static const cJSON *
+stacks_of(const cJSON *outer)
+{
+	return cJSON_GetObjectItemCaseSensitive(outer, "stacks");
+}
+
+/* The inner stack's paths as stored (arrays of names), or []. */
+static void
+put_paths(struct tt_buf *b, const cJSON *in)
+{
+	const cJSON	*path, *e;
+	int		 first = 1, f2;
+
+	tt_buf_puts(b, "[");
+	cJSON_ArrayForEach(path, cJSON_GetObjectItemCaseSensitive(in,
+	    "paths")) {
+		if (!cJSON_IsArray(path))
+			continue;
+		tt_buf_puts(b, first ? "[" : ",[");
+		first = 0;
+		f2 = 1;
+		cJSON_ArrayForEach(e, path)
+			if (cJSON_IsString(e)) {
+				if (!f2)
+					tt_buf_puts(b, ",");
+				f2 = 0;
+				tt_json_buf_string(b, e->valuestring);
+			}
+		tt_buf_puts(b, "]");
+	}
+	tt_buf_puts(b, "]");
+}
+
+void
+tt_stacks_render(struct tt_arena *a, struct tt_buf *b, const cJSON *stored,
     const struct tt_stacks_run *runs, size_t nruns)
 {
-	const cJSON		*outer, *in, *dep;
+	const cJSON		*outer, *in, *dep, *d;
 	const char		**names;
-	enum tt_stacks_state	*states, worst, s;
-	cJSON			*ans, *list, *o, *inner, **items;
-	size_t			 n = 0, k;
-	int			 ready;
+	struct tt_stacks_run	*sorted;
+	enum tt_stacks_state	*own, *final, *ds, worst, s;
+	size_t			 n = 0, nd = 0, k, j, first_k;
+	int			 ready, fo, fi, fd;
 
-	ans = tt_json_own(a, cJSON_CreateObject());
-	list = cJSON_AddArrayToObject(ans, "stacks");
 	cJSON_ArrayForEach(outer, stored)
-		n += (size_t)cJSON_GetArraySize(
-		    cJSON_GetObjectItemCaseSensitive(outer, "stacks"));
+		cJSON_ArrayForEach(in, stacks_of(outer)) {
+			n++;
+			nd += (size_t)cJSON_GetArraySize(
+			    cJSON_GetObjectItemCaseSensitive(in, "dirspaces"));
+		}
 	names = tt_arena_alloc(a, (n + 1) * sizeof(*names));
-	states = tt_arena_alloc(a, (n + 1) * sizeof(*states));
-	items = tt_arena_alloc(a, (n + 1) * sizeof(*items));
+	own = tt_arena_alloc(a, (n + 1) * sizeof(*own));
+	final = tt_arena_alloc(a, (n + 1) * sizeof(*final));
+	ds = tt_arena_alloc(a, (nd + 1) * sizeof(*ds));
+	sorted = tt_arena_alloc(a, (nruns + 1) * sizeof(*sorted));
+	if (nruns > 0)
+		memcpy(sorted, runs, nruns * sizeof(*runs));
+	qsort(sorted, nruns, sizeof(*sorted), cmp_run);
 
-	/* Every inner stack's own state first, then apply_ready. */
-	k = 0;
-	cJSON_ArrayForEach(outer, stored) {
-		o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "name", tt_json_string(outer,
-		    "name") ? tt_json_string(outer, "name") : "");
-		cJSON_AddStringToObject(o, "state", "");
-		inner = cJSON_AddArrayToObject(o, "stacks");
-		cJSON_ArrayForEach(in, cJSON_GetObjectItemCaseSensitive(outer,
-		    "stacks")) {
-			if (k >= n)
-				break;
-			names[k] = tt_json_string(in, "name") ?
-			    tt_json_string(in, "name") : "";
-			items[k] = inner_answer(in, runs, nruns, &states[k]);
-			cJSON_AddItemToArray(inner, items[k]);
+	/* Every dirspace's state, every inner stack's: its worst. */
+	k = j = 0;
+	cJSON_ArrayForEach(outer, stored)
+		cJSON_ArrayForEach(in, stacks_of(outer)) {
+			names[k] = name_of(in);
+			own[k] = TT_STACKS_NO_CHANGES;
+			cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(
+			    in, "dirspaces")) {
+				if (dirspace_state(d, sorted, nruns, &ds[j]) ==
+				    0 && ds[j] > own[k])
+					own[k] = ds[j];
+				j++;
+			}
 			k++;
 		}
-		cJSON_AddItemToArray(list, o);
-	}
+	/* apply_pending is apply_ready once every stack before it is done. */
 	k = 0;
-	o = list->child;
-	cJSON_ArrayForEach(outer, stored) {
-		worst = TT_STACKS_NO_CHANGES;
-		cJSON_ArrayForEach(in, cJSON_GetObjectItemCaseSensitive(outer,
-		    "stacks")) {
-			if (k >= n)
-				break;
-			s = states[k];
-			if (s == TT_STACKS_APPLY_PENDING) {
+	cJSON_ArrayForEach(outer, stored)
+		cJSON_ArrayForEach(in, stacks_of(outer)) {
+			final[k] = own[k];
+			if (own[k] == TT_STACKS_APPLY_PENDING) {
 				ready = 1;
 				cJSON_ArrayForEach(dep,
 				    cJSON_GetObjectItemCaseSensitive(in,
 				    "after"))
 					if (cJSON_IsString(dep) &&
-					    state_of(names, states, n,
+					    state_of(names, own, n,
 					    dep->valuestring) >
 					    TT_STACKS_APPLY_SUCCESS)
 						ready = 0;
 				if (ready)
-					s = TT_STACKS_APPLY_READY;
+					final[k] = TT_STACKS_APPLY_READY;
 			}
-			if (s > worst)
-				worst = s;
-			cJSON_ReplaceItemInObjectCaseSensitive(items[k],
-			    "state", cJSON_CreateString(
-			    tt_stacks_state_name(s)));
 			k++;
 		}
-		cJSON_ReplaceItemInObjectCaseSensitive(o, "state",
-		    cJSON_CreateString(tt_stacks_state_name(worst)));
-		o = o->next;
+
+	tt_buf_puts(b, "{\"stacks\":[");
+	k = j = 0;
+	fo = 1;
+	cJSON_ArrayForEach(outer, stored) {
+		first_k = k;
+		worst = TT_STACKS_NO_CHANGES;
+		cJSON_ArrayForEach(in, stacks_of(outer))
+			if (final[k++] > worst)
+				worst = final[k - 1];
+		tt_buf_puts(b, fo ? "{\"name\":" : ",{\"name\":");
+		fo = 0;
+		tt_json_buf_string(b, name_of(outer));
+		tt_buf_printf(b, ",\"state\":\"%s\",\"stacks\":[",
+		    tt_stacks_state_name(worst));
+		k = first_k;
+		fi = 1;
+		cJSON_ArrayForEach(in, stacks_of(outer)) {
+			tt_buf_puts(b, fi ? "{\"name\":" : ",{\"name\":");
+			fi = 0;
+			tt_json_buf_string(b, names[k]);
+			tt_buf_puts(b, ",\"paths\":");
+			put_paths(b, in);
+			tt_buf_printf(b, ",\"state\":\"%s\",\"dirspaces\":[",
+			    tt_stacks_state_name(final[k]));
+			fd = 1;
+			cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(
+			    in, "dirspaces")) {
+				s = ds[j++];
+				if (tt_json_string(d, "dir") == NULL ||
+				    tt_json_string(d, "workspace") == NULL)
+					continue;
+				tt_buf_puts(b, fd ? "{\"dirspace\":{\"dir\":" :
+				    ",{\"dirspace\":{\"dir\":");
+				fd = 0;
+				tt_json_buf_string(b, tt_json_string(d, "dir"));
+				tt_buf_puts(b, ",\"workspace\":");
+				tt_json_buf_string(b, tt_json_string(d,
+				    "workspace"));
+				tt_buf_printf(b, "},\"state\":\"%s\"}",
+				    tt_stacks_state_name(s));
+			}
+			tt_buf_puts(b, "]}");
+			k++;
+		}
+		tt_buf_puts(b, "]}");
 	}
-	return ans;
+	tt_buf_puts(b, "]}");
 }

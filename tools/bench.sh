@@ -78,15 +78,41 @@ curl -s -X PUT -H "Authorization: Bearer $(token)" -H 'Content-Type: application
     -d '{"value": "2024-01-15T10:30:00Z"}' \
     "$base/api/v1/github/kv/12345/key/deploy.timestamp" >/dev/null
 
-# Stacks stored for the newest seeded pull request (three stacks, one
-# nested), so stacks-get reads them with live states.
-stacks='[{"name":"base","stacks":[{"name":"vpc","paths":[["base","vpc"]],"dirspaces":[{"dir":"modules/vpc","workspace":"shared"}],"after":[]}]},{"name":"env","stacks":[{"name":"staging","paths":[["env","staging"]],"dirspaces":[{"dir":"env/staging","workspace":"default"}],"after":["vpc"]},{"name":"prod","paths":[["env","prod"]],"dirspaces":[{"dir":"env/prod","workspace":"default"}],"after":["vpc","staging"]}]}]'
-stacks_pr=$(psql "$TT_DATABASE_URL" -Atc "INSERT INTO pull_request_stacks
-    (installation_id, repo_id, pull_number, head_sha, stacks) SELECT
-    installation_id, repo_id, pull_number, sha, '$stacks' FROM work_manifests
-    WHERE installation_id = 12345 AND pull_number IS NOT NULL ORDER BY
-    created_at DESC LIMIT 1 ON CONFLICT DO NOTHING RETURNING
-    'repos/' || repo_id || '/prs/' || pull_number" | head -1)
+# A pull request with 3 stacks (one nested) over 20 dirspaces, and a
+# completed plan of all of them at its head, so stacks-get derives every
+# state from stored results.
+psql -q "$TT_DATABASE_URL" -v ON_ERROR_STOP=1 >/dev/null <<'SQL'
+INSERT INTO work_manifests (installation_id, id, repo_id, pull_number,
+    run_type, state, kind, base_sha, sha, base_branch, branch, tag_query,
+    completed_at)
+VALUES (12345, 'b0000000-0000-4000-8000-000000000001', 123451, 9001, 'plan',
+    'completed', 'pr', repeat('0', 40), repeat('b', 40), 'main', 'bench', '',
+    now());
+INSERT INTO work_manifest_dirspaces (installation_id, work_manifest_id, dir,
+    workspace, success, has_changes)
+SELECT 12345, 'b0000000-0000-4000-8000-000000000001',
+    'stack' || (g % 3) || '/dir' || g, 'default', g % 7 <> 0, g % 2 = 0
+FROM generate_series(1, 20) g;
+INSERT INTO pull_request_stacks (installation_id, repo_id, pull_number,
+    head_sha, stacks)
+SELECT 12345, 123451, 9001, repeat('b', 40), jsonb_build_array(
+    jsonb_build_object('name', 'base', 'stacks', jsonb_build_array(
+        jsonb_build_object('name', 'stack0', 'paths', '[["base", "stack0"]]'::jsonb,
+            'dirspaces', s0, 'after', '[]'::jsonb))),
+    jsonb_build_object('name', 'apps', 'stacks', jsonb_build_array(
+        jsonb_build_object('name', 'stack1', 'paths', '[["apps", "stack1"]]'::jsonb,
+            'dirspaces', s1, 'after', '["stack0"]'::jsonb),
+        jsonb_build_object('name', 'stack2', 'paths', '[["apps", "stack2"]]'::jsonb,
+            'dirspaces', s2, 'after', '["stack0", "stack1"]'::jsonb))))
+FROM (SELECT
+    jsonb_agg(d) FILTER (WHERE n % 3 = 0) AS s0,
+    jsonb_agg(d) FILTER (WHERE n % 3 = 1) AS s1,
+    jsonb_agg(d) FILTER (WHERE n % 3 = 2) AS s2
+    FROM (SELECT g AS n, jsonb_build_object('dir', 'stack' || (g % 3) ||
+        '/dir' || g, 'workspace', 'default') AS d
+        FROM generate_series(1, 20) g) x) y
+ON CONFLICT DO NOTHING;
+SQL
 
 # Scenarios: name, path, and a command printing the wrk script to use
 # (run just before the scenario, so access tokens are fresh).
@@ -99,7 +125,7 @@ scenarios=(
 	"kv-put|/api/v1/github/kv/12345/key/bench.put|put_script"
 	"wm-list|/api/v1/github/installations/12345/work-manifests|bearer_script"
 	"wm-filtered|/api/v1/github/installations/12345/work-manifests?q=repo%3Ainfra%20and%20state%3Acompleted|bearer_script"
-	"stacks-get|/api/v1/github/installations/12345/$stacks_pr/stacks|bearer_script"
+	"stacks-get|/api/v1/github/installations/12345/repos/123451/prs/9001/stacks|bearer_script"
 )
 
 # to_ms VALUE: wrk's "1.23ms" / "456.00us" / "1.02s" in milliseconds.

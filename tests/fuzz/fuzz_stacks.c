@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "buf.h"
 #include "json.h"
 #include "stacks.h"
 #include "yaml.h"
@@ -31,6 +32,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct tt_stacks_result	 r;
 	const cJSON		*o, *in, *d;
 	cJSON			*cfg;
+	static struct tt_buf	 b;
+	const char		*why;
 	char			 err[512];
 	int			 n;
 
@@ -56,7 +59,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				n++;
 	if (n != cJSON_GetArraySize(r.dirspaces))
 		abort();
-	if (tt_stacks_render(arena, r.stacks, runs, 2) == NULL)
+	/* The answer is JSON that parses back. */
+	tt_buf_clear(&b);
+	tt_stacks_render(arena, &b, r.stacks, runs, 2);
+	if (tt_json_parse(arena, b.p, b.n, &why) == NULL)
 		abort();
 out:
 	tt_arena_reset(arena);

@@ -434,6 +434,35 @@ test_own_and_reset_free_trees(void **state)
 
 int main(void);
 
+/* String literals written straight into a buffer, and stored JSON. */
+static void
+test_buf_string_and_stored(void **state)
+{
+	struct tt_buf	 b = { 0 };
+	const char	*why;
+	cJSON		*j;
+
+	(void)state;
+	tt_json_buf_string(&b, "plain/dir");
+	tt_json_buf_string(&b, "q\"b\\s\n\x01\x1f \xc3\xa9");
+	tt_json_buf_string(&b, "");
+	assert_string_equal(b.p, "\"plain/dir\"\"q\\\"b\\\\s\\u000a"
+	    "\\u0001\\u001f \xc3\xa9\"\"\"");
+	tt_buf_clear(&b);
+	tt_buf_puts(&b, "[");
+	tt_json_buf_string(&b, "a\"\\\t\x7f");
+	tt_buf_puts(&b, "]");
+	assert_non_null(j = tt_json_parse(A, b.p, b.n, &why));
+	assert_string_equal(cJSON_GetArrayItem(j, 0)->valuestring,
+	    "a\"\\\t\x7f");
+	tt_buf_free(&b);
+
+	/* Stored JSON: cJSON's syntax only (duplicates are the writer's). */
+	assert_non_null(j = tt_json_parse_stored(A, "{\"a\":1,\"a\":2}",
+	    13));
+	assert_null(tt_json_parse_stored(A, "{\"a\":", 5));
+}
+
 int
 main(void)
 {
@@ -455,6 +484,7 @@ main(void)
 		    test_int64_getter_never_returns_a_rounded_value),
 		cmocka_unit_test(test_print_output_parses_again),
 		cmocka_unit_test(test_own_and_reset_free_trees),
+		cmocka_unit_test(test_buf_string_and_stored),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

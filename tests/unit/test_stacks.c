@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "buf.h"
 #include "json.h"
 #include "stacks.h"
 
@@ -357,6 +358,23 @@ test_dirspace_states(void **state)
 	    "plan_failed");
 }
 
+/* The answer as text, and parsed back (arena-owned). */
+static const char *
+render(const cJSON *st, const struct tt_stacks_run *runs, size_t n,
+    cJSON **ans)
+{
+	struct tt_buf	 b = { 0 };
+	const char	*why, *text;
+
+	tt_stacks_render(A, &b, st, runs, n);
+	text = tt_arena_strndup(A, b.p ? b.p : "", b.n);
+	tt_buf_free(&b);
+	*ans = tt_json_parse(A, text, strlen(text), &why);
+	if (*ans == NULL)
+		fail_msg("render produced bad JSON (%s): %s", why, text);
+	return text;
+}
+
 /* The answer for stored stacks: worst wins, apply_ready, no_changes. */
 static void
 test_render(void **state)
@@ -378,8 +396,7 @@ test_render(void **state)
 	assert_non_null(st = tt_json_parse(A, stored, strlen(stored), &why));
 
 	/* Nothing ran yet: plan_pending everywhere, empty stack no_changes. */
-	ans = tt_stacks_render(A, st, NULL, 0);
-	got = tt_json_print(A, ans);
+	got = render(st, NULL, 0, &ans);
 	assert_string_equal(got, "{\"stacks\":[{\"name\":\"base\",\"state\":"
 	    "\"plan_pending\",\"stacks\":[{\"name\":\"base\",\"paths\":"
 	    "[[\"base\"]],\"state\":\"plan_pending\",\"dirspaces\":["
@@ -397,7 +414,7 @@ test_render(void **state)
 	runs[0] = (struct tt_stacks_run){ "b1", "default", "plan", 1, 1 };
 	runs[1] = (struct tt_stacks_run){ "b2", "default", "plan", 0, 0 };
 	runs[2] = (struct tt_stacks_run){ "a1", "default", "plan", 1, 1 };
-	ans = tt_stacks_render(A, st, runs, 3);
+	render(st, runs, 3, &ans);
 	st = cJSON_GetObjectItem(ans, "stacks");
 	assert_string_equal(tt_json_string(cJSON_GetArrayItem(st, 0), "state"),
 	    "plan_failed");
@@ -413,7 +430,7 @@ test_render(void **state)
 	assert_non_null(st = tt_json_parse(A, stored, strlen(stored), &why));
 	runs[0] = (struct tt_stacks_run){ "b1", "default", "apply", 1, 1 };
 	runs[1] = (struct tt_stacks_run){ "b2", "default", "plan", 1, 0 };
-	ans = tt_stacks_render(A, st, runs, 3);
+	render(st, runs, 3, &ans);
 	st = cJSON_GetObjectItem(ans, "stacks");
 	assert_string_equal(tt_json_string(cJSON_GetArrayItem(st, 0), "state"),
 	    "apply_success");
@@ -423,7 +440,7 @@ test_render(void **state)
 	/* An apply failed in app-a: apply_failed beats the rest. */
 	assert_non_null(st = tt_json_parse(A, stored, strlen(stored), &why));
 	runs[2] = (struct tt_stacks_run){ "a1", "default", "apply", 0, 1 };
-	ans = tt_stacks_render(A, st, runs, 3);
+	render(st, runs, 3, &ans);
 	st = cJSON_GetObjectItem(ans, "stacks");
 	assert_string_equal(tt_json_string(cJSON_GetArrayItem(st, 1), "state"),
 	    "apply_failed");
@@ -431,7 +448,7 @@ test_render(void **state)
 	/* Garbage stored: no crash, an answer with what could be read. */
 	why = "[1,{\"stacks\":[2,{}]},{\"name\":3,\"stacks\":{}}]";
 	assert_non_null(st = tt_json_parse(A, why, strlen(why), &why));
-	assert_non_null(tt_stacks_render(A, st, runs, 3));
+	render(st, runs, 3, &ans);
 }
 
 static int
