@@ -98,7 +98,7 @@ ev_show(struct ttctl *ctl, const char *id)
 	    "AS payload, coalesce(work_manifest_id::text, '') AS wm, "
 	    "coalesce(check_run_id::text, '') AS check_run, "
 	    "coalesce(comment_id::text, '') AS comment FROM "
-	    "webhook_deliveries WHERE id = $1::bigint OR delivery_id = $1",
+	    "webhook_deliveries WHERE id::text = $1 OR delivery_id = $1",
 	    1, p, &r)) != TT_OK)
 		return db_fail(e);
 	if (tt_db_nrows(r) != 1)

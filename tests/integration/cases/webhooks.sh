@@ -129,6 +129,20 @@ check "one check run per head sha (no duplicate after the retry)" \
     test "$(fakegh_requests "/repos/$login/infra/check-runs" POST | jq "[.[] | select(.status == 201) | .body | fromjson | select(.head_sha == \"$sha2\")] | length")" = 1
 check "one comment per delivery" test "$(fakegh_count "/repos/$login/infra/issues/$pr/comments" POST)" = 2
 
+# --- ttctl events show and replay (docs/OPERATIONS.md). ---
+lid=$(q "SELECT id FROM webhook_deliveries WHERE delivery_id = '$d2'")
+"$ttctl" events show "$d2" >"$T/show.out" 2>&1
+check "ttctl events show GUID prints the delivery with its effects" \
+    jq -e --arg d "$d2" '.delivery_id == $d and .state == "done" and (.work_manifest_id | length) == 36 and .payload.action == "synchronize"' "$T/show.out"
+"$ttctl" events show "$lid" >"$T/show2.out" 2>&1
+check "ttctl events show LEDGER-ID prints the same delivery" jq -e --arg d "$d2" '.delivery_id == $d' "$T/show2.out"
+"$ttctl" events replay "$d2" >"$T/replay.out" 2>&1
+check "ttctl events replay processes it again at once" \
+    sh -c 'grep -q "queued again" "$1" && grep -q "^1 deliveries processed$" "$1"' - "$T/replay.out"
+check "... and it is done again" wait_state "$d2" done
+check "... keeping the effects it had made (no new manifest)" \
+    test "$(q "SELECT count(*) FROM work_manifests WHERE installation_id = $inst AND pull_number = $pr")" = 2
+
 # --- A black-holed GitHub never delays the answer. ---
 fakegh_fault '{"mode":"blackhole","count":1,"delay":30}' >/dev/null
 sha3=$(openssl rand -hex 20); pr_json synchronize "$sha3" >"$T/bh.json"
