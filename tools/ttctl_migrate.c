@@ -122,12 +122,20 @@ ttctl_migrate(struct ttctl *ctl, int argc, char **argv)
 	status_only = ttctl_flag(argc, argv, "--status");
 	if (list_files(a, tt_config.sql_dir, &m, &n) != 0)
 		return TTCTL_REFUSED;
-	if (step(a, "SELECT pg_advisory_lock(" MIGRATE_LOCK ")", 0, NULL) ||
-	    step(a, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+	/* Another migrate may be running: wait for it (up to 10 minutes). */
+	if (step(a, "SET lock_timeout = '10min'", 0, NULL))
+		return ttctl_fail(TTCTL_REFUSED, "cannot reach the database");
+	if (step(a, "SELECT pg_advisory_lock(" MIGRATE_LOCK ")", 0, NULL))
+		return ttctl_fail(TTCTL_REFUSED, strcmp(tt_db_last_sqlstate(),
+		    "55P03") == 0 ? "another ttctl migrate held the migration "
+		    "lock for 10 minutes; try again when it has finished" :
+		    "cannot take the migration lock (%s)",
+		    tt_db_last_sqlstate());
+	if (step(a, "CREATE TABLE IF NOT EXISTS schema_migrations ("
 	    "version integer PRIMARY KEY, name text NOT NULL, "
 	    "applied_at timestamptz NOT NULL DEFAULT now())", 0, NULL))
-		return ttctl_fail(TTCTL_REFUSED, "cannot reach the database "
-		    "or create schema_migrations");
+		return ttctl_fail(TTCTL_REFUSED, "cannot create "
+		    "schema_migrations (%s)", tt_db_last_sqlstate());
 
 	for (i = 0; i < n; i++) {
 		snprintf(vbuf, sizeof(vbuf), "%lld", (long long)m[i].version);
