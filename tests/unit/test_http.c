@@ -13,24 +13,8 @@
 #include "http.h"
 #include "json.h"
 #include "tt.h"
+#include "testhelp.h"
 
-static struct tt_arena	*A;
-
-static int
-setup(void **state)
-{
-	(void)state;
-	A = tt_arena_new();
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	tt_arena_free(A);
-	return 0;
-}
 
 static int
 upper_snake(const char *s)

@@ -11,24 +11,8 @@
 #include "arena.h"
 #include "buf.h"
 #include "json.h"
+#include "testhelp.h"
 
-static struct tt_arena	*A;
-
-static int
-setup(void **state)
-{
-	(void)state;
-	A = tt_arena_new();
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	tt_arena_free(A);
-	return 0;
-}
 
 /* Parses n bytes; *why is left for the caller to inspect. */
 static cJSON *

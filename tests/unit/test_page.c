@@ -10,24 +10,8 @@
 #include "arena.h"
 #include "crypto.h"
 #include "page.h"
+#include "testhelp.h"
 
-static struct tt_arena	*A;
-
-static int
-setup(void **state)
-{
-	(void)state;
-	A = tt_arena_new();
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	tt_arena_free(A);
-	return 0;
-}
 
 static void
 test_roundtrip(void **state)

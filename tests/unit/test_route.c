@@ -10,26 +10,10 @@
 #include "arena.h"
 #include "http.h"
 #include "route.h"
+#include "testhelp.h"
 
-static struct tt_arena		*A;
 static struct tt_path_param	 P[TT_MAX_PATH_PARAMS];
 static size_t			 NP;
-
-static int
-setup(void **state)
-{
-	(void)state;
-	A = tt_arena_new();
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	tt_arena_free(A);
-	return 0;
-}
 
 static int
 match(const char *pat, const char *path)

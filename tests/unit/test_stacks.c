@@ -14,8 +14,8 @@
 #include "buf.h"
 #include "json.h"
 #include "stacks.h"
+#include "testhelp.h"
 
-static struct tt_arena	*A;
 
 /*
  * One case: a config (JSON text as the YAML reader gives it, NULL for no
@@ -449,22 +449,6 @@ test_render(void **state)
 	why = "[1,{\"stacks\":[2,{}]},{\"name\":3,\"stacks\":{}}]";
 	assert_non_null(st = tt_json_parse(A, why, strlen(why), &why));
 	render(st, runs, 3, &ans);
-}
-
-static int
-setup(void **state)
-{
-	(void)state;
-	A = tt_arena_new();
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	tt_arena_free(A);
-	return 0;
 }
 
 int

@@ -9,24 +9,8 @@
 
 #include "arena.h"
 #include "url.h"
+#include "testhelp.h"
 
-static struct tt_arena	*A;
-
-static int
-setup(void **state)
-{
-	(void)state;
-	A = tt_arena_new();
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	tt_arena_free(A);
-	return 0;
-}
 
 /* Decodes a C string; NULL on a malformed escape. */
 static const char *

@@ -13,24 +13,8 @@
 #include "arena.h"
 #include "json.h"
 #include "yaml.h"
+#include "testhelp.h"
 
-static struct tt_arena	*A;
-
-static int
-setup(void **state)
-{
-	(void)state;
-	A = tt_arena_new();
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	tt_arena_free(A);
-	return 0;
-}
 
 /* Parses n bytes that must be accepted; returns the tree. */
 static cJSON *
