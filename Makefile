@@ -1,5 +1,6 @@
 # Makefile: terrateam-c, a Terrateam-compatible API as FastCGI programs.
 # Targets: all run test unit cgi-test integration fuzz bench lint deps clean
+#          install uninstall
 # SANITIZE=1 builds with ASan+UBSan into build-san/.
 
 -include config.mk
@@ -19,6 +20,15 @@ SANFLAGS =
 HARDEN	 = -D_FORTIFY_SOURCE=2 -O2
 endif
 
+# Where `make install` puts things (DESTDIR stages a package).
+PREFIX	  ?= /usr/local
+BINDIR	  ?= $(PREFIX)/bin
+CGIBINDIR ?= $(PREFIX)/lib/cgi-bin/terrateam-c
+DATADIR	  ?= $(PREFIX)/share/terrateam-c
+SQLDIR	  ?= $(DATADIR)/sql
+DOCDIR	  ?= $(PREFIX)/share/doc/terrateam-c
+INSTALL	  ?= install
+
 SCHEMA_VERSION := $(shell ls sql | sed -n 's/^0*\([0-9][0-9]*\)_.*\.sql$$/\1/p' | sort -n | tail -1)
 DEFAULT_DB = host=$(CURDIR)/var/run port=5432 user=terrateam dbname=terrateam
 
@@ -26,10 +36,13 @@ CFLAGS	?= -g
 CFLAGS	+= -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
 	   -Wpointer-arith -Wsign-compare -Wmissing-prototypes \
 	   -fstack-protector-strong -fPIE $(HARDEN) $(SANFLAGS) -MMD -MP \
-	   -iquote lib $(PKG_CFLAGS) \
-	   -DTT_DEFAULT_DATABASE_URL='"$(DEFAULT_DB)"' \
-	   -DTT_DEFAULT_SQL_DIR='"$(CURDIR)/sql"' \
+	   -iquote lib $(PKG_CFLAGS) $(DEFAULT_PATHS) \
 	   -DTT_SCHEMA_VERSION=$(SCHEMA_VERSION)
+# The compiled-in defaults of TT_DATABASE_URL and TT_SQL_DIR (lib/config.c):
+# this checkout's cluster and sql/, so bin/ttctl needs no configuration.
+# Installed copies get others (see "Installation" below).
+DEFAULT_PATHS = -DTT_DEFAULT_DATABASE_URL='"$(DEFAULT_DB)"' \
+		-DTT_DEFAULT_SQL_DIR='"$(CURDIR)/sql"'
 LDFLAGS	+= -pie $(SANFLAGS)
 LDLIBS	+= $(PKG_LIBS) -lm
 
@@ -62,7 +75,7 @@ Q =
 endif
 
 .PHONY: all run test unit cgi-test integration fuzz bench lint deps clean \
-	check-sanitize examples
+	check-sanitize examples install uninstall FORCE
 .DEFAULT_GOAL := all
 .SECONDARY:
 
@@ -106,6 +119,60 @@ bin/ttctl: $(TTCTL)
 	@mkdir -p bin
 	$(Q)ln -sf ../$(TTCTL) bin/ttctl
 
+# Installation. The build/ programs and ttctl default to paths inside this
+# checkout, which mean nothing on the host they are installed on. So
+# `make install` links each program and ttctl once more, from the same
+# objects, with one extra object in front of libtt.a: lib/config.c
+# compiled with the installed defaults (TT_SQL_DIR = $(SQLDIR), and
+# TT_DATABASE_URL = "dbname=terrateam", libpq's default socket, as in
+# apache.conf). The linker then never takes libtt.a's own config.o.
+# $(B)/install/paths holds the paths it was compiled with, so another
+# PREFIX or SQLDIR recompiles it. DESTDIR is not compiled in.
+INST	   = $(B)/install
+INST_PROGS = $(PROGRAMS:%=$(INST)/cgi-bin/%)
+INST_TTCTL = $(INST)/bin/ttctl
+INST_SQL   = $(notdir $(wildcard sql/*.sql))
+INST_DOCS  = README.md apache.conf apache-proxy-fcgi.conf lighttpd.conf
+
+$(INST)/paths: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(SQLDIR)' | cmp -s - $@ || echo '$(SQLDIR)' >$@
+
+$(INST)/config.o: DEFAULT_PATHS = -DTT_DEFAULT_SQL_DIR='"$(SQLDIR)"'
+$(INST)/config.o: lib/config.c $(INST)/paths
+	@echo "  CC $< (installed defaults)"
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
+$(INST)/cgi-bin/%: $(B)/cgi-bin/%.o $(INST)/config.o $(LIBTT)
+	@mkdir -p $(dir $@)
+	@echo "  LD $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(INST)/config.o $(LIBTT) $(LDLIBS)
+
+$(INST_TTCTL): $(TOOL_SRCS:%.c=$(B)/%.o) $(INST)/config.o $(LIBTT)
+	@mkdir -p $(dir $@)
+	@echo "  LD $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(TOOL_SRCS:%.c=$(B)/%.o) $(INST)/config.o \
+	    $(LIBTT) $(LDLIBS)
+
+install: $(INST_PROGS) $(INST_TTCTL)
+	$(INSTALL) -d -m 0755 $(DESTDIR)$(CGIBINDIR) $(DESTDIR)$(BINDIR) \
+	    $(DESTDIR)$(SQLDIR) $(DESTDIR)$(DOCDIR)
+	$(INSTALL) -m 0755 $(INST_PROGS) $(DESTDIR)$(CGIBINDIR)/
+	$(INSTALL) -m 0755 $(INST_TTCTL) $(DESTDIR)$(BINDIR)/
+	$(INSTALL) -m 0644 $(INST_SQL:%=sql/%) $(DESTDIR)$(SQLDIR)/
+	$(INSTALL) -m 0644 $(INST_DOCS) $(DESTDIR)$(DOCDIR)/
+
+# Removes the files install put there, then this package's own
+# directories (those named terrateam-c, and its sql/) once empty.
+uninstall:
+	rm -f $(PROGRAMS:%=$(DESTDIR)$(CGIBINDIR)/%) $(DESTDIR)$(BINDIR)/ttctl \
+	    $(INST_SQL:%=$(DESTDIR)$(SQLDIR)/%) $(INST_DOCS:%=$(DESTDIR)$(DOCDIR)/%)
+	@for d in $(DESTDIR)$(SQLDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR) \
+	    $(DESTDIR)$(CGIBINDIR); do \
+		case $$d in */terrateam-c|*/terrateam-c/sql) \
+			[ ! -d $$d ] || rmdir $$d 2>/dev/null || true ;; esac; \
+	done
+
 deps:
 	@tools/install-deps.sh
 
@@ -141,4 +208,5 @@ lint:
 clean:
 	rm -rf build build-san bin
 
--include $(LIB_OBJS:.o=.d) $(B)/cgi-bin/*.d $(B)/tools/*.d $(B)/tests/*/*.d
+-include $(LIB_OBJS:.o=.d) $(B)/cgi-bin/*.d $(B)/tools/*.d $(B)/tests/*/*.d \
+	 $(INST)/config.d

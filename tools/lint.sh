@@ -21,4 +21,15 @@ ban 'SSL_VERIFY(PEER|HOST), *0' "TLS verification is never disabled"
 ban 'PQexec\([^"]*$' "PQexec only with literal SQL (migrations excepted)"
 # Threat 17: secrets are compared only through tt_crypto_equal.
 ban '(str|mem)n?cmp\([^)]*\b(sig|mac|secret|hmac|signature|key_sha256)\b' "no strcmp/memcmp on secrets (tt_crypto_equal)"
+# Both Apache shapes send the same paths to the same programs, in order.
+routes_fcgid=$(sed -n 's|^ScriptAliasMatch "\([^"]*\)" "${TT_CGIBIN}/\([a-z-]*\)"$|\1 \2|p' apache.conf)
+routes_proxy=$(sed -n 's|^ProxyPassMatch "\([^"]*\)" "unix:${TT_SOCKDIR}/\([a-z-]*\)\.sock[|]fcgi://tt-\2/"$|\1 \2|p' apache-proxy-fcgi.conf)
+if [ -n "$routes_fcgid" ] && [ "$routes_fcgid" = "$routes_proxy" ]; then
+	echo "ok - lint: apache.conf and apache-proxy-fcgi.conf route alike"
+else
+	echo "not ok - lint: apache.conf and apache-proxy-fcgi.conf route alike"
+	echo "$routes_fcgid" | sed 's/^/# apache.conf: /'
+	echo "$routes_proxy" | sed 's/^/# apache-proxy-fcgi.conf: /'
+	fail=1
+fi
 exit $fail

@@ -3,12 +3,18 @@
 #   web.sh lighttpd start|stop DIR PORT CGIBIN [extra.conf]  (FastCGI)
 #   web.sh lighttpd-cgi start|stop DIR PORT CGIBIN           (plain CGI)
 #   web.sh apache start|stop DIR PORT CGIBIN [extra.conf]    (mod_fcgid)
+#   web.sh apache-proxy start|stop DIR PORT CGIBIN [extra.conf]
+#                      (mod_proxy_fcgi to programs started by spawn-fcgi)
 # The programs get the caller's TT_* environment. As root the servers run
-# their workers as www-data, as on a Debian host.
+# their workers as www-data, as on a Debian host. CONFDIR names the
+# directory of apache.conf, apache-proxy-fcgi.conf and lighttpd.conf
+# (default: the checkout; an installed copy's share/doc/terrateam-c).
+# TESTBIN (optional) holds the test-only echo program.
 set -eu
 
 kind=$1; cmd=$2; dir=$3; port=$4; cgibin=${5:-}; extra=${6:-}
 top=$(cd "$(dirname "$0")/../.." && pwd)
+confdir=${CONFDIR:-$top}
 sd="$dir/$kind"
 
 owner() {
@@ -71,6 +77,34 @@ var.tt_sockdir = "$sd/sock"
 CONF
 }
 
+# apache_main: the part of httpd.conf both Apache shapes share.
+m=/usr/lib/apache2/modules
+apache_main() {
+	cat <<CONF
+ServerRoot "$sd"
+ServerName 127.0.0.1
+Listen 127.0.0.1:$port
+PidFile "$sd/run/httpd.pid"
+DefaultRuntimeDir "$sd/run"
+Mutex file:$sd/run default
+ErrorLog "$sd/log/error.log"
+LogLevel warn
+LoadModule mpm_event_module $m/mod_mpm_event.so
+LoadModule authz_core_module $m/mod_authz_core.so
+LoadModule alias_module $m/mod_alias.so
+$(userconf 'User www-data')
+$(userconf 'Group www-data')
+DocumentRoot "$sd"
+CONF
+}
+
+# spawn_user: spawn-fcgi's options for the programs' and the socket's
+# owner (as root: www-data, as on a Debian host).
+spawn_user() {
+	[ "$(id -u)" -eq 0 ] || return 0
+	echo "-u www-data -g www-data -U www-data -G www-data"
+}
+
 case "$cmd" in start) reachable "$top"; [ -n "$cgibin" ] && reachable "$cgibin" ;; esac
 
 case "$kind:$cmd" in
@@ -78,7 +112,7 @@ lighttpd:start)
 	mkdir -p "$sd/sock" "$sd/log" "$sd/www"
 	chmod 755 "$dir" "$sd"; chmod 700 "$sd/sock"
 	owner "$sd"
-	{ lighttpd_main; [ -n "$extra" ] && cat "$extra"; echo "include \"$top/lighttpd.conf\""; } >"$sd/lighttpd.conf"
+	{ lighttpd_main; [ -n "$extra" ] && cat "$extra"; echo "include \"$confdir/lighttpd.conf\""; } >"$sd/lighttpd.conf"
 	lighttpd -f "$sd/lighttpd.conf"
 	wait_port
 	;;
@@ -103,23 +137,10 @@ apache:start)
 	mkdir -p "$sd/log" "$sd/run" "$sd/fcgid"
 	chmod 755 "$dir" "$sd"
 	owner "$sd"
-	m=/usr/lib/apache2/modules
-	cat >"$sd/httpd.conf" <<CONF
-ServerRoot "$sd"
-ServerName 127.0.0.1
-Listen 127.0.0.1:$port
-PidFile "$sd/run/httpd.pid"
-DefaultRuntimeDir "$sd/run"
-Mutex file:$sd/run default
-ErrorLog "$sd/log/error.log"
-LogLevel warn
-LoadModule mpm_event_module $m/mod_mpm_event.so
-LoadModule authz_core_module $m/mod_authz_core.so
-LoadModule alias_module $m/mod_alias.so
+	{
+		apache_main
+		cat <<CONF
 LoadModule fcgid_module $m/mod_fcgid.so
-$(userconf 'User www-data')
-$(userconf 'Group www-data')
-DocumentRoot "$sd"
 FcgidIPCDir "$sd/fcgid"
 FcgidProcessTableFile "$sd/fcgid/shm"
 Define TT_CGIBIN $cgibin
@@ -127,22 +148,54 @@ Define TT_DATABASE_URL "${TT_DATABASE_URL:-}"
 Define TT_LOG_LEVEL "${TT_LOG_LEVEL:-info}"
 $(env | grep -E '^TT_(ACCESS_TOKEN_TTL|CLOCK_LEEWAY|JWT_ISSUER|KV_MAX_VALUE_BYTES|GITHUB_[A-Z_]*)=' | sed 's/^\([^=]*\)=\(.*\)$/Define \1 "\2"/')
 $( [ -n "$extra" ] && cat "$extra" )
-Include "$top/apache.conf"
+Include "$confdir/apache.conf"
 CONF
+	} >"$sd/httpd.conf"
+	apache2 -f "$sd/httpd.conf" -k start
+	wait_port
+	;;
+apache-proxy:start)
+	# The programs first, as apache-proxy-fcgi.conf says: four processes
+	# each on a socket only the web server's user may use.
+	mkdir -p "$sd/log" "$sd/run" "$sd/sock"
+	chmod 755 "$dir" "$sd"; chmod 700 "$sd/sock"
+	owner "$sd"
+	for p in "$cgibin"/* ${TESTBIN:+"$TESTBIN/echo"}; do
+		[ -f "$p" ] && [ -x "$p" ] || continue
+		n=$(basename "$p")
+		spawn-fcgi -F 4 $(spawn_user) -M 0600 -s "$sd/sock/$n.sock" \
+		    -P "$sd/run/$n.pid" \
+		    -- /bin/sh -c 'exec "$0" 2>>"$1"' "$p" "$sd/log/programs.log" \
+		    >>"$sd/log/spawn.log"
+	done
+	{
+		apache_main
+		echo "Define TT_SOCKDIR $sd/sock"
+		[ -n "$extra" ] && cat "$extra"
+		echo "Include \"$confdir/apache-proxy-fcgi.conf\""
+	} >"$sd/httpd.conf"
 	apache2 -f "$sd/httpd.conf" -k start
 	wait_port
 	;;
 lighttpd:stop|lighttpd-cgi:stop)
 	stop_pidfile "$sd/pid"
 	;;
-apache:stop)
+apache:stop|apache-proxy:stop)
 	[ -f "$sd/run/httpd.pid" ] && apache2 -f "$sd/httpd.conf" -k stop 2>/dev/null || true
 	i=0
 	while [ -f "$sd/run/httpd.pid" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 	stop_pidfile "$sd/run/httpd.pid"
+	for f in "$sd"/run/*.pid; do
+		[ -f "$f" ] || continue
+		for pid in $(cat "$f"); do
+			kill "$pid" 2>/dev/null || true
+		done
+		rm -f "$f"
+	done
+	rm -f "$sd"/sock/*.sock
 	;;
 *)
-	echo "usage: web.sh lighttpd|lighttpd-cgi|apache start|stop DIR PORT CGIBIN" >&2
+	echo "usage: web.sh lighttpd|lighttpd-cgi|apache|apache-proxy start|stop DIR PORT CGIBIN" >&2
 	exit 2
 	;;
 esac

@@ -1,0 +1,28 @@
+#!/bin/sh
+# routes-reach-programs.sh: the web server configuration sends each
+# program's paths to that program. A request without credentials gets the
+# program's own 401, where a wrong route would end in the health
+# program's JSON 404 (or the server's own).
+. "$TOP/tests/harness/lib.sh"
+
+http POST /api/v1/access-token/refresh -H 'Content-Length: 0'
+check "refresh: a POST without a key reaches the program (401)" error_is 401 UNAUTHORIZED
+http GET /api/v1/whoami
+check "access-tokens: whoami reaches the program (401)" error_is 401 UNAUTHORIZED
+http GET /api/v1/github/access-token
+check "access-tokens: the key list reaches the program (401)" error_is 401 UNAUTHORIZED
+http GET /api/v1/github/kv/1/key/k
+check "kv: a key reaches the program (401)" error_is 401 UNAUTHORIZED
+http GET /api/v1/github/installations/1/work-manifests
+check "manifests: the list reaches the program (401)" error_is 401 UNAUTHORIZED
+http GET /api/v1/installations/1/work-manifests
+check "manifests: the legacy path reaches the program (401)" error_is 401 UNAUTHORIZED
+http GET /api/v1/github/installations/1/dirspaces
+check "manifests: dirspaces reach the program (401)" error_is 401 UNAUTHORIZED
+http GET /api/v1/github/installations/1/repos/2/prs/3/stacks
+check "stacks: a pull request's stacks reach the program (401)" error_is 401 UNAUTHORIZED
+http POST /api/github/v1/events -H 'Content-Type: application/json' \
+    -H 'X-GitHub-Event: ping' --data-binary '{}'
+check "github-events: an unsigned delivery reaches the program (401)" error_is 401 UNAUTHORIZED
+http GET /healthz
+check "health: /healthz reaches the program" status_is 200
