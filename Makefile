@@ -29,11 +29,13 @@ CFLAGS	+= -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
 	   -iquote lib $(PKG_CFLAGS) \
 	   -DTT_DEFAULT_DATABASE_URL='"$(DEFAULT_DB)"' \
 	   -DTT_DEFAULT_SQL_DIR='"$(CURDIR)/sql"' \
+	   -DTT_DEFAULT_OPENAPI_FILE='"$(CURDIR)/$(B)/openapi.json"' \
 	   -DTT_SCHEMA_VERSION=$(SCHEMA_VERSION)
 LDFLAGS	+= -pie $(SANFLAGS)
 LDLIBS	+= $(PKG_LIBS) -lm
 
-LIB_SRCS = lib/apikey.c lib/arena.c lib/buf.c lib/caps.c lib/config.c \
+LIB_SRCS = lib/apikey.c lib/arena.c lib/asset.c lib/buf.c lib/caps.c \
+	   lib/config.c \
 	   lib/crypto.c lib/db.c lib/token.c lib/signkey.c \
 	   lib/github.c lib/ghauth.c lib/ledger.c lib/ghevents.c lib/ghsig.c \
 	   lib/http.c lib/json.c lib/keystore.c lib/kv.c lib/log.c \
@@ -48,6 +50,9 @@ PROG_BINS = $(PROGRAMS:%=$(B)/cgi-bin/%)
 TOOL_SRCS = tools/ttctl.c tools/ttctl_key.c tools/ttctl_manifests.c \
 	    tools/ttctl_migrate.c tools/ttctl_user.c tools/ttctl_events.c
 TTCTL	 = $(B)/bin/ttctl
+# docs/openapi.yaml as JSON, served at /api/v1/openapi.json by health.
+OPENAPI_TOOL = $(B)/bin/openapi-json
+OPENAPI_JSON = $(B)/openapi.json
 TEST_PROGS = echo hello ghcall
 TEST_PROG_BINS = $(TEST_PROGS:%=$(B)/tests/progs/%)
 
@@ -67,9 +72,9 @@ endif
 .SECONDARY:
 
 ifeq ($(SANITIZE),1)
-all: $(PROG_BINS) $(TTCTL) $(TEST_PROG_BINS) $(UNIT_BINS)
+all: $(PROG_BINS) $(TTCTL) $(OPENAPI_JSON) $(TEST_PROG_BINS) $(UNIT_BINS)
 else
-all: $(PROG_BINS) $(TTCTL) $(TEST_PROG_BINS) $(UNIT_BINS) \
+all: $(PROG_BINS) $(TTCTL) $(OPENAPI_JSON) $(TEST_PROG_BINS) $(UNIT_BINS) \
      $(if $(filter build,$(B)),bin/ttctl)
 endif
 
@@ -94,6 +99,14 @@ $(TTCTL): $(TOOL_SRCS:%.c=$(B)/%.o) $(LIBTT)
 	@mkdir -p $(dir $@)
 	@echo "  LD $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(TOOL_SRCS:%.c=$(B)/%.o) $(LIBTT) $(LDLIBS)
+
+$(OPENAPI_TOOL): $(B)/tools/openapi-json.o $(LIBTT)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIBTT) $(LDLIBS)
+
+$(OPENAPI_JSON): docs/openapi.yaml $(OPENAPI_TOOL)
+	@echo "  GEN $@"
+	$(Q)$(OPENAPI_TOOL) docs/openapi.yaml $@
 
 $(B)/tests/unit/%: $(B)/tests/unit/%.o $(LIBTT)
 	@mkdir -p $(dir $@)
