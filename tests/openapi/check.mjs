@@ -281,13 +281,25 @@ function readLog(file) {
 	return out;
 }
 
-// Path templates as the router matches them: typed segments, rest last.
+// A raw path segment decoded as lib/url.c does; null when the router
+// refuses it (a malformed escape, a decoded NUL).
+function pctDecode(raw) {
+	if (/%(?![0-9A-Fa-f]{2})/.test(raw))
+		return null;
+	const d = raw.replace(/%([0-9A-Fa-f]{2})/g, (_, h) =>
+	    String.fromCharCode(parseInt(h, 16)));
+	return d.includes("\0") ? null : d;
+}
+
+const UUID = /^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$/;
+
+// Path templates as lib/route.c matches them: literal segments raw, path
+// parameters decoded and typed, a rest parameter last.
 function matchers(doc) {
 	return Object.keys(doc.paths).map((path) => {
 		const item = deref(doc, doc.paths[path]);
 		const ps = [...(item.parameters ?? []), ...METHODS.flatMap((m) =>
 		    item[m]?.parameters ?? [])].map((p) => deref(doc, p));
-		const names = [];
 		const checks = [];
 		const re = path.split("/").map((seg) => {
 			const m = seg.match(/^\{(\w+)\}$/);
@@ -295,25 +307,28 @@ function matchers(doc) {
 				return seg.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 			const p = ps.find((x) => x.in === "path" && x.name === m[1]);
 			const s = p ? deref(doc, p.schema ?? {}) : {};
-			names.push(m[1]);
-			if (p?.["x-path-rest"])
+			if (p?.["x-path-rest"]) {
+				checks.push((v) => v !== "");
 				return "(.+)";
-			if (s.type === "integer") {
+			}
+			if (s.type === "integer")
 				checks.push((v) => /^[0-9]+$/.test(v) &&
 				    (s.minimum === undefined || Number(v) >= s.minimum) &&
 				    (s.maximum === undefined || Number(v) <= s.maximum));
-				return "([0-9]+)";
-			}
-			checks.push(() => true);
-			if (s.format === "uuid")
-				return "([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})";
+			else if (s.format === "uuid")
+				checks.push((v) => UUID.test(v));
+			else
+				checks.push((v) => !v.includes("/"));
 			return "([^/]+)";
 		}).join("/");
 		const rx = new RegExp(`^${re}$`);
 		const methods = METHODS.filter((m) => item[m]).map((m) => m.toUpperCase());
 		return { path, item, methods, match: (p) => {
 			const m = p.match(rx);
-			return m !== null && m.slice(1).every((v, i) => (checks[i] ?? (() => true))(v));
+			return m !== null && m.slice(1).every((raw, i) => {
+				const v = pctDecode(raw);
+				return v !== null && checks[i](v);
+			});
 		} };
 	});
 }
