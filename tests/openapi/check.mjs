@@ -368,7 +368,7 @@ function problems(doc, ajv, r, resp, at) {
 	if (resp.content[ct].schema) {
 		const vf = ajv.getSchema(DOC_ID + sat) ?? ajv.compile({ $ref: DOC_ID + sat });
 		if (!vf(body))
-			why.push(`body: ${ajv.errorsText(vf.errors, { separator: "; " })}`);
+			why.push(`schema: ${ajv.errorsText(vf.errors, { separator: "; " })}`);
 	}
 	return why;
 }
