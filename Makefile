@@ -38,15 +38,18 @@ CFLAGS	+= -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
 	   -fstack-protector-strong -fPIE $(HARDEN) $(SANFLAGS) -MMD -MP \
 	   -iquote lib $(PKG_CFLAGS) $(DEFAULT_PATHS) \
 	   -DTT_SCHEMA_VERSION=$(SCHEMA_VERSION)
-# The compiled-in defaults of TT_DATABASE_URL and TT_SQL_DIR (lib/config.c):
-# this checkout's cluster and sql/, so bin/ttctl needs no configuration.
-# Installed copies get others (see "Installation" below).
+# The compiled-in defaults of TT_DATABASE_URL, TT_SQL_DIR and
+# TT_OPENAPI_FILE (lib/config.c): this checkout's cluster, sql/ and built
+# openapi.json, so bin/ttctl needs no configuration. Installed copies get
+# others (see "Installation" below).
 DEFAULT_PATHS = -DTT_DEFAULT_DATABASE_URL='"$(DEFAULT_DB)"' \
-		-DTT_DEFAULT_SQL_DIR='"$(CURDIR)/sql"'
+		-DTT_DEFAULT_SQL_DIR='"$(CURDIR)/sql"' \
+		-DTT_DEFAULT_OPENAPI_FILE='"$(CURDIR)/$(B)/openapi.json"'
 LDFLAGS	+= -pie $(SANFLAGS)
 LDLIBS	+= $(PKG_LIBS) -lm
 
-LIB_SRCS = lib/apikey.c lib/arena.c lib/buf.c lib/caps.c lib/config.c \
+LIB_SRCS = lib/apikey.c lib/arena.c lib/asset.c lib/buf.c lib/caps.c \
+	   lib/config.c \
 	   lib/crypto.c lib/db.c lib/token.c lib/signkey.c \
 	   lib/github.c lib/ghauth.c lib/ledger.c lib/ghevents.c lib/ghsig.c \
 	   lib/http.c lib/json.c lib/keystore.c lib/kv.c lib/log.c \
@@ -61,6 +64,9 @@ PROG_BINS = $(PROGRAMS:%=$(B)/cgi-bin/%)
 TOOL_SRCS = tools/ttctl.c tools/ttctl_key.c tools/ttctl_manifests.c \
 	    tools/ttctl_migrate.c tools/ttctl_user.c tools/ttctl_events.c
 TTCTL	 = $(B)/bin/ttctl
+# docs/openapi.yaml as JSON, served at /api/v1/openapi.json by health.
+OPENAPI_TOOL = $(B)/bin/openapi-json
+OPENAPI_JSON = $(B)/openapi.json
 TEST_PROGS = echo hello ghcall
 TEST_PROG_BINS = $(TEST_PROGS:%=$(B)/tests/progs/%)
 
@@ -80,9 +86,9 @@ endif
 .SECONDARY:
 
 ifeq ($(SANITIZE),1)
-all: $(PROG_BINS) $(TTCTL) $(TEST_PROG_BINS) $(UNIT_BINS)
+all: $(PROG_BINS) $(TTCTL) $(OPENAPI_JSON) $(TEST_PROG_BINS) $(UNIT_BINS)
 else
-all: $(PROG_BINS) $(TTCTL) $(TEST_PROG_BINS) $(UNIT_BINS) \
+all: $(PROG_BINS) $(TTCTL) $(OPENAPI_JSON) $(TEST_PROG_BINS) $(UNIT_BINS) \
      $(if $(filter build,$(B)),bin/ttctl)
 endif
 
@@ -107,6 +113,14 @@ $(TTCTL): $(TOOL_SRCS:%.c=$(B)/%.o) $(LIBTT)
 	@mkdir -p $(dir $@)
 	@echo "  LD $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(TOOL_SRCS:%.c=$(B)/%.o) $(LIBTT) $(LDLIBS)
+
+$(OPENAPI_TOOL): $(B)/tools/openapi-json.o $(LIBTT)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIBTT) $(LDLIBS)
+
+$(OPENAPI_JSON): docs/openapi.yaml $(OPENAPI_TOOL)
+	@echo "  GEN $@"
+	$(Q)$(OPENAPI_TOOL) docs/openapi.yaml $@
 
 $(B)/tests/unit/%: $(B)/tests/unit/%.o $(LIBTT)
 	@mkdir -p $(dir $@)
@@ -136,9 +150,10 @@ INST_DOCS  = README.md apache.conf apache-proxy-fcgi.conf lighttpd.conf
 
 $(INST)/paths: FORCE
 	@mkdir -p $(dir $@)
-	@echo '$(SQLDIR)' | cmp -s - $@ || echo '$(SQLDIR)' >$@
+	@echo '$(SQLDIR) $(DATADIR)' | cmp -s - $@ || echo '$(SQLDIR) $(DATADIR)' >$@
 
-$(INST)/config.o: DEFAULT_PATHS = -DTT_DEFAULT_SQL_DIR='"$(SQLDIR)"'
+$(INST)/config.o: DEFAULT_PATHS = -DTT_DEFAULT_SQL_DIR='"$(SQLDIR)"' \
+		-DTT_DEFAULT_OPENAPI_FILE='"$(DATADIR)/openapi.json"'
 $(INST)/config.o: lib/config.c $(INST)/paths
 	@echo "  CC $< (installed defaults)"
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
@@ -154,18 +169,20 @@ $(INST_TTCTL): $(TOOL_SRCS:%.c=$(B)/%.o) $(INST)/config.o $(LIBTT)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(TOOL_SRCS:%.c=$(B)/%.o) $(INST)/config.o \
 	    $(LIBTT) $(LDLIBS)
 
-install: $(INST_PROGS) $(INST_TTCTL)
+install: $(INST_PROGS) $(INST_TTCTL) $(OPENAPI_JSON)
 	$(INSTALL) -d -m 0755 $(DESTDIR)$(CGIBINDIR) $(DESTDIR)$(BINDIR) \
 	    $(DESTDIR)$(SQLDIR) $(DESTDIR)$(DOCDIR)
 	$(INSTALL) -m 0755 $(INST_PROGS) $(DESTDIR)$(CGIBINDIR)/
 	$(INSTALL) -m 0755 $(INST_TTCTL) $(DESTDIR)$(BINDIR)/
 	$(INSTALL) -m 0644 $(INST_SQL:%=sql/%) $(DESTDIR)$(SQLDIR)/
+	$(INSTALL) -m 0644 $(OPENAPI_JSON) $(DESTDIR)$(DATADIR)/
 	$(INSTALL) -m 0644 $(INST_DOCS) $(DESTDIR)$(DOCDIR)/
 
 # Removes the files install put there, then this package's own
 # directories (those named terrateam-c, and its sql/) once empty.
 uninstall:
 	rm -f $(PROGRAMS:%=$(DESTDIR)$(CGIBINDIR)/%) $(DESTDIR)$(BINDIR)/ttctl \
+	    $(DESTDIR)$(DATADIR)/openapi.json \
 	    $(INST_SQL:%=$(DESTDIR)$(SQLDIR)/%) $(INST_DOCS:%=$(DESTDIR)$(DOCDIR)/%)
 	@for d in $(DESTDIR)$(SQLDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR) \
 	    $(DESTDIR)$(CGIBINDIR); do \

@@ -1,10 +1,16 @@
-/* health.c: GET /healthz, database reachable and migrations current. */
+/*
+ * health.c: GET /healthz (database reachable, migrations current), the
+ * API's OpenAPI document, and a JSON 404 for any other /api/ path (the
+ * web server configurations send those here).
+ */
 /* SPDX-License-Identifier: MIT */
 #include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "arena.h"
+#include "asset.h"
+#include "config.h"
 #include "db.h"
 #include "json.h"
 #include "route.h"
@@ -13,6 +19,8 @@
 #ifndef TT_SCHEMA_VERSION
 #error "TT_SCHEMA_VERSION must be set by the Makefile"
 #endif
+
+#define OPENAPI_MAX_BYTES	(4 * 1024 * 1024)
 
 static struct tt_db_stmt stmt_schema = {
 	"health_schema",
@@ -51,12 +59,37 @@ handle_health(struct tt_req *req, struct tt_resp *resp)
 	return TT_OK;
 }
 
+/*
+ * GET /api/v1/openapi.json: the document the build made from
+ * docs/openapi.yaml (TT_OPENAPI_FILE), cacheable and revalidated by ETag.
+ */
+static enum tt_err
+handle_openapi(struct tt_req *req, struct tt_resp *resp)
+{
+	const char	*doc;
+	size_t		 len;
+
+	if (tt_asset_get(tt_config.openapi_file, OPENAPI_MAX_BYTES, &doc,
+	    &len) != TT_OK)
+		return tt_resp_fail(resp, TT_EUNAVAIL, NULL, "the API "
+		    "description is not installed (see TT_OPENAPI_FILE)");
+	tt_resp_json(resp, 200, doc);
+	tt_resp_header(resp, "Cache-Control", "public, max-age=300");
+	tt_resp_etag(req, resp);
+	return TT_OK;
+}
+
 static const struct tt_route routes[] = {
 	{ TT_GET, "/healthz", 0, 0, 0, handle_health },
+	{ TT_GET, "/api/v1/openapi.json", 0, 0, 0, handle_openapi },
 };
 
 int
 main(void)
 {
-	return tt_serve("health", routes, TT_NITEMS(routes));
+	int	rc;
+
+	rc = tt_serve("health", routes, TT_NITEMS(routes));
+	tt_asset_cleanup();
+	return rc;
 }

@@ -142,7 +142,7 @@ handle_one(struct tt_req *req, struct tt_resp *resp)
 	cJSON		*wm;
 
 	e = tt_manifests_get(req->arena, tt_req_param(req, "installation_id"),
-	    tt_req_param(req, "id"), &wm);
+	    tt_req_param(req, "work_manifest_id"), &wm);
 	if (e == TT_ENOTFOUND)
 		return tt_resp_fail(resp, e, NULL, "no such work manifest");
 	if (e != TT_OK)
@@ -161,8 +161,8 @@ static const struct tt_route routes[] = {
 	  handle_list },
 	{ TT_GET, LEGACY "/work-manifests", TT_CAP_INSTALLATION, AUTH, 0,
 	  handle_list },
-	{ TT_GET, GH "/work-manifests/{uuid:id}", TT_CAP_INSTALLATION, AUTH, 0,
-	  handle_one },
+	{ TT_GET, GH "/work-manifests/{uuid:work_manifest_id}",
+	  TT_CAP_INSTALLATION, AUTH, 0, handle_one },
 	{ TT_GET, GH "/dirspaces", TT_CAP_INSTALLATION, AUTH, 0,
 	  handle_dirspaces },
 };

@@ -13,6 +13,9 @@
 #ifndef TT_DEFAULT_SQL_DIR
 #define TT_DEFAULT_SQL_DIR	"/usr/local/share/terrateam-c/sql"
 #endif
+#ifndef TT_DEFAULT_OPENAPI_FILE
+#define TT_DEFAULT_OPENAPI_FILE	"/usr/local/share/terrateam-c/openapi.json"
+#endif
 
 struct tt_config tt_config;
 
@@ -110,6 +113,7 @@ tt_config_load(char *err, size_t errlen)
 	c->github_webhook_secret_file =
 	    str_var("TT_GITHUB_WEBHOOK_SECRET_FILE", NULL);
 	c->sql_dir = str_var("TT_SQL_DIR", TT_DEFAULT_SQL_DIR);
+	c->openapi_file = str_var("TT_OPENAPI_FILE", TT_DEFAULT_OPENAPI_FILE);
 
 	if (!url_allowed(c->github_api_url)) {
 		snprintf(err, errlen, "invalid TT_GITHUB_API_URL \"%.128s\": "

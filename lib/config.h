@@ -22,6 +22,7 @@ struct tt_config {
 	const char		*github_webhook_secret_file;
 	enum tt_log_level	 log_level;
 	const char		*sql_dir;
+	const char		*openapi_file;	/* served by health */
 };
 
 /* The process-wide configuration; valid after tt_config_load. */

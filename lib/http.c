@@ -237,6 +237,8 @@ tt_resp_header(struct tt_resp *resp, const char *name, const char *fmt, ...)
 
 	if (strcasecmp(name, "Content-Type") == 0)
 		resp->has_content_type = 1;
+	if (strcasecmp(name, "Cache-Control") == 0)
+		resp->has_cache_control = 1;
 	tt_buf_printf(&resp->headers, "%s: ", name);
 	start = resp->headers.n;
 	va_start(ap, fmt);

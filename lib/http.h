@@ -61,6 +61,7 @@ struct tt_resp {
 	struct tt_buf	 headers;	/* extra "Name: value\r\n" lines */
 	struct tt_buf	 body;
 	int		 has_content_type;
+	int		 has_cache_control; /* else Cache-Control: no-store */
 	const char	*err_id;	/* overrides the table's error id */
 	const char	*err_detail;	/* overrides the table's message */
 	const char	*www_auth_error; /* RFC 6750 error code for 401 */
@@ -90,6 +91,10 @@ enum tt_err	 tt_req_query_int(struct tt_req *, struct tt_resp *,
 enum tt_err	 tt_req_query_bool(struct tt_req *, struct tt_resp *,
 		    const char *name, int def, int *v);
 
+/*
+ * Adds a response header. A Content-Type or Cache-Control set here
+ * replaces the default one (application/json, no-store).
+ */
 void		 tt_resp_header(struct tt_resp *, const char *name,
 		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Sets status and a JSON body (copied). */

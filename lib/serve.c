@@ -238,8 +238,9 @@ write_response(struct io *io, struct tt_req *req, struct tt_resp *resp)
 	if (!resp->has_content_type && resp->status != 204 &&
 	    resp->status != 304)
 		tt_buf_puts(&h, "Content-Type: application/json\r\n");
-	tt_buf_puts(&h, "Cache-Control: no-store\r\n"
-	    "X-Content-Type-Options: nosniff\r\n");
+	if (!resp->has_cache_control)
+		tt_buf_puts(&h, "Cache-Control: no-store\r\n");
+	tt_buf_puts(&h, "X-Content-Type-Options: nosniff\r\n");
 	tt_buf_printf(&h, "X-Request-Id: %s\r\n", req->request_id);
 	if (resp->headers.n)
 		tt_buf_put(&h, resp->headers.p, resp->headers.n);

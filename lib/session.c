@@ -273,6 +273,7 @@ tt_session_settle(struct tt_req *req, struct tt_resp *resp, enum tt_err e)
 	tt_buf_clear(&resp->headers);
 	tt_buf_clear(&resp->body);
 	resp->has_content_type = 0;
+	resp->has_cache_control = 0;
 	resp->status = 0;
 	resp->err_id = s->fail_id;
 	resp->err_detail = s->fail_detail;

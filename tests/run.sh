@@ -113,7 +113,8 @@ run_cases() {
 		case " ${SUBSET:-$(basename "$c")} " in
 		*[[:space:]]$(basename "$c")[[:space:]]*) ;; *) continue ;; esac
 		T=$(mktemp -d "$PGDIR/case.XXXXXX")
-		BASE=$base SERVER=$server T=$T bash "$c" >"$OUT/case.out" 2>&1
+		BASE=$base SERVER=$server T=$T CASE=$(basename "$c") bash "$c" \
+		    >"$OUT/case.out" 2>&1
 		rc=$?
 		record "[$server] $(basename "$c")" $rc "$OUT/case.out"
 	done
@@ -174,9 +175,46 @@ CONF
 	echo "$f"
 }
 
+# openapi_tools: the npm packages tests/openapi/check.mjs needs, installed
+# under build/ once per checkout; sets OPENAPI_TOOLS.
+openapi_tools() {
+	OPENAPI_TOOLS=$TOP/build/openapi-tools
+	export OPENAPI_TOOLS
+	"$TOP/tests/openapi/install.sh" "$OPENAPI_TOOLS" >"$OUT/npm.out" 2>&1 && return 0
+	sed 's/^/# /' "$OUT/npm.out" | tail -20
+	return 1
+}
+
+# check_document: docs/openapi.yaml (as built) is valid OpenAPI 3.1 and
+# agrees with the programs' route tables.
+check_document() {
+	if ! openapi_tools; then
+		echo "not ok - openapi: validator packages could not be installed" | tee -a "$LOG"
+		return
+	fi
+	node "$TOP/tests/openapi/check.mjs" document "$TOP/build/openapi.json" \
+	    "$TOP" >"$OUT/openapi.out" 2>&1
+	record "openapi document" $? "$OUT/openapi.out"
+}
+
+# check_responses LABEL BUILD LOG: every response the cases recorded in
+# one server pass, against the document that build serves (one process).
+check_responses() {
+	local label=$1 build=$2 log=$3
+	if [ -z "${OPENAPI_TOOLS:-}" ] && ! openapi_tools; then
+		echo "not ok - [$label] openapi: validator packages could not be installed" | tee -a "$LOG"
+		return
+	fi
+	node "$TOP/tests/openapi/check.mjs" responses "$build/openapi.json" \
+	    "$log" "$label" >"$OUT/openapi.$label.out" 2>&1
+	record "[$label] openapi responses" $? "$OUT/openapi.$label.out"
+}
+
 # serve KIND LABEL BUILD [CGIBIN]: one web server over one build's
 # programs (or those in CGIBIN), all cases (or those of SUBSET). The
 # configuration comes from CONFDIR (web.sh), the checkout by default.
+# Every response the cases received is then checked against the OpenAPI
+# document.
 serve() {
 	local kind=$1 label=$2 build=$3 cgibin=${4:-$3/cgi-bin} port extra
 	port=$(free_port)
@@ -188,7 +226,12 @@ serve() {
 		echo "not ok - [$label] web server failed to start" | tee -a "$LOG"
 		return
 	fi
+	TT_RESPONSE_LOG=$PGDIR/responses.$label
+	: >"$TT_RESPONSE_LOG"
+	export TT_RESPONSE_LOG
 	run_cases "$label" "http://127.0.0.1:$port"
+	unset TT_RESPONSE_LOG
+	check_responses "$label" "$build" "$PGDIR/responses.$label"
 	"$TOP/tests/harness/web.sh" "$kind" stop "$PGDIR" "$port"
 	rm -rf "${PGDIR:?}/$kind"/sock
 	mv "$PGDIR/$kind" "$PGDIR/$kind.$label"
@@ -233,14 +276,15 @@ install_copy() {
 	echo "ok - [install] make install DESTDIR=... PREFIX=..." | tee -a "$LOG"
 	tap "[install] nothing is written outside DESTDIR" [ ! -e "$INSTALLED" ]
 
-	# Every program, ttctl, every migration and the drop-in files, with
-	# their modes, and nothing else.
+	# Every program, ttctl, every migration, the OpenAPI document and the
+	# drop-in files, with their modes, and nothing else.
 	want=$( {
 		for f in "$TOP"/build/cgi-bin/*; do
 			[ -f "$f" ] && [ -x "$f" ] && echo "755 lib/cgi-bin/terrateam-c/${f##*/}"
 		done
 		echo "755 bin/ttctl"
 		for f in "$TOP"/sql/*.sql; do echo "644 share/terrateam-c/sql/${f##*/}"; done
+		echo "644 share/terrateam-c/openapi.json"
 		for f in README.md apache.conf apache-proxy-fcgi.conf lighttpd.conf; do
 			echo "644 share/doc/terrateam-c/$f"
 		done
@@ -304,6 +348,7 @@ run_integration() {
 	TT_ISSUED_SECRETS=$PGDIR/issued-secrets
 	: >"$TT_ISSUED_SECRETS"
 	export TT_ISSUED_SECRETS
+	check_document
 	run_cgi cgi "$TOP/build"
 	serve lighttpd lighttpd "$TOP/build"
 	# Apache serves the installed copy: its programs, its apache.conf

@@ -5,11 +5,28 @@
 
 : "${T:=$(mktemp -d)}"
 
-# http METHOD PATH [curl args...]: sets STATUS; body in $T/body, headers in $T/hdrs.
+# http METHOD PATH [curl args...]: sets STATUS; body in $T/body, headers in
+# $T/hdrs. With TT_RESPONSE_LOG set (tests/run.sh sets it for each server)
+# the response is also recorded there, for tests/openapi/check.mjs.
 http() {
 	_m=$1; _p=$2; shift 2
-	STATUS=$(curl -s -o "$T/body" -D "$T/hdrs" -w '%{http_code}' \
-	    --max-time 20 -X "$_m" "$BASE$_p" "$@") || STATUS=000
+	# curl leaves -o's file alone when no body comes (204, 304).
+	: >"$T/body"
+	_w=$(curl -s -o "$T/body" -D "$T/hdrs" -w '%{http_code} %{url_effective}' \
+	    --max-time 20 -X "$_m" "$BASE$_p" "$@") || _w=000
+	STATUS=${_w%% *}
+	[ -n "${TT_RESPONSE_LOG:-}" ] && [ "$STATUS" != 000 ] &&
+	    record_response "$_m" "${_w#* }"
+	return 0
+}
+
+# record_response METHOD URL: appends the last response to $TT_RESPONSE_LOG
+# as "\036METHOD\tURL\tSTATUS\tCASE\n" HEADERS "\n\037\n" BODY "\n". Bash
+# reads both files without starting a process (a fraction of a
+# millisecond a request); JSON bodies hold neither separator.
+record_response() {
+	printf '\036%s\t%s\t%s\t%s\n%s\n\037\n%s\n' "$1" "$2" "$STATUS" \
+	    "${CASE:-?}" "$(<"$T/hdrs")" "$(<"$T/body")" >>"$TT_RESPONSE_LOG"
 }
 
 # check DESCRIPTION COMMAND...: runs the command as the assertion.

@@ -16,7 +16,7 @@ static const char *const vars[] = {
 	"TT_MAX_BODY_BYTES", "TT_STATEMENT_TIMEOUT_MS", "TT_DATABASE_URL",
 	"TT_JWT_ISSUER", "TT_GITHUB_API_URL", "TT_GITHUB_APP_ID",
 	"TT_GITHUB_APP_PRIVATE_KEY_FILE", "TT_GITHUB_WEBHOOK_SECRET_FILE",
-	"TT_SQL_DIR", "TT_LOG_LEVEL",
+	"TT_SQL_DIR", "TT_LOG_LEVEL", "TT_OPENAPI_FILE",
 };
 
 static char	err[512];
@@ -89,6 +89,10 @@ test_defaults(void **state)
 #ifdef TT_DEFAULT_SQL_DIR
 	assert_string_equal(tt_config.sql_dir, TT_DEFAULT_SQL_DIR);
 #endif
+	assert_non_null(tt_config.openapi_file);
+#ifdef TT_DEFAULT_OPENAPI_FILE
+	assert_string_equal(tt_config.openapi_file, TT_DEFAULT_OPENAPI_FILE);
+#endif
 }
 
 static void
@@ -102,6 +106,7 @@ test_values_are_read(void **state)
 	setenv("TT_JWT_ISSUER", "me", 1);
 	setenv("TT_GITHUB_APP_ID", "123", 1);
 	setenv("TT_LOG_LEVEL", "debug", 1);
+	setenv("TT_OPENAPI_FILE", "/srv/openapi.json", 1);
 	assert_int_equal(load(), 0);
 	assert_int_equal(tt_config.access_token_ttl, 3600);
 	assert_int_equal(tt_config.clock_leeway, 0);
@@ -110,6 +115,7 @@ test_values_are_read(void **state)
 	assert_string_equal(tt_config.jwt_issuer, "me");
 	assert_string_equal(tt_config.github_app_id, "123");
 	assert_int_equal(tt_config.log_level, TT_LOG_DEBUG);
+	assert_string_equal(tt_config.openapi_file, "/srv/openapi.json");
 
 	/* An empty variable means the default. */
 	setenv("TT_ACCESS_TOKEN_TTL", "", 1);

@@ -43,7 +43,7 @@ url="$WM?limit=7"; pages=0
 while [ -n "$url" ] && [ $pages -lt 20 ]; do
 	http GET "$url" -H "$A"
 	jq -r '.work_manifests[].id' <"$T/body" >>"$seen"
-	psql "$TT_DATABASE_URL" -qAtc "INSERT INTO work_manifests (installation_id, repo_id, run_type, state, base_sha, sha, base_branch, branch, created_at) VALUES ($inst, ${inst}1, 'plan', 'completed', 'a', 'b', 'main', 'x', now())" >/dev/null
+	psql "$TT_DATABASE_URL" -qAtc "INSERT INTO work_manifests (installation_id, repo_id, pull_number, run_type, state, base_sha, sha, base_branch, branch, created_at) VALUES ($inst, ${inst}1, 1, 'plan', 'completed', 'a', 'b', 'main', 'x', now())" >/dev/null
 	url=$(header Link | sed -n 's/.*<\([^>]*\)>; rel="next".*/\1/p')
 	pages=$((pages + 1))
 done
