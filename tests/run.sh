@@ -201,6 +201,11 @@ check_document() {
 # one server pass, against the document that build serves (one process).
 check_responses() {
 	local label=$1 build=$2 log=$3
+	# CASES (by hand) may leave a pass with no case at all: nothing to check.
+	if [ -n "${CASES:-}" ] && [ ! -s "$log" ]; then
+		echo "# [$label] no case matching CASES ran: no responses to check"
+		return
+	fi
 	if [ -z "${OPENAPI_TOOLS:-}" ] && ! openapi_tools; then
 		echo "not ok - [$label] openapi: validator packages could not be installed" | tee -a "$LOG"
 		return

@@ -200,8 +200,8 @@ check "queued with all results given becomes completed" \
 
 # DIR with '/', ':' and '=': split at the last ':' before the last '='.
 odd=$(q "INSERT INTO work_manifests (installation_id, repo_id, run_type,
-    base_sha, sha, base_branch, branch) VALUES ($inst, ${inst}1, 'apply',
-    'a', 'b', 'main', 'x') RETURNING id")
+    kind, base_sha, sha, base_branch, branch) VALUES ($inst, ${inst}1,
+    'apply', 'drift', 'a', 'b', 'main', 'x') RETURNING id")
 q "INSERT INTO work_manifest_dirspaces (installation_id, work_manifest_id,
     dir, workspace) VALUES ($inst, '$odd', 'env/a:b', 'default'),
     ($inst, '$odd', 'x=y:z/w', 'ws'), ($inst, '$odd', 'env/a', 'b:default')"
