@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "buf.h"
 #include "db.h"
 #include "ghevents.h"
 #include "github.h"
@@ -14,6 +15,7 @@
 #include "ledger.h"
 #include "log.h"
 #include "stacks.h"
+#include "valid.h"
 #include "yaml.h"
 
 #define FILES_PER_PAGE	100
@@ -357,6 +359,18 @@ static struct tt_db_stmt stmt_stacks_store = {
 	6, 0, 0, 0
 };
 
+/*
+ * The manifest a previous attempt at this delivery made, read under the
+ * pull request's lock: a worker whose lease ran out while it was slow
+ * must not make a second one.
+ */
+static struct tt_db_stmt stmt_recorded = {
+	"gh_recorded",
+	"SELECT work_manifest_id::text AS wm FROM webhook_deliveries WHERE "
+	"id = $1::bigint",
+	1, 0, 0, 0
+};
+
 static struct tt_db_stmt stmt_pr_abort = {
 	"gh_pr_abort",
 	"UPDATE work_manifests SET state = 'aborted', completed_at = now() "
@@ -442,10 +456,15 @@ pr_config(struct tt_arena *a, const struct pr *p, cJSON **config,
 	    tt_arena_printf(a, "/repos/%s/%s/contents/" CONFIG_PATH "?ref=%s",
 	    p->owner, p->repo, p->head_sha), NULL, &r) != TT_OK ||
 	    (r.status != 200 && r.status != 404) ||
-	    (r.status == 200 && !cJSON_IsObject(r.json)))
+	    (r.status == 200 && !cJSON_IsObject(r.json) &&
+	    !cJSON_IsArray(r.json)))
 		return gh_fail("reading " CONFIG_PATH, &r, error, retry_after);
 	if (r.status == 404)
 		return TT_OK;
+	if (cJSON_IsArray(r.json)) {	/* GitHub lists a directory */
+		*cfg_err = CONFIG_PATH " is not a file";
+		return TT_OK;
+	}
 	enc = tt_json_string(r.json, "encoding");
 	content = tt_json_string(r.json, "content");
 	if (tt_json_string(r.json, "type") == NULL ||
@@ -487,6 +506,14 @@ pr_record(struct tt_arena *a, const struct tt_ledger_item *it,
 	q[0] = p->inst; q[1] = p->repo_id; q[2] = p->number;
 	if ((e = tt_db_run(a, &stmt_pr_lock, q, &r)) != TT_OK)
 		goto fail;
+	q[0] = it->id;
+	if ((e = tt_db_run(a, &stmt_recorded, q, &r)) != TT_OK)
+		goto fail;
+	if (tt_db_nrows(r) == 1 && tt_db_get(r, 0, "wm") != NULL) {
+		*wm_id = tt_arena_strdup(a, tt_db_get(r, 0, "wm"));
+		return tt_db_commit(a);
+	}
+	q[0] = p->inst;
 	if ((e = run(a, &stmt_inst_ensure, p->inst, p->owner, NULL, NULL)) !=
 	    TT_OK || (e = run(a, &stmt_repo_upsert, p->inst, p->repo_id,
 	    p->owner, p->repo)) != TT_OK)
@@ -522,16 +549,32 @@ fail:
 	return e;
 }
 
-/* "- `dir` (workspace `ws`)" lines for the comment and check run. */
+#define LIST_MAX	100	/* dirspaces listed in a comment or check run */
+#define TEXT_MAX	60000	/* GitHub refuses bodies over 65535 chars */
+
+/*
+ * "- `dir` (workspace `ws`)" lines for the comment and check run, at most
+ * LIST_MAX of them, then "and N more"; never longer than TEXT_MAX / 2.
+ */
 static const char *
 dirspace_list(struct tt_arena *a, const cJSON *dirspaces)
 {
+	struct tt_buf	 b = { 0 };
 	const cJSON	*d;
-	const char	*s = "";
+	const char	*s;
+	int		 n = 0, total = cJSON_GetArraySize(dirspaces);
 
-	cJSON_ArrayForEach(d, dirspaces)
-		s = tt_arena_printf(a, "%s- `%s` (workspace `%s`)\n", s,
+	cJSON_ArrayForEach(d, dirspaces) {
+		if (n == LIST_MAX || b.n > TEXT_MAX / 2)
+			break;
+		tt_buf_printf(&b, "- `%.200s` (workspace `%.100s`)\n",
 		    tt_json_string(d, "dir"), tt_json_string(d, "workspace"));
+		n++;
+	}
+	if (n < total)
+		tt_buf_printf(&b, "- and %d more\n", total - n);
+	s = tt_arena_strndup(a, b.p ? b.p : "", b.n);
+	tt_buf_free(&b);
 	return s;
 }
 
@@ -539,18 +582,44 @@ dirspace_list(struct tt_arena *a, const cJSON *dirspaces)
 static const char *
 stack_order(struct tt_arena *a, const cJSON *stacks)
 {
+	struct tt_buf	 b = { 0 };
 	const cJSON	*o, *in;
-	const char	*s = "";
+	const char	*s;
 
 	cJSON_ArrayForEach(o, stacks)
 		cJSON_ArrayForEach(in, cJSON_GetObjectItemCaseSensitive(o,
 		    "stacks"))
-			if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(
-			    in, "dirspaces")) > 0)
-				s = tt_arena_printf(a, "%s%s`%s`", s,
-				    s[0] ? ", " : "", tt_json_string(in,
-				    "name"));
-	return s[0] ? tt_arena_printf(a, "\nStacks, in order: %s\n", s) : "";
+			if (b.n < TEXT_MAX / 4 && cJSON_GetArraySize(
+			    cJSON_GetObjectItemCaseSensitive(in, "dirspaces")) >
+			    0)
+				tt_buf_printf(&b, "%s`%.128s`", b.n ? ", " : "",
+				    tt_json_string(in, "name"));
+	s = b.n ? tt_arena_printf(a, "\nStacks, in order: %s\n", b.p) : "";
+	tt_buf_free(&b);
+	return s;
+}
+
+/*
+ * A configuration error as a fenced block GitHub shows verbatim: the
+ * fence is longer than any run of backticks in it, so nothing in the
+ * (attacker-written) text can close it early.
+ */
+static const char *
+fenced(struct tt_arena *a, const char *text)
+{
+	size_t	 run = 0, longest = 0, i, n;
+	char	*fence;
+
+	for (i = 0; text[i] != '\0'; i++) {
+		run = text[i] == '`' ? run + 1 : 0;
+		if (run > longest)
+			longest = run;
+	}
+	n = longest < 3 ? 3 : longest + 1;
+	fence = tt_arena_alloc(a, n + 1);
+	memset(fence, '`', n);
+	return tt_arena_printf(a, "%s\n%.*s\n%s", fence, TEXT_MAX / 2, text,
+	    fence);
 }
 
 static enum tt_err
@@ -571,7 +640,7 @@ pr_check_run(struct tt_arena *a, const struct tt_ledger_item *it,
 		cJSON_AddStringToObject(b, "status", "completed");
 		cJSON_AddStringToObject(b, "conclusion", "failure");
 		title = "Invalid " CONFIG_PATH;
-		summary = cfg_err;
+		summary = fenced(a, cfg_err);
 	} else if (n > 0) {
 		cJSON_AddStringToObject(b, "status", "queued");
 		cJSON_AddStringToObject(b, "external_id", wm_id);
@@ -611,8 +680,8 @@ pr_comment(struct tt_arena *a, const struct tt_ledger_item *it,
 	if (cfg_err != NULL)
 		cJSON_AddStringToObject(b, "body", tt_arena_printf(a,
 		    "**Terrateam** cannot evaluate `%.12s`: the configuration "
-		    "is invalid.\n\n```\n%s\n```\n\nFix `" CONFIG_PATH "` and "
-		    "push again.", p->head_sha, cfg_err));
+		    "is invalid.\n\n%s\n\nFix `" CONFIG_PATH "` and push "
+		    "again.", p->head_sha, fenced(a, cfg_err)));
 	else
 		cJSON_AddStringToObject(b, "body", tt_arena_printf(a,
 		    "**Terrateam** queued a plan for `%.12s` (work manifest "
@@ -657,8 +726,12 @@ on_pull_request(struct tt_arena *a, const struct tt_ledger_item *it,
 	if (cfg_err == NULL && tt_stacks_compute(a, config, dirs, ndirs, &res,
 	    why, sizeof(why)) != TT_OK)
 		cfg_err = tt_arena_printf(a, CONFIG_PATH ": %s", why);
-	if (cfg_err != NULL)
+	if (cfg_err != NULL) {
+		/* Messages may cut a multibyte character: keep them text. */
+		cfg_err = tt_arena_strdup(a, cfg_err);
+		tt_valid_utf8_scrub((char *)cfg_err);
 		resp = NULL;
+	}
 	if (wm_id == NULL && (e = pr_record(a, it, &p, resp, cfg_err,
 	    &wm_id)) != TT_OK)
 		return e;

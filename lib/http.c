@@ -305,6 +305,8 @@ tt_resp_fail(struct tt_resp *resp, enum tt_err e, const char *id,
 	va_start(ap, fmt);
 	vsnprintf(detail, sizeof(detail), fmt, ap);
 	va_end(ap);
+	/* A cut (or a caller's) multibyte character must not break JSON. */
+	tt_valid_utf8_scrub(detail);
 	resp->err_id = id;
 	resp->err_detail = detail;
 	return e;

@@ -19,6 +19,7 @@ struct stack {
 	const char	*tag_query;	/* a leaf; NULL for a nested stack */
 	const cJSON	*children;	/* nested: names (strings) */
 	const cJSON	*after[2];	/* rules: plan_after, apply_after */
+	const cJSON	*modified_by;	/* rules: checked, and see after[0] */
 	int		 parent;	/* index, -1 at the top */
 	int		 root;		/* index of its top-level stack */
 	int		 indeg, placed, order[2];
@@ -35,6 +36,8 @@ struct ctx {
 	const cJSON	*dirs;		/* the dirs mapping or NULL */
 	unsigned char	*rpred;		/* see leaf_preds */
 	cJSON		*holder;	/* arena-owned home of loose arrays */
+	size_t		 qbytes;	/* all leaves' tag_query bytes */
+	size_t		 work;		/* query bytes judged, dirs matched */
 };
 
 static int
@@ -191,12 +194,9 @@ read_stacks(struct ctx *c, const cJSON *config)
 			mod = cJSON_GetObjectItemCaseSensitive(rules,
 			    "modified_by");
 			/* modified_by implies plan_after (RFD 725). */
+			s->modified_by = mod;
 			if (s->after[0] == NULL)
 				s->after[0] = mod;
-			if (mod != NULL && mod != s->after[0] &&
-			    !cJSON_IsArray(mod))
-				return fail(c, "stack %s: modified_by must be a "
-				    "list of stack names", s->name);
 		}
 		c->n++;
 	}
@@ -206,7 +206,8 @@ read_stacks(struct ctx *c, const cJSON *config)
 		if (name_list(c, s->name, "stacks", s->children) != 0 ||
 		    name_list(c, s->name, "rules.plan_after", s->after[0]) !=
 		    0 || name_list(c, s->name, "rules.apply_after",
-		    s->after[1]) != 0)
+		    s->after[1]) != 0 || name_list(c, s->name,
+		    "rules.modified_by", s->modified_by) != 0)
 			return -1;
 		if (s->children == NULL)
 			continue;
@@ -235,11 +236,11 @@ find_roots(struct ctx *c)
 			if (steps > c->n)
 				return fail(c, "stack %s is nested in itself "
 				    "(a cycle of stacks lists)", c->st[i].name);
-			if (steps >= TT_STACKS_MAX_DEPTH)
-				return fail(c, "stack %s is nested more than %d "
-				    "deep", c->st[i].name, TT_STACKS_MAX_DEPTH);
 			j = c->st[j].parent;
 		}
+		if (steps > TT_STACKS_MAX_DEPTH)
+			return fail(c, "stack %s is nested more than %d deep",
+			    c->st[i].name, TT_STACKS_MAX_DEPTH);
 		c->st[i].root = j;
 	}
 	return 0;
@@ -265,7 +266,8 @@ leaf_preds(struct ctx *c)
 {
 	unsigned char	*below, *req;
 	const cJSON	*e;
-	size_t		 n = (size_t)c->n, k;
+	char		 names[256];
+	size_t		 n = (size_t)c->n, k, m;
 	int		 i, j, r, x;
 
 	below = tt_arena_alloc(c->a, n * n + 1);
@@ -297,9 +299,25 @@ leaf_preds(struct ctx *c)
 		for (j = i; j >= 0; j = c->st[j].parent)
 			for (k = 0; k < n; k++)
 				c->st[i].pred[k] |= req[(size_t)j * n + k];
-		if (c->st[i].pred[i])
-			return fail(c, "stack %s must come after itself",
-			    c->st[i].name);
+	}
+	/* What must come first, transitively (Warshall over the leaves). */
+	for (x = 0; x < c->n; x++)
+		for (i = 0; c->st[x].tag_query != NULL && i < c->n; i++)
+			if (c->st[i].tag_query != NULL && c->st[i].pred[x])
+				for (k = 0; k < n; k++)
+					c->st[i].pred[k] |= c->st[x].pred[k];
+	names[0] = '\0';
+	for (i = 0, m = 0; i < c->n; i++)
+		if (c->st[i].tag_query != NULL && c->st[i].pred[i] &&
+		    m < sizeof(names) - 1)
+			m += (size_t)snprintf(names + m, sizeof(names) - m,
+			    "%s%s", m ? ", " : "", c->st[i].name);
+	if (names[0] != '\0')
+		return fail(c, "the stacks' order has a cycle "
+		    "(rules.plan_after or apply_after) among: %s", names);
+	for (i = 0; i < c->n; i++) {
+		if (c->st[i].tag_query == NULL)
+			continue;
 		for (k = 0; k < n; k++)
 			if (c->st[i].pred[k] && c->st[k].root !=
 			    c->st[i].root)
@@ -366,6 +384,10 @@ topo(struct ctx *c, int roots)
 		if (node(c, roots, i) && !c->st[i].placed)
 			n += (size_t)snprintf(names + n, sizeof(names) - n,
 			    "%s%s", n ? ", " : "", c->st[i].name);
+	if (roots)
+		return fail(c, "the stacks nested in %s would have to "
+		    "interleave (rules.plan_after or apply_after put some of "
+		    "each before some of the other)", names);
 	return fail(c, "the stacks' order has a cycle (rules.plan_after or "
 	    "apply_after) among: %s", names);
 }
@@ -415,6 +437,13 @@ select_stack(struct ctx *c, const struct tt_tagquery_subject *s, int *leaf)
 	int				i, m;
 
 	*leaf = -1;
+	/* Each dirspace costs every query's length: bound the whole. */
+	c->work += c->qbytes;
+	if (c->work > TT_STACKS_MAX_WORK)
+		return fail(c, "the stacks' tag queries over this pull "
+		    "request's dirspaces are too much to evaluate (more than "
+		    "%d MB of queries): use fewer or shorter queries",
+		    TT_STACKS_MAX_WORK / 1000000);
 	for (i = 0; i < c->n; i++) {
 		if (c->st[i].tag_query == NULL)
 			continue;
@@ -464,6 +493,12 @@ place_dir(struct ctx *c, const char *dir, cJSON *all, cJSON *deflt,
 	cJSON_ArrayForEach(e, c->dirs) {
 		if (!dir_matches(e->string, dir))
 			continue;
+		/* Each match merges up to 64 tags: bound the whole. */
+		if (++c->work > TT_STACKS_MAX_WORK ||
+		    (c->work += TT_STACKS_MAX_TAGS * TT_STACKS_MAX_TAGS) >
+		    TT_STACKS_MAX_WORK)
+			return fail(c, "too many dirs entries match this pull "
+			    "request's directories to evaluate");
 		if (cJSON_IsNull(e))
 			continue;
 		if (!cJSON_IsObject(e))
@@ -632,6 +667,8 @@ at(const struct ctx *c, int roots, int pos)
 static int
 read_config(struct ctx *c, const cJSON *config)
 {
+	int	i;
+
 	if (config == NULL)
 		return 0;
 	if (!cJSON_IsObject(config))
@@ -647,6 +684,9 @@ read_config(struct ctx *c, const cJSON *config)
 	if (read_stacks(c, config) != 0 || find_roots(c) != 0 ||
 	    leaf_preds(c) != 0 || topo(c, 0) != 0 || topo(c, 1) != 0)
 		return -1;
+	for (i = 0; i < c->n; i++)
+		if (c->st[i].tag_query != NULL)
+			c->qbytes += strlen(c->st[i].tag_query) + 16;
 	return 0;
 }
 

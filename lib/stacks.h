@@ -16,6 +16,8 @@ struct cJSON;
 #define TT_STACKS_MAX_DEPTH	16	/* levels of nested stacks */
 #define TT_STACKS_MAX_TAGS	64	/* tags of one dir or workspace */
 #define TT_STACKS_MAX_DIRSPACES	5000	/* dirspaces of one pull request */
+/* Query bytes judged plus tag merges, over one pull request: ~0.3 s. */
+#define TT_STACKS_MAX_WORK	40000000
 
 /* What a pull request's evaluation stores. */
 struct tt_stacks_result {

@@ -98,17 +98,30 @@ dirspace_state(const cJSON *d, const struct tt_stacks_run *runs, size_t n,
 	return 0;
 }
 
+/* An inner stack's name and own state, sorted by name for lookups. */
+struct named {
+	const char		*name;
+	enum tt_stacks_state	 state;
+};
+
+static int
+cmp_named(const void *x, const void *y)
+{
+	return strcmp(((const struct named *)x)->name,
+	    ((const struct named *)y)->name);
+}
+
 /* The state computed for the inner stack called name, or no_changes. */
 static enum tt_stacks_state
-state_of(const char *const *names, const enum tt_stacks_state *states,
-    size_t n, const char *name)
+state_of(const struct named *by_name, size_t n, const char *name)
 {
-	size_t	i;
+	struct named	 key = { name, TT_STACKS_NO_CHANGES };
+	const struct named *f;
 
-	for (i = 0; i < n; i++)
-		if (strcmp(names[i], name) == 0)
-			return states[i];
-	return TT_STACKS_NO_CHANGES;
+	if (n == 0 || (f = bsearch(&key, by_name, n, sizeof(*by_name),
+	    cmp_named)) == NULL)
+		return TT_STACKS_NO_CHANGES;
+	return f->state;
 }
 
 static const cJSON *
@@ -151,6 +164,7 @@ tt_stacks_render(struct tt_arena *a, struct tt_buf *b, const cJSON *stored,
 	const cJSON		*outer, *in, *dep, *d;
 	const char		**names;
 	struct tt_stacks_run	*sorted;
+	struct named		*by_name;
 	enum tt_stacks_state	*own, *final, *ds, worst, s;
 	size_t			 n = 0, nd = 0, k, j, first_k;
 	int			 ready, fo, fi, fd;
@@ -185,6 +199,12 @@ tt_stacks_render(struct tt_arena *a, struct tt_buf *b, const cJSON *stored,
 			}
 			k++;
 		}
+	by_name = tt_arena_alloc(a, (n + 1) * sizeof(*by_name));
+	for (k = 0; k < n; k++) {
+		by_name[k].name = names[k];
+		by_name[k].state = own[k];
+	}
+	qsort(by_name, n, sizeof(*by_name), cmp_named);
 	/* apply_pending is apply_ready once every stack before it is done. */
 	k = 0;
 	cJSON_ArrayForEach(outer, stored)
@@ -196,7 +216,7 @@ tt_stacks_render(struct tt_arena *a, struct tt_buf *b, const cJSON *stored,
 				    cJSON_GetObjectItemCaseSensitive(in,
 				    "after"))
 					if (cJSON_IsString(dep) &&
-					    state_of(names, own, n,
+					    state_of(by_name, n,
 					    dep->valuestring) >
 					    TT_STACKS_APPLY_SUCCESS)
 						ready = 0;

@@ -566,13 +566,17 @@ tt_tagquery_match(struct tt_arena *a, const char *q,
     const struct tt_tagquery_subject *s, int *match,
     struct tt_tagquery_error *err)
 {
-	struct parser	p;
-	struct tt_buf	sql = { 0 };
-	enum tt_err	e = TT_OK;
+	struct parser	 p;
+	struct tt_buf	 sql = { 0 };
+	struct tt_arena	*scratch;
+	enum tt_err	 e = TT_OK;
 
+	(void)a;
+	/* Called per dirspace and stack: its copies go when it returns. */
+	scratch = tt_arena_new();
 	memset(err, 0, sizeof(*err));
 	memset(&p, 0, sizeof(p));
-	p.a = a;
+	p.a = scratch;
 	p.q = q != NULL ? q : "";
 	p.len = strlen(p.q);
 	p.target = TT_TAGQUERY_STACKS;
@@ -583,5 +587,6 @@ tt_tagquery_match(struct tt_arena *a, const char *q,
 		e = TT_EINVAL;
 	}
 	tt_buf_free(&sql);
+	tt_arena_free(scratch);
 	return e;
 }

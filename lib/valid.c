@@ -138,3 +138,28 @@ tt_valid_request_id(const char *s)
 	}
 	return 1;
 }
+
+void
+tt_valid_utf8_scrub(char *s)
+{
+	size_t	i = 0, n = strlen(s), k, len;
+
+	while (i < n) {
+		if ((unsigned char)s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		/* The longest valid sequence starting here, if any. */
+		for (len = 4; len >= 2; len--)
+			if (n - i >= len && tt_valid_utf8(s + i, len))
+				break;
+		if (len >= 2) {
+			i += len;
+			continue;
+		}
+		s[i++] = '?';
+		for (k = i; k < n && ((unsigned char)s[k] & 0xc0) == 0x80; k++)
+			s[k] = '?';
+		i = k;
+	}
+}

@@ -19,6 +19,8 @@ int	tt_valid_int64n(const char *, size_t, int64_t min, int64_t max,
 int	tt_valid_hexdigit(char);
 /* 1 if the bytes are well-formed UTF-8 (no overlongs, no surrogates). */
 int	tt_valid_utf8(const char *, size_t);
+/* Replaces every byte of an invalid UTF-8 sequence in s with '?'. */
+void	tt_valid_utf8_scrub(char *);
 /* 1 if s is a canonical lower- or upper-case 8-4-4-4-12 UUID. */
 int	tt_valid_uuid(const char *);
 /* 1 if s is a usable request id: 1..128 of [A-Za-z0-9._:-]. */

@@ -13,8 +13,9 @@ ALTER TABLE pull_request_stacks
     ADD COLUMN stacks_text text GENERATED ALWAYS AS (stacks::text) STORED,
     ADD COLUMN results_text text GENERATED ALWAYS AS (results::text) STORED;
 
--- The latest result (of a running or completed manifest) per dirspace of
--- a pull request at one sha; the newest completion (or creation) wins.
+-- The latest result of a plan or apply (of a running or completed
+-- manifest: a runner reports each dirspace as it finishes) per dirspace
+-- of a pull request at one sha; the newest completion (or creation) wins.
 CREATE FUNCTION pull_request_stack_results(bigint, bigint, bigint, text)
 RETURNS jsonb LANGUAGE sql STABLE AS $$
 	SELECT coalesce(jsonb_object_agg(x.dir, x.ws), '{}')
@@ -27,6 +28,7 @@ RETURNS jsonb LANGUAGE sql STABLE AS $$
 		    d.work_manifest_id = wm.id
 		WHERE wm.installation_id = $1 AND wm.repo_id = $2 AND
 		    wm.pull_number = $3 AND wm.sha = $4 AND
+		    wm.run_type IN ('plan', 'apply') AND wm.kind = 'pr' AND
 		    wm.state IN ('running', 'completed') AND
 		    d.success IS NOT NULL
 		ORDER BY d.dir, d.workspace,
@@ -79,23 +81,39 @@ CREATE TRIGGER pull_request_stack_results_del AFTER DELETE
     ON work_manifest_dirspaces REFERENCING OLD TABLE AS changed_old
     FOR EACH STATEMENT EXECUTE FUNCTION pull_request_stack_results_sync();
 
--- A manifest's state, completion time or sha changed (it finished, was
--- aborted, or was moved): its pull request's results may change too.
+-- A manifest's state, completion time, sha or pull request changed, or
+-- it was deleted: the pull requests it left and joined are recomputed.
+-- (A cascaded delete of its dirspaces no longer finds the manifest.)
 CREATE FUNCTION pull_request_stack_results_wm() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-	UPDATE pull_request_stacks s SET results =
-	    pull_request_stack_results(s.installation_id, s.repo_id,
-	    s.pull_number, s.head_sha)
-	WHERE s.installation_id = NEW.installation_id AND
-	    s.repo_id = NEW.repo_id AND s.pull_number = NEW.pull_number;
+	IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.pull_number IS NOT NULL THEN
+		UPDATE pull_request_stacks s SET results =
+		    pull_request_stack_results(s.installation_id, s.repo_id,
+		    s.pull_number, s.head_sha)
+		WHERE s.installation_id = OLD.installation_id AND
+		    s.repo_id = OLD.repo_id AND s.pull_number = OLD.pull_number;
+	END IF;
+	IF TG_OP = 'UPDATE' AND NEW.pull_number IS NOT NULL AND
+	    (NEW.repo_id, NEW.pull_number) IS DISTINCT FROM
+	    (OLD.repo_id, OLD.pull_number) THEN
+		UPDATE pull_request_stacks s SET results =
+		    pull_request_stack_results(s.installation_id, s.repo_id,
+		    s.pull_number, s.head_sha)
+		WHERE s.installation_id = NEW.installation_id AND
+		    s.repo_id = NEW.repo_id AND s.pull_number = NEW.pull_number;
+	END IF;
 	RETURN NULL;
 END
 $$;
 
 CREATE TRIGGER pull_request_stack_results_wm AFTER UPDATE OF state,
-    completed_at, sha, pull_number, repo_id ON work_manifests FOR EACH ROW
-    WHEN (NEW.pull_number IS NOT NULL)
+    completed_at, sha, pull_number, repo_id, run_type, kind
+    ON work_manifests FOR EACH ROW
+    WHEN (OLD.pull_number IS NOT NULL OR NEW.pull_number IS NOT NULL)
+    EXECUTE FUNCTION pull_request_stack_results_wm();
+CREATE TRIGGER pull_request_stack_results_wm_del AFTER DELETE
+    ON work_manifests FOR EACH ROW WHEN (OLD.pull_number IS NOT NULL)
     EXECUTE FUNCTION pull_request_stack_results_wm();
 
 -- Stacks stored (or stored again for a new head sha): results at that sha.

@@ -157,7 +157,7 @@ static const struct tcase cases[] = {
 	  "\"p2\":{\"tag_query\":\"dir:p2\",\"rules\":{\"plan_after\":"
 	  "[\"q1\"]}},\"q1\":{\"tag_query\":\"dir:q1\",\"rules\":"
 	  "{\"plan_after\":[\"p1\"]}}}}}", { NULL }, NULL,
-	  "among: p, q", NULL },
+	  "the stacks nested in p, q would have to interleave", NULL },
 	{ "a nesting cycle",
 	  "{\"stacks\":{\"names\":{\"a\":{\"stacks\":[\"b\"]},\"b\":"
 	  "{\"stacks\":[\"a\"]}}}}", { NULL }, NULL, "nested in itself", NULL },
@@ -207,6 +207,33 @@ static const struct tcase cases[] = {
 	{ "an empty stacks list",
 	  "{\"stacks\":{\"names\":{\"a\":{\"stacks\":[]}}}}", { NULL }, NULL,
 	  "non-empty list", NULL },
+	{ "after is transitive (c follows b follows a)",
+	  "{\"stacks\":{\"names\":{\"a\":{\"tag_query\":\"dir:a\"},\"b\":"
+	  "{\"tag_query\":\"dir:b\",\"rules\":{\"plan_after\":[\"a\"]}},"
+	  "\"c\":{\"tag_query\":\"dir:c\",\"rules\":{\"plan_after\":"
+	  "[\"b\"]}}}}}", { "c", NULL },
+	  "[{\"name\":\"a\",\"stacks\":[{\"name\":\"a\",\"paths\":[[\"a\"]],"
+	  "\"dirspaces\":[],\"after\":[]}]},{\"name\":\"b\",\"stacks\":"
+	  "[{\"name\":\"b\",\"paths\":[[\"b\"]],\"dirspaces\":[],\"after\":"
+	  "[\"a\"]}]},{\"name\":\"c\",\"stacks\":[{\"name\":\"c\",\"paths\":"
+	  "[[\"c\"]],\"dirspaces\":[" DS("c", "default") "],\"after\":[\"a\","
+	  "\"b\"]}]}]", NULL, NULL },
+	{ "modified_by is checked even beside plan_after",
+	  "{\"stacks\":{\"names\":{\"a\":{\"tag_query\":\"x\",\"rules\":"
+	  "{\"plan_after\":null,\"modified_by\":[\"nope\"]}}}}}", { NULL },
+	  NULL, "rules.modified_by names \"nope\"", NULL },
+	{ "a long nesting cycle is a cycle, not depth",
+	  "{\"stacks\":{\"names\":{\"n0\":{\"stacks\":[\"n1\"]},\"n1\":"
+	  "{\"stacks\":[\"n2\"]},\"n2\":{\"stacks\":[\"n3\"]},\"n3\":"
+	  "{\"stacks\":[\"n4\"]},\"n4\":{\"stacks\":[\"n5\"]},\"n5\":"
+	  "{\"stacks\":[\"n6\"]},\"n6\":{\"stacks\":[\"n7\"]},\"n7\":"
+	  "{\"stacks\":[\"n8\"]},\"n8\":{\"stacks\":[\"n9\"]},\"n9\":"
+	  "{\"stacks\":[\"n10\"]},\"n10\":{\"stacks\":[\"n11\"]},\"n11\":"
+	  "{\"stacks\":[\"n12\"]},\"n12\":{\"stacks\":[\"n13\"]},\"n13\":"
+	  "{\"stacks\":[\"n14\"]},\"n14\":{\"stacks\":[\"n15\"]},\"n15\":"
+	  "{\"stacks\":[\"n16\"]},\"n16\":{\"stacks\":[\"n17\"]},\"n17\":"
+	  "{\"stacks\":[\"n0\"]}}}}", { NULL }, NULL, "nested in itself",
+	  NULL },
 	{ "null sections are absent",
 	  "{\"dirs\":null,\"stacks\":{\"names\":null}}", { "x", NULL },
 	  "[{\"name\":\"default\",\"stacks\":[{\"name\":\"default\","

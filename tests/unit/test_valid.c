@@ -226,6 +226,25 @@ test_request_id(void **state)
 
 int main(void);
 
+static void
+test_utf8_scrub(void **state)
+{
+	char	a[] = "kk\xc3", b[] = "\xc3\xa9t\xc3\xa9", c[] = "a\xe2\x82x\xff",
+		d[] = "\xed\xa0\x80z";
+
+	(void)state;
+	tt_valid_utf8_scrub(a);
+	assert_string_equal(a, "kk?");
+	tt_valid_utf8_scrub(b);
+	assert_string_equal(b, "\xc3\xa9t\xc3\xa9");
+	tt_valid_utf8_scrub(c);
+	assert_string_equal(c, "a??x?");
+	assert_true(tt_valid_utf8(c, strlen(c)));
+	tt_valid_utf8_scrub(d);	/* a surrogate is no character */
+	assert_true(tt_valid_utf8(d, strlen(d)));
+	assert_int_equal(d[3], 'z');
+}
+
 int
 main(void)
 {
@@ -243,6 +262,7 @@ main(void)
 		cmocka_unit_test(test_utf8_rejects_truncated_and_stray_bytes),
 		cmocka_unit_test(test_uuid),
 		cmocka_unit_test(test_request_id),
+		cmocka_unit_test(test_utf8_scrub),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
