@@ -1,6 +1,6 @@
 #!/bin/bash
 # run.sh: runs the test suites and prints "N passed, N failed" last.
-#   tests/run.sh unit|integration|sanitize|fuzz|lint|all
+#   tests/run.sh unit|integration|sanitize|valgrind|fuzz|lint|all
 #   CASES='kv-*' tests/run.sh integration    only the matching cases
 # Every suite prints TAP-style lines; a crashed or silent suite counts as
 # a failure, never as a pass.
@@ -103,10 +103,14 @@ github_secrets() {
 	fakegh_stop
 }
 
-# run_cases SERVER BASE: every integration case against one server.
+# run_cases SERVER BASE [CASE...]: every integration case (or the named
+# ones) against one server.
 run_cases() {
-	local server=$1 base=$2 c rc
-	for c in "$TOP"/tests/integration/cases/*.sh; do
+	local server=$1 base=$2 c rc list
+	shift 2
+	list=("$TOP"/tests/integration/cases/*.sh)
+	[ $# -gt 0 ] && list=("${@/#/$TOP/tests/integration/cases/}")
+	for c in "${list[@]}"; do
 		# CASES=pattern runs only the matching cases (by hand).
 		case $(basename "$c") in ${CASES:-*}) ;; *) continue ;; esac
 		T=$(mktemp -d "$PGDIR/case.XXXXXX")
@@ -162,9 +166,11 @@ CONF
 	echo "$f"
 }
 
-# serve KIND LABEL BUILD: one web server over one build, all cases.
+# serve KIND LABEL BUILD [CASE...]: one web server over one build, all
+# cases or the named ones.
 serve() {
 	local kind=$1 label=$2 build=$3 port extra
+	shift 3
 	port=$(free_port)
 	extra=$(extra_conf "$kind" "$build/tests/progs")
 	echo "# integration: $label on port $port"
@@ -174,7 +180,7 @@ serve() {
 		echo "not ok - [$label] web server failed to start" | tee -a "$LOG"
 		return
 	fi
-	run_cases "$label" "http://127.0.0.1:$port"
+	run_cases "$label" "http://127.0.0.1:$port" "$@"
 	"$TOP/tests/harness/web.sh" "$kind" stop "$PGDIR" "$port"
 	rm -rf "${PGDIR:?}/$kind"/sock
 	mv "$PGDIR/$kind" "$PGDIR/$kind.$label"
@@ -251,6 +257,97 @@ run_sanitize() {
 	fi
 }
 
+# The programs and the cases of the valgrind pass: one lighttpd whose
+# FastCGI programs run under memcheck, one process each (valgrind starts
+# once per process), cases that together reach every program.
+VALGRIND_PROGRAMS="health refresh access-tokens kv manifests stacks github-events"
+VALGRIND_CASES="healthz.sh auth-refresh.sh kv-basic.sh kv-cas.sh manifests.sh stacks.sh webhooks.sh"
+
+# valgrind_report PROGRAM LOGDIR: one TAP line from the program's memcheck
+# logs (one per process; valgrind writes the summary when it exits).
+valgrind_report() {
+	local prog=$1 dir=$2 f bad= n=0
+	for f in "$dir/$prog".*; do
+		[ -f "$f" ] || continue
+		n=$((n + 1))
+		if ! grep -q 'ERROR SUMMARY:' "$f"; then
+			bad=$f; echo "# $prog: $(basename "$f") has no summary (the process did not exit)"
+		elif grep -q 'Process terminating with default action' "$f"; then
+			bad=$f; echo "# $prog: $(basename "$f"): killed by a signal, not a clean exit"
+		elif ! grep -q 'ERROR SUMMARY: 0 errors' "$f" ||
+		    grep -qE 'definitely lost: [1-9]' "$f"; then
+			bad=$f
+		fi
+		if [ -n "$bad" ]; then
+			grep -v '^==[0-9]*== *$' "$bad" | sed -n '/Memcheck, a memory error detector/,$p' |
+			    sed '1,6d' | head -40 | sed 's/^/# /'
+			break
+		fi
+	done
+	if [ $n -eq 0 ]; then
+		echo "not ok - valgrind $prog: no log (the program never ran)" | tee -a "$LOG"
+	elif [ -n "$bad" ]; then
+		echo "not ok - valgrind $prog: $(grep -h 'ERROR SUMMARY' "$bad" | sed 's/^==[0-9]*== //' | head -1) ($n processes)" | tee -a "$LOG"
+	else
+		echo "ok - valgrind $prog: no errors, no definite leaks ($n processes)" | tee -a "$LOG"
+	fi
+}
+
+# The release build's programs under valgrind behind lighttpd: a wrapper
+# per program execs memcheck, lighttpd ends them with SIGTERM when it
+# stops, and each process's log must show no error and no definite leak.
+run_valgrind() {
+	local vg p i pids pid start=$SECONDS
+	echo "# valgrind memcheck (lighttpd, FastCGI)"
+	if ! command -v valgrind >/dev/null; then
+		echo "not ok - valgrind is not installed" | tee -a "$LOG"
+		return
+	fi
+	if ! start_db; then
+		echo "not ok - valgrind: PostgreSQL did not start" | tee -a "$LOG"
+		return
+	fi
+	TT_ISSUED_SECRETS=$PGDIR/issued-secrets
+	: >"$TT_ISSUED_SECRETS"
+	export TT_ISSUED_SECRETS
+	vg=$PGDIR/valgrind
+	mkdir -p "$vg/cgi-bin" "$vg/log" "$vg/tests"
+	ln -s "$TOP/build/tests/progs" "$vg/tests/progs"
+	for p in $VALGRIND_PROGRAMS; do
+		cat >"$vg/cgi-bin/$p" <<WRAP
+#!/bin/sh
+exec valgrind --error-exitcode=99 --leak-check=full \
+    --errors-for-leak-kinds=definite --show-leak-kinds=definite \
+    --vgdb=no --log-file="$vg/log/$p.%p" "$TOP/build/cgi-bin/$p" "\$@"
+WRAP
+		chmod 755 "$vg/cgi-bin/$p"
+	done
+	[ "$(id -u)" -eq 0 ] && chown www-data:www-data "$vg/log"
+	# shellcheck disable=SC2086
+	TT_MAX_PROCS=1 serve lighttpd valgrind "$vg" $VALGRIND_CASES
+
+	# lighttpd has sent SIGTERM; memcheck's leak search takes a while.
+	pids=$(ls "$vg/log" | sed 's/.*\.//')
+	for i in $(seq 1 120); do
+		for pid in $pids; do
+			kill -0 "$pid" 2>/dev/null && break
+			pid=
+		done
+		[ -z "$pid" ] && break
+		sleep 0.5
+	done
+	for pid in $pids; do
+		kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null
+	done
+	for p in $VALGRIND_PROGRAMS; do
+		valgrind_report "$p" "$vg/log"
+	done
+	github_secrets
+	leak_check valgrind
+	"$TOP/tests/harness/pg.sh" stop "$PGDIR"
+	echo "# valgrind pass: $((SECONDS - start)) s"
+}
+
 run_fuzz() {
 	echo "# fuzz targets (short runs)"
 	"$TOP/tests/fuzz/run.sh" "${FUZZ_SECONDS:-10}" >"$OUT/fuzz.out" 2>&1
@@ -269,14 +366,16 @@ unit)		run_unit "$TOP/build" unit ;;
 integration)	run_integration ;;
 sanitize)	run_sanitize ;;
 fuzz)		run_fuzz ;;
+valgrind)	run_valgrind ;;
 all)
 	run_lint
 	run_unit "$TOP/build" unit
 	run_integration
 	run_sanitize
+	run_valgrind
 	run_fuzz
 	;;
-*)	echo "usage: tests/run.sh unit|integration|sanitize|fuzz|all" >&2; exit 2 ;;
+*)	echo "usage: tests/run.sh unit|integration|sanitize|valgrind|fuzz|lint|all" >&2; exit 2 ;;
 esac
 
 pass=$(grep -cE '^ok( |$)' "$LOG")

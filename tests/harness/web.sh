@@ -4,7 +4,9 @@
 #   web.sh lighttpd-cgi start|stop DIR PORT CGIBIN           (plain CGI)
 #   web.sh apache start|stop DIR PORT CGIBIN [extra.conf]    (mod_fcgid)
 # The programs get the caller's TT_* environment. As root the servers run
-# their workers as www-data, as on a Debian host.
+# their workers as www-data, as on a Debian host. TT_MAX_PROCS=N runs N
+# processes of each program under lighttpd instead of lighttpd.conf's
+# (the valgrind pass).
 set -eu
 
 kind=$1; cmd=$2; dir=$3; port=$4; cgibin=${5:-}; extra=${6:-}
@@ -78,7 +80,13 @@ lighttpd:start)
 	mkdir -p "$sd/sock" "$sd/log" "$sd/www"
 	chmod 755 "$dir" "$sd"; chmod 700 "$sd/sock"
 	owner "$sd"
-	{ lighttpd_main; [ -n "$extra" ] && cat "$extra"; echo "include \"$top/lighttpd.conf\""; } >"$sd/lighttpd.conf"
+	conf=$top/lighttpd.conf
+	if [ -n "${TT_MAX_PROCS:-}" ]; then
+		sed "s/\"max-procs\" => [0-9]*/\"max-procs\" => $TT_MAX_PROCS/" \
+		    "$top/lighttpd.conf" >"$sd/tt.conf"
+		conf=$sd/tt.conf
+	fi
+	{ lighttpd_main; [ -n "$extra" ] && cat "$extra"; echo "include \"$conf\""; } >"$sd/lighttpd.conf"
 	lighttpd -f "$sd/lighttpd.conf"
 	wait_port
 	;;
