@@ -1,5 +1,5 @@
 # Makefile: terrateam-c, a Terrateam-compatible API as FastCGI programs.
-# Targets: all run test unit cgi-test integration fuzz bench lint deps clean
+# Targets: all run test unit cgi-test integration valgrind fuzz bench lint deps clean
 # SANITIZE=1 builds with ASan+UBSan into build-san/.
 
 -include config.mk
@@ -61,7 +61,7 @@ else
 Q =
 endif
 
-.PHONY: all run test unit cgi-test integration fuzz bench lint deps clean \
+.PHONY: all run test unit cgi-test integration valgrind fuzz bench lint deps clean \
 	check-sanitize examples
 .DEFAULT_GOAL := all
 .SECONDARY:
@@ -125,6 +125,9 @@ integration: all
 
 fuzz:
 	@tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+valgrind: all
+	@tests/run.sh valgrind
 
 test: deps
 	@$(MAKE) --no-print-directory SANITIZE=0 all
