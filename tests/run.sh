@@ -263,6 +263,12 @@ run_sanitize() {
 VALGRIND_PROGRAMS="health refresh access-tokens kv manifests stacks github-events"
 VALGRIND_CASES="healthz.sh auth-refresh.sh kv-basic.sh kv-cas.sh manifests.sh stacks.sh webhooks.sh"
 
+# vg_lines LOG: a memcheck log without its banner, heap totals and pids.
+vg_lines() {
+	sed '1,/Parent PID:/d; /HEAP SUMMARY:/,/total heap usage/d
+	    /^==[0-9]*== *$/d; s/^==[0-9]*== *//' "$1"
+}
+
 # valgrind_report PROGRAM LOGDIR: one TAP line from the program's memcheck
 # logs (one per process; valgrind writes the summary when it exits).
 valgrind_report() {
@@ -279,15 +285,16 @@ valgrind_report() {
 			bad=$f
 		fi
 		if [ -n "$bad" ]; then
-			grep -v '^==[0-9]*== *$' "$bad" | sed -n '/Memcheck, a memory error detector/,$p' |
-			    sed '1,6d' | head -40 | sed 's/^/# /'
+			vg_lines "$bad" | head -40 | sed 's/^/# /'
 			break
 		fi
 	done
 	if [ $n -eq 0 ]; then
 		echo "not ok - valgrind $prog: no log (the program never ran)" | tee -a "$LOG"
 	elif [ -n "$bad" ]; then
-		echo "not ok - valgrind $prog: $(grep -h 'ERROR SUMMARY' "$bad" | sed 's/^==[0-9]*== //' | head -1) ($n processes)" | tee -a "$LOG"
+		echo "not ok - valgrind $prog: $(grep -h 'ERROR SUMMARY' "$bad" |
+		    sed 's/^==[0-9]*== //; s/ (suppressed.*//' | head -1), first: $(vg_lines "$bad" |
+		    head -2 | tr '\n' ' ')($(basename "$bad"), $n processes)" | tee -a "$LOG"
 	else
 		echo "ok - valgrind $prog: no errors, no definite leaks ($n processes)" | tee -a "$LOG"
 	fi
