@@ -36,19 +36,23 @@ others_locked_out() {
 	_s=$1; _d=$(dirname "$1")
 	_sm=$(stat -c %a "$_s"); _dm=$(stat -c %a "$_d")
 	_so=$(stat -c %U "$_s"); _do=$(stat -c %U "$_d")
-	echo "# $(basename "$_s"): $_sm $_so, dir $_dm $_do"
-	[ "$_so" = "$user" ] || [ "$_so" = root ] || { echo "# socket owned by $_so"; return 1; }
-	[ "$_do" = "$user" ] || [ "$_do" = root ] || { echo "# directory owned by $_do"; return 1; }
-	[ $((0$_dm & 022)) -eq 0 ] || { echo "# directory writable by others"; return 1; }
+	_why=
+	[ "$_so" = "$user" ] || [ "$_so" = root ] || _why="socket owned by $_so"
+	[ "$_do" = "$user" ] || [ "$_do" = root ] || _why="directory owned by $_do"
+	[ $((0$_dm & 022)) -eq 0 ] || _why="directory writable by others"
 	[ $((0$_sm & 02)) -eq 0 ] || [ $((0$_dm & 01)) -eq 0 ] ||
-	    { echo "# socket world-writable in a world-searchable directory"; return 1; }
+	    _why="socket world-writable in a world-searchable directory"
+	[ -z "$_why" ] && return 0
+	echo "# $_s: mode $_sm owner $_so, directory $_dm $_do: $_why"
+	return 1
 }
 
 bad=0
 for s in $socks; do
 	others_locked_out "$s" || bad=$((bad + 1))
 done
-check "no FastCGI socket is open to other users ($n checked)" [ "$bad" -eq 0 ]
+check "no FastCGI socket is open to other users ($n checked; e.g. $(stat -c '%a %U' \
+    "$(printf '%s\n' "$socks" | head -1)") in a $(stat -c '%a %U' "$dir") directory)" [ "$bad" -eq 0 ]
 
 # As root, try it: another account must be refused by the kernel.
 if [ "$(id -u)" -eq 0 ] && [ "$n" -ge 1 ]; then
