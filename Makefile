@@ -1,6 +1,6 @@
 # Makefile: terrateam-c, a Terrateam-compatible API as FastCGI programs.
-# Targets: all run test unit cgi-test integration fuzz bench lint deps clean
-#          install uninstall
+# Targets: all run test unit cgi-test integration valgrind fuzz bench lint
+#          deps clean install uninstall
 # SANITIZE=1 builds with ASan+UBSan into build-san/.
 
 -include config.mk
@@ -80,8 +80,8 @@ else
 Q =
 endif
 
-.PHONY: all run test unit cgi-test integration fuzz bench lint deps clean \
-	check-sanitize examples install uninstall FORCE
+.PHONY: all run test unit cgi-test integration valgrind fuzz bench lint deps \
+	clean check-sanitize examples install uninstall FORCE
 .DEFAULT_GOAL := all
 .SECONDARY:
 
@@ -209,6 +209,9 @@ integration: all
 
 fuzz:
 	@tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+valgrind: all
+	@tests/run.sh valgrind
 
 test: deps
 	@$(MAKE) --no-print-directory SANITIZE=0 all

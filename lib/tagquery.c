@@ -381,6 +381,12 @@ parse_not(struct parser *p, struct tt_buf *out, int top, int *v)
 
 	size_t	pos = p->tokpos;
 
+	/*
+	 * The verdict is computed for stack queries only; a manifest query's
+	 * terms leave it at 1 so that the and/or above never read an
+	 * uninitialised value (valgrind).
+	 */
+	*v = 1;
 	if (++p->depth > TT_TAGQUERY_MAX_DEPTH)
 		return fail(p, "PARSE_ERROR", pos, "query nested too deeply");
 	switch (p->tok) {

@@ -1,6 +1,6 @@
 #!/bin/bash
 # run.sh: runs the test suites and prints "N passed, N failed" last.
-#   tests/run.sh unit|integration|sanitize|fuzz|lint|all
+#   tests/run.sh unit|integration|sanitize|valgrind|fuzz|lint|all
 #   CASES='kv-*' tests/run.sh integration    only the matching cases
 # Every suite prints TAP-style lines; a crashed or silent suite counts as
 # a failure, never as a pass.
@@ -103,7 +103,8 @@ github_secrets() {
 	fakegh_stop
 }
 
-# run_cases SERVER BASE: every integration case against one server.
+# run_cases SERVER BASE: every integration case (or those of SUBSET)
+# against one server.
 run_cases() {
 	local server=$1 base=$2 c rc
 	for c in "$TOP"/tests/integration/cases/*.sh; do
@@ -403,6 +404,105 @@ run_sanitize() {
 	fi
 }
 
+# The programs and the cases of the valgrind pass: one lighttpd whose
+# FastCGI programs run under memcheck, one process each (valgrind starts
+# once per process), cases that together reach every program.
+VALGRIND_PROGRAMS="health refresh access-tokens kv manifests stacks github-events"
+VALGRIND_CASES="healthz.sh auth-refresh.sh kv-basic.sh kv-cas.sh manifests.sh stacks.sh webhooks.sh"
+
+# vg_lines LOG: a memcheck log without its banner, heap totals and pids.
+vg_lines() {
+	sed '1,/Parent PID:/d; /HEAP SUMMARY:/,/total heap usage/d
+	    /^==[0-9]*== *$/d; s/^==[0-9]*== *//' "$1"
+}
+
+# valgrind_report PROGRAM LOGDIR: one TAP line from the program's memcheck
+# logs (one per process; valgrind writes the summary when it exits).
+valgrind_report() {
+	local prog=$1 dir=$2 f bad= n=0
+	for f in "$dir/$prog".*; do
+		[ -f "$f" ] || continue
+		n=$((n + 1))
+		if ! grep -q 'ERROR SUMMARY:' "$f"; then
+			bad=$f; echo "# $prog: $(basename "$f") has no summary (the process did not exit)"
+		elif grep -q 'Process terminating with default action' "$f"; then
+			bad=$f; echo "# $prog: $(basename "$f"): killed by a signal, not a clean exit"
+		elif ! grep -q 'ERROR SUMMARY: 0 errors' "$f" ||
+		    grep -qE 'definitely lost: [1-9]' "$f"; then
+			bad=$f
+		fi
+		if [ -n "$bad" ]; then
+			vg_lines "$bad" | head -40 | sed 's/^/# /'
+			break
+		fi
+	done
+	if [ $n -eq 0 ]; then
+		echo "not ok - valgrind $prog: no log (the program never ran)" | tee -a "$LOG"
+	elif [ -n "$bad" ]; then
+		echo "not ok - valgrind $prog: $(grep -h 'ERROR SUMMARY' "$bad" |
+		    sed 's/^==[0-9]*== //; s/ (suppressed.*//' | head -1), first: $(vg_lines "$bad" |
+		    head -2 | tr '\n' ' ')($(basename "$bad"), $n processes)" | tee -a "$LOG"
+	else
+		echo "ok - valgrind $prog: no errors, no definite leaks ($n processes)" | tee -a "$LOG"
+	fi
+}
+
+# The release build's programs under valgrind behind lighttpd: a wrapper
+# per program execs memcheck, lighttpd ends them with SIGTERM when it
+# stops, and each process's log must show no error and no definite leak.
+run_valgrind() {
+	local vg p i pids pid start=$SECONDS
+	echo "# valgrind memcheck (lighttpd, FastCGI)"
+	if ! command -v valgrind >/dev/null; then
+		echo "not ok - valgrind is not installed" | tee -a "$LOG"
+		return
+	fi
+	if ! start_db; then
+		echo "not ok - valgrind: PostgreSQL did not start" | tee -a "$LOG"
+		return
+	fi
+	TT_ISSUED_SECRETS=$PGDIR/issued-secrets
+	: >"$TT_ISSUED_SECRETS"
+	export TT_ISSUED_SECRETS
+	vg=$PGDIR/valgrind
+	mkdir -p "$vg/cgi-bin" "$vg/log" "$vg/tests"
+	ln -s "$TOP/build/tests/progs" "$vg/tests/progs"
+	for p in $VALGRIND_PROGRAMS; do
+		cat >"$vg/cgi-bin/$p" <<WRAP
+#!/bin/sh
+exec valgrind --error-exitcode=99 --leak-check=full \
+    --errors-for-leak-kinds=definite --show-leak-kinds=definite \
+    --vgdb=no --log-file="$vg/log/$p.%p" "$TOP/build/cgi-bin/$p" "\$@"
+WRAP
+		chmod 755 "$vg/cgi-bin/$p"
+	done
+	[ "$(id -u)" -eq 0 ] && chown www-data:www-data "$vg/log"
+	# The response check reads the document next to the programs.
+	ln -s "$TOP/build/openapi.json" "$vg/openapi.json"
+	SUBSET=$VALGRIND_CASES TT_MAX_PROCS=1 serve lighttpd valgrind "$vg"
+
+	# lighttpd has sent SIGTERM; memcheck's leak search takes a while.
+	pids=$(ls "$vg/log" | sed 's/.*\.//')
+	for i in $(seq 1 120); do
+		for pid in $pids; do
+			kill -0 "$pid" 2>/dev/null && break
+			pid=
+		done
+		[ -z "$pid" ] && break
+		sleep 0.5
+	done
+	for pid in $pids; do
+		kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null
+	done
+	for p in $VALGRIND_PROGRAMS; do
+		valgrind_report "$p" "$vg/log"
+	done
+	github_secrets
+	leak_check valgrind
+	"$TOP/tests/harness/pg.sh" stop "$PGDIR"
+	echo "# valgrind pass: $((SECONDS - start)) s"
+}
+
 run_fuzz() {
 	echo "# fuzz targets (short runs)"
 	"$TOP/tests/fuzz/run.sh" "${FUZZ_SECONDS:-10}" >"$OUT/fuzz.out" 2>&1
@@ -421,14 +521,16 @@ unit)		run_unit "$TOP/build" unit ;;
 integration)	run_integration ;;
 sanitize)	run_sanitize ;;
 fuzz)		run_fuzz ;;
+valgrind)	run_valgrind ;;
 all)
 	run_lint
 	run_unit "$TOP/build" unit
 	run_integration
 	run_sanitize
+	run_valgrind
 	run_fuzz
 	;;
-*)	echo "usage: tests/run.sh unit|integration|sanitize|fuzz|all" >&2; exit 2 ;;
+*)	echo "usage: tests/run.sh unit|integration|sanitize|valgrind|fuzz|lint|all" >&2; exit 2 ;;
 esac
 
 pass=$(grep -cE '^ok( |$)' "$LOG")

@@ -16,16 +16,16 @@ case $secs in
 	;;
 esac
 
-TARGETS="json route url content_length token cursor kv tagquery ghsig ghname yaml stacks"
+TARGETS="json route url content_length token cursor kv tagquery ghsig ghname yaml stacks apikey"
 # The lib modules the targets reach, directly or through each other.
-LIB="arena buf config crypto db ghauth ghevents github ghsig http json kv ledger log page route stacks stackstate tagquery token url valid yaml"
+LIB="apikey arena buf config crypto db ghauth ghevents github ghsig http json kv ledger log page route stacks stackstate tagquery token url valid yaml"
 CC=${FUZZ_CC:-clang}
 OUT=$TOP/build/fuzz
 CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined \
 -fno-sanitize-recover=undefined -fno-omit-frame-pointer -std=c11 \
 -D_GNU_SOURCE -iquote $TOP/lib $(pkg-config --cflags libpq libcjson 2>/dev/null)"
-LIBS="$(pkg-config --libs libcjson libcrypto libpq libcurl yaml-0.1 2>/dev/null || \
-    echo -lcjson -lcrypto -lpq -lcurl -lyaml) -lm"
+LIBS="$(pkg-config --libs libcjson libcrypto libpq libcurl yaml-0.1 zlib 2>/dev/null || \
+    echo -lcjson -lcrypto -lpq -lcurl -lyaml -lz) -lm"
 failed=0
 
 # comment FILE: the last lines of a log, as TAP comments.

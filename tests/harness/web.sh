@@ -9,7 +9,9 @@
 # their workers as www-data, as on a Debian host. CONFDIR names the
 # directory of apache.conf, apache-proxy-fcgi.conf and lighttpd.conf
 # (default: the checkout; an installed copy's share/doc/terrateam-c).
-# TESTBIN (optional) holds the test-only echo program.
+# TESTBIN (optional) holds the test-only echo program. TT_MAX_PROCS=N
+# runs N processes of each program under lighttpd instead of
+# lighttpd.conf's (the valgrind pass).
 set -eu
 
 kind=$1; cmd=$2; dir=$3; port=$4; cgibin=${5:-}; extra=${6:-}
@@ -112,7 +114,13 @@ lighttpd:start)
 	mkdir -p "$sd/sock" "$sd/log" "$sd/www"
 	chmod 755 "$dir" "$sd"; chmod 700 "$sd/sock"
 	owner "$sd"
-	{ lighttpd_main; [ -n "$extra" ] && cat "$extra"; echo "include \"$confdir/lighttpd.conf\""; } >"$sd/lighttpd.conf"
+	conf=$confdir/lighttpd.conf
+	if [ -n "${TT_MAX_PROCS:-}" ]; then
+		sed "s/\"max-procs\" => [0-9]*/\"max-procs\" => $TT_MAX_PROCS/" \
+		    "$confdir/lighttpd.conf" >"$sd/tt.conf"
+		conf=$sd/tt.conf
+	fi
+	{ lighttpd_main; [ -n "$extra" ] && cat "$extra"; echo "include \"$conf\""; } >"$sd/lighttpd.conf"
 	lighttpd -f "$sd/lighttpd.conf"
 	wait_port
 	;;
