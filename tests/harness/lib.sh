@@ -1,7 +1,9 @@
 # lib.sh: helpers sourced by test cases. A case prints one TAP line per
 # check ("ok - ..." / "not ok - ..."); lines starting with '#' explain.
 # Environment from tests/run.sh: BASE (http://127.0.0.1:PORT), SERVER
-# (its name), T (a scratch dir), PGDIR and PGPORT (the cluster), TOP.
+# (its name), T (a scratch dir), PGDIR and PGPORT (the cluster), TOP;
+# the cases in two-servers/ also BASE2, a second server over the same
+# build and database.
 
 : "${T:=$(mktemp -d)}"
 
@@ -10,6 +12,16 @@ http() {
 	_m=$1; _p=$2; shift 2
 	STATUS=$(curl -s -o "$T/body" -D "$T/hdrs" -w '%{http_code}' \
 	    --max-time 20 -X "$_m" "$BASE$_p" "$@") || STATUS=000
+}
+
+# on URL COMMAND...: runs a helper (http, refresh, whoami, kv, ...)
+# against the server at URL instead of BASE; the variables it sets
+# (STATUS, TOKEN, ...) stay set.
+on() {
+	_on_save=$BASE; BASE=$1; shift
+	"$@"; _on_rc=$?
+	BASE=$_on_save
+	return $_on_rc
 }
 
 # check DESCRIPTION COMMAND...: runs the command as the assertion.
