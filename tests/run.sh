@@ -204,8 +204,10 @@ serve_pair() {
 	done
 	BASE2=http://127.0.0.1:$pb run_cases two-servers "http://127.0.0.1:$pa" \
 	    "$TOP/tests/integration/two-servers"
-	"$TOP/tests/harness/web.sh" lighttpd stop "$a" "$pa"
+	"$TOP/tests/harness/web.sh" lighttpd stop "$a" "$pa" &
+	d=$!
 	"$TOP/tests/harness/web.sh" lighttpd stop "$b" "$pb"
+	wait "$d"
 	rm -rf "$a/lighttpd/sock" "$b/lighttpd/sock"
 }
 

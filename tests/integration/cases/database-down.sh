@@ -125,7 +125,7 @@ def run(*cmd, env=None):
 
 def recover(label, since):
     """Waits up to 5 s for a 200 from every route started after since;
-    then one more second in which every answer must be a 200."""
+    then 0.7 s more in which every answer must be a 200."""
     phase[0] = label + " recovering"
     deadline = since + 5
     while time.monotonic() < deadline:
@@ -138,26 +138,26 @@ def recover(label, since):
         time.sleep(0.05)
     took = time.monotonic() - since
     phase[0] = label + " after"
-    time.sleep(1)
+    time.sleep(0.7)
     after = [e for e in log if e[0] == e[1] == label + " after"]
     bad = [e for e in after if e[3] != 200]
     tap(took < 5 and after and not bad,
         f"{label}: every route is 200 again after {took:.1f} s (< 5 s, no restart), "
-        f"and all {len(after)} answers of the next second are 200")
+        f"and all {len(after)} answers of the next 0.7 s are 200")
     for e in bad[:5]:
         print(f"# {e[2]}: {e[3]} {e[6]}")
 
 threads = [threading.Thread(target=client, args=(k,)) for k in range(4)]
 for t in threads:
     t.start()
-time.sleep(0.6)
+time.sleep(0.4)
 
 # PostgreSQL stopped hard while requests are in flight.
 phase[0] = "stopping"
 r = run(f"{top}/tests/harness/pg.sh", "stop", pgdir, pgport,
         env={"PGSTOP_MODE": "immediate"})
 phase[0] = "down"
-time.sleep(1.5)
+time.sleep(1)
 phase[0] = "starting"
 r = run(f"{top}/tests/harness/pg.sh", "start", pgdir, pgport)
 up = time.monotonic()
