@@ -103,11 +103,11 @@ github_secrets() {
 	fakegh_stop
 }
 
-# run_cases SERVER BASE: every integration case (or those of SUBSET)
-# against one server.
+# run_cases SERVER BASE [DIR]: every integration case in DIR (cases/ by
+# default), or those of SUBSET, against one server.
 run_cases() {
-	local server=$1 base=$2 c rc
-	for c in "$TOP"/tests/integration/cases/*.sh; do
+	local server=$1 base=$2 dir=${3:-$TOP/tests/integration/cases} c rc
+	for c in "$dir"/*.sh; do
 		# CASES=pattern runs only the matching cases (by hand); a pass
 		# may run only those named in SUBSET.
 		case $(basename "$c") in ${CASES:-*}) ;; *) continue ;; esac
@@ -243,6 +243,36 @@ serve() {
 	mv "$PGDIR/$kind" "$PGDIR/$kind.$label"
 }
 
+# serve_pair BUILD: two lighttpd servers on two ports, the same build and
+# the same database, as a site scaled out behind a load balancer runs
+# them; the cases in two-servers/ get the first as BASE, the second as
+# BASE2.
+serve_pair() {
+	local build=$1 a=$PGDIR/pair-a b=$PGDIR/pair-b pa pb d
+	mkdir -p "$a" "$b"
+	cleanup_dirs+=("$a" "$b")
+	pa=$(free_port)
+	pb=$(free_port)
+	while [ "$pb" = "$pa" ]; do pb=$(free_port); done
+	echo "# integration: two lighttpd servers on ports $pa and $pb, one database"
+	for d in "$a:$pa" "$b:$pb"; do
+		if ! "$TOP/tests/harness/web.sh" lighttpd start "${d%:*}" "${d##*:}" \
+		    "$build/cgi-bin" >"$OUT/web.out" 2>&1; then
+			cat "$OUT/web.out"
+			echo "not ok - [two-servers] web server failed to start" | tee -a "$LOG"
+			"$TOP/tests/harness/web.sh" lighttpd stop "$a" "$pa"
+			return
+		fi
+	done
+	BASE2=http://127.0.0.1:$pb run_cases two-servers "http://127.0.0.1:$pa" \
+	    "$TOP/tests/integration/two-servers"
+	"$TOP/tests/harness/web.sh" lighttpd stop "$a" "$pa" &
+	d=$!
+	"$TOP/tests/harness/web.sh" lighttpd stop "$b" "$pb"
+	wait "$d"
+	rm -rf "$a/lighttpd/sock" "$b/lighttpd/sock"
+}
+
 # leak_check LABEL: no issued key, token or signing secret in any log the
 # servers, the programs or PostgreSQL wrote (SECURITY.md threat 18).
 leak_check() {
@@ -357,6 +387,7 @@ run_integration() {
 	check_document
 	run_cgi cgi "$TOP/build"
 	serve lighttpd lighttpd "$TOP/build"
+	serve_pair "$TOP/build"
 	# Apache serves the installed copy: its programs, its apache.conf
 	# (mod_fcgid, every case) and its apache-proxy-fcgi.conf (spawn-fcgi
 	# and mod_proxy_fcgi, the cases of PROXY_CASES).

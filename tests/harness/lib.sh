@@ -1,7 +1,9 @@
 # lib.sh: helpers sourced by test cases. A case prints one TAP line per
 # check ("ok - ..." / "not ok - ..."); lines starting with '#' explain.
 # Environment from tests/run.sh: BASE (http://127.0.0.1:PORT), SERVER
-# (its name), T (a scratch dir), PGDIR and PGPORT (the cluster), TOP.
+# (its name), T (a scratch dir), PGDIR and PGPORT (the cluster), TOP;
+# the cases in two-servers/ also BASE2, a second server over the same
+# build and database.
 
 : "${T:=$(mktemp -d)}"
 
@@ -27,6 +29,16 @@ http() {
 record_response() {
 	printf '\036%s\t%s\t%s\t%s\n%s\n\037\n%s\n' "$1" "$2" "$STATUS" \
 	    "${CASE:-?}" "$(<"$T/hdrs")" "$(<"$T/body")" >>"$TT_RESPONSE_LOG"
+}
+
+# on URL COMMAND...: runs a helper (http, refresh, whoami, kv, ...)
+# against the server at URL instead of BASE; the variables it sets
+# (STATUS, TOKEN, ...) stay set.
+on() {
+	_on_save=$BASE; BASE=$1; shift
+	"$@"; _on_rc=$?
+	BASE=$_on_save
+	return $_on_rc
 }
 
 # check DESCRIPTION COMMAND...: runs the command as the assertion.
