@@ -207,6 +207,8 @@ cgi-test: all
 integration: all
 	@tests/run.sh integration
 
+# `make fuzz`: each target 60 s (make test runs them 10 s each).
+FUZZ_SECONDS ?= 60
 fuzz:
 	@tests/fuzz/run.sh $(FUZZ_SECONDS)
 
