@@ -1,9 +1,11 @@
 -- mixed.lua: wrk's mixed load over every program, recording what the
 -- server acknowledged so a test can check the database afterwards.
---   MIXED_KEY, MIXED_TOKEN  an API key and an access token (kv read+write)
+--   MIXED_KEY, MIXED_TOKEN  an API key and an access token (kv read+write);
+--                           each refresh answer replaces the token
 --   MIXED_INST              the installation of the KV records
 --   MIXED_HOOKS             signed ping deliveries, "guid sig body" a line
 --   MIXED_OUT               where each thread writes what it saw
+--   MIXED_RUN               a name for this run, in its KV keys (optional)
 -- Run with as many threads as connections (-t N -c N): one connection a
 -- thread means each response answers the thread's last request.
 local threads = {}
@@ -16,7 +18,7 @@ function setup(thread)
 end
 
 local ops = { "refresh", "whoami", "kvget", "kvput", "cas", "wmlist", "hook" }
-local key, token, inst, out
+local key, token, inst, out, run
 local hooks = {}
 local n, pending, seq = 0, nil, 0
 local casver, casval, cassync = nil, 0, false
@@ -29,6 +31,7 @@ function init(args)
 	token = os.getenv("MIXED_TOKEN")
 	inst = os.getenv("MIXED_INST")
 	out = os.getenv("MIXED_OUT")
+	run = os.getenv("MIXED_RUN") or "0"
 	-- Each thread takes every nthreads-th delivery, its own share.
 	local i = 0
 	for line in io.lines(os.getenv("MIXED_HOOKS")) do
@@ -65,13 +68,13 @@ function request()
 		return wrk.format("GET", kvpath("mixed.read"), bearer(token))
 	elseif op == "kvput" then
 		seq = seq + 1
-		pending.key = "mixed.put/" .. id .. "/" .. seq
+		pending.key = "mixed.put/" .. run .. "/" .. id .. "/" .. seq
 		local h = bearer(token)
 		h["Content-Type"] = "application/json"
 		return wrk.format("PUT", kvpath(pending.key), h,
 		    '{"data": ' .. seq .. '}')
 	elseif op == "cas" then
-		local ck = "mixed.cas/" .. id
+		local ck = "mixed.cas/" .. run .. "/" .. id
 		if cassync then
 			pending.op = "cassync"
 			return wrk.format("GET", kvpath(ck), bearer(token))
@@ -107,7 +110,10 @@ function response(status, headers, body)
 	pending = nil
 	local c = p.op .. " " .. status
 	counts[c] = (counts[c] or 0) + 1
-	if p.op == "kvput" and status == 200 then
+	if p.op == "refresh" and status == 200 then
+		-- Access tokens live 60 s: a long run goes on with the newest.
+		token = body:match('"access_token":%s*"([^"]+)"') or token
+	elseif p.op == "kvput" and status == 200 then
 		table.insert(acked, "put " .. p.key)
 	elseif p.op == "hook" and status >= 200 and status < 300 then
 		table.insert(acked, "hook " .. p.guid)
@@ -115,7 +121,7 @@ function response(status, headers, body)
 		if status == 200 then
 			casver = tonumber(body:match('"version":%s*(%d+)'))
 			casval = p.val
-			table.insert(acked, "cas mixed.cas/" .. id .. " " .. p.val)
+			table.insert(acked, "cas mixed.cas/" .. run .. "/" .. id .. " " .. p.val)
 		elseif status == 409 then
 			-- A write whose answer was lost may have landed: read it.
 			cassync = true

@@ -24,16 +24,7 @@ kv_json PUT "$token" "$INST/key/mixed.read" '{"data": "read me"}'
 check "a KV record for the load to read" status_is 200
 
 # Signed ping deliveries, each with its own GUID and body.
-SECRET=$SECRET python3 - "$T/hooks" <<'PY'
-import hashlib, hmac, os, sys, uuid
-secret = os.environ["SECRET"].encode()
-with open(sys.argv[1], "w") as f:
-    for i in range(6000):
-        g = str(uuid.uuid4())
-        body = '{"zen":"load %d","hook_id":%d,"hook":{"type":"App","id":%d},"guid":"%s"}' % (i, i, i, g)
-        sig = "sha256=" + hmac.new(secret, body.encode(), hashlib.sha256).hexdigest()
-        f.write(f"{g} {sig} {body}\n")
-PY
+python3 "$TOP/tests/harness/mixed_hooks.py" "$TT_GITHUB_WEBHOOK_SECRET_FILE" 6000 "$T/hooks"
 
 case $SERVER in
 *cgi*) victims= ;;
@@ -129,78 +120,5 @@ http GET "/api/v1/github/installations/$INST/work-manifests" -H "Authorization: 
 check "after the kills: the manifest list is 200" status_is 200
 
 # The audit: tallies, then every acknowledgement against the database.
-TT_DATABASE_URL=$TT_DATABASE_URL INST=$INST KILLS=$(grep -c ' dead$' "$T/kills") \
-THREADS=$threads SERVER=$SERVER python3 - "$T/wrk" <<'PY'
-import glob, os, subprocess, sys
-d = sys.argv[1]
-inst, kills, threads = os.environ["INST"], int(os.environ["KILLS"]), int(os.environ["THREADS"])
-server = os.environ["SERVER"]
-
-def tap(ok, what):
-    print(("ok" if ok else "not ok") + f" - [{server}] load-kill: {what}", flush=True)
-
-def q(sql):
-    r = subprocess.run(["psql", os.environ["TT_DATABASE_URL"], "-Atc", sql],
-                       capture_output=True, text=True)
-    return r.stdout.split("\n")[:-1]
-
-counts, puts, hooks, cas = {}, [], [], {}
-for f in glob.glob(d + "/thread.*"):
-    for line in open(f):
-        w = line.split()
-        if w[0] == "count":
-            counts[(w[1], int(w[2]))] = counts.get((w[1], int(w[2])), 0) + int(w[3])
-        elif w[0] == "put":
-            puts.append(w[1])
-        elif w[0] == "hook":
-            hooks.append(w[1])
-        elif w[0] == "cas":
-            cas[w[1]] = max(cas.get(w[1], 0), int(w[2]))
-summary = dict(l.split() for l in open(d + "/summary"))
-summary = {k: int(v) for k, v in summary.items()}
-by_op = {}
-for (op, st), n in sorted(counts.items()):
-    by_op.setdefault(op, []).append(f"{n}x{st}")
-for op, v in by_op.items():
-    print(f"# {op}: " + ", ".join(v))
-print("# socket errors: " + ", ".join(f"{k} {v}" for k, v in summary.items() if k != "requests"))
-
-# A CAS answered 409 after a write whose answer was lost is the API
-# working (the client resyncs); anything else not 2xx is a failure, and
-# there may be no more of them than requests in flight at the kills.
-bad = sum(n for (op, st), n in counts.items()
-          if not 200 <= st < 300 and not (op == "cas" and st == 409))
-errs = summary["connect"] + summary["read"] + summary["write"] + summary["timeout"]
-budget = kills * threads
-tap(sum(counts.values()) > 200, f"{sum(counts.values())} answers in the run")
-tap(bad + errs <= budget,
-    f"{bad} non-2xx answers and {errs} socket errors, at most {budget} "
-    f"(the requests in flight at {kills} kills)")
-cas409 = sum(n for (op, st), n in counts.items() if op == "cas" and st == 409)
-lost = bad + errs
-tap(cas409 <= lost + kills, f"{cas409} CAS conflicts, no more than the CAS answers lost")
-for op in ("refresh", "whoami", "kvget", "kvput", "cas", "wmlist", "hook"):
-    tap(counts.get((op, 200), 0) + counts.get((op, 202), 0) > 0,
-        f"{op} was answered 2xx during the run")
-
-# Every KV write answered 200 is stored, with its value.
-rows = dict(r.split("|", 1) for r in q(
-    f"SELECT key, data::text FROM kv_store WHERE installation_id = {inst} "
-    "AND committed AND key LIKE 'mixed.put/%'"))
-missing = [k for k in puts if rows.get(k) != k.rsplit("/", 1)[1]]
-tap(puts and not missing, f"all {len(puts)} KV puts answered 200 are stored with their data")
-for k in missing[:5]:
-    print(f"# missing or wrong: {k} -> {rows.get(k)}")
-
-# Every CAS answered 200 is stored, or a later one is.
-got = dict(r.split("|", 1) for r in q(
-    f"SELECT key, data::text FROM kv_store WHERE installation_id = {inst} "
-    "AND committed AND key LIKE 'mixed.cas/%'"))
-behind = [k for k, v in cas.items() if int(got.get(k, "-1")) < v]
-tap(cas and not behind, f"the {len(cas)} CAS keys hold their last acknowledged value or later")
-
-# Every delivery answered 2xx is in the ledger.
-stored = set(q("SELECT delivery_id FROM webhook_deliveries WHERE event = 'ping'"))
-lost = [g for g in hooks if g not in stored]
-tap(hooks and not lost, f"all {len(hooks)} deliveries answered 2xx are in the ledger")
-PY
+INST=$INST KILLS=$(grep -c ' dead$' "$T/kills") THREADS=$threads \
+LABEL="$SERVER] [load-kill" python3 "$TOP/tests/harness/mixed_audit.py" "$T/wrk"
