@@ -278,13 +278,15 @@ test_header_own_form(void **state)
 	    &kid, &why), TT_EUNAUTH);
 	/* A prefix of ours followed by more members: the full rules. */
 	assert_int_equal(tt_token_header(A, with_header(
-	    "{\"alg\":\"HS256\",\"kid\":\"ab\",\"typ\":\"JWT\",\"crit\":[\"x\"]}"),
+	    "{\"alg\":\"HS256\",\"kid\":\"ab\",\"typ\":\"JWT\","
+	    "\"crit\":[\"x\"]}"),
 	    &kid, &why), TT_EUNAUTH);
 	assert_int_equal(tt_token_header(A, with_header(
 	    "{\"alg\":\"HS256\",\"kid\":\"ab\",\"typ\":\"JWT\"}x"),
 	    &kid, &why), TT_EUNAUTH);
 	assert_int_equal(tt_token_header(A, with_header(
-	    "{\"alg\":\"HS256\",\"kid\":\"ab\",\"alg\":\"none\",\"typ\":\"JWT\"}"),
+	    "{\"alg\":\"HS256\",\"kid\":\"ab\",\"alg\":\"none\","
+	    "\"typ\":\"JWT\"}"),
 	    &kid, &why), TT_EUNAUTH);
 }
 
