@@ -1,11 +1,9 @@
 /* manifests.c: work manifests and dirspaces (API.md section 2). */
 /* SPDX-License-Identifier: MIT */
-#include <cjson/cJSON.h>
 #include <string.h>
 
 #include "arena.h"
 #include "caps.h"
-#include "json.h"
 #include "manifests.h"
 #include "page.h"
 #include "route.h"
@@ -76,7 +74,6 @@ list(struct tt_req *req, struct tt_resp *resp, int dirspaces)
 	struct tt_tagquery_error	 qerr;
 	int				 bad;
 	enum tt_err			 e;
-	cJSON				*j;
 
 	memset(&pg, 0, sizeof(pg));
 	pg.installation_id = tt_req_param(req, "installation_id");
@@ -105,7 +102,10 @@ list(struct tt_req *req, struct tt_resp *resp, int dirspaces)
 	if (bad)
 		return tt_resp_fail(resp, TT_EINVAL, "INVALID_PARAM",
 		    "invalid page cursor");
-	e = tt_manifests_list(req->arena, &pg, dirspaces, &res);
+	tt_buf_clear(&resp->body);
+	tt_buf_puts(&resp->body, dirspaces ? "{\"dirspaces\":" :
+	    "{\"work_manifests\":");
+	e = tt_manifests_list(req->arena, &pg, dirspaces, &resp->body, &res);
 	if (e == TT_EINVAL && pg.cursor != NULL)
 		return tt_resp_fail(resp, TT_EINVAL, "INVALID_PARAM",
 		    "invalid page cursor");
@@ -114,11 +114,9 @@ list(struct tt_req *req, struct tt_resp *resp, int dirspaces)
 		    "unknown time zone or value out of range");
 	if (e != TT_OK)
 		return e;
-	j = tt_json_own(req->arena, cJSON_CreateObject());
-	cJSON_AddItemReferenceToObject(j, dirspaces ? "dirspaces" :
-	    "work_manifests", res.items);
+	tt_buf_puts(&resp->body, "}");
+	resp->status = 200;
 	links(req, resp, pg.limit, &res);
-	tt_resp_cjson(resp, 200, j);
 	tt_resp_etag(req, resp);
 	return TT_OK;
 }
@@ -139,15 +137,15 @@ static enum tt_err
 handle_one(struct tt_req *req, struct tt_resp *resp)
 {
 	enum tt_err	 e;
-	cJSON		*wm;
 
+	tt_buf_clear(&resp->body);
 	e = tt_manifests_get(req->arena, tt_req_param(req, "installation_id"),
-	    tt_req_param(req, "work_manifest_id"), &wm);
+	    tt_req_param(req, "work_manifest_id"), &resp->body);
 	if (e == TT_ENOTFOUND)
 		return tt_resp_fail(resp, e, NULL, "no such work manifest");
 	if (e != TT_OK)
 		return e;
-	tt_resp_cjson(resp, 200, wm);
+	resp->status = 200;
 	tt_resp_etag(req, resp);
 	return TT_OK;
 }

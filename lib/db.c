@@ -493,6 +493,21 @@ tt_db_get(const struct tt_db_res *r, int row, const char *col)
 	return PQgetvalue(r->res, row, c);
 }
 
+int
+tt_db_col(const struct tt_db_res *r, const char *col)
+{
+	return PQfnumber(r->res, col);
+}
+
+const char *
+tt_db_val(const struct tt_db_res *r, int row, int col)
+{
+	if (col < 0 || row >= PQntuples(r->res) ||
+	    PQgetisnull(r->res, row, col))
+		return NULL;
+	return PQgetvalue(r->res, row, col);
+}
+
 const char *
 tt_db_last_sqlstate(void)
 {
@@ -533,6 +548,7 @@ tt_db_time(const char *v, char utc[TT_DB_UTC_LEN], int64_t *us)
 {
 	struct tm	tm;
 	int64_t		frac = 0;
+	const char	*start;
 	int		i, y1, y2, f[5];
 	time_t		t;
 
@@ -544,6 +560,7 @@ tt_db_time(const char *v, char utc[TT_DB_UTC_LEN], int64_t *us)
 	for (i = 0; i < 5; i++)
 		if ((f[i] = two(v + 5 + 3 * i)) < 0)
 			return -1;
+	start = v;
 	v += 19;
 	if (*v == '.') {
 		for (i = 0, v++; i < 6; i++) {
@@ -554,6 +571,15 @@ tt_db_time(const char *v, char utc[TT_DB_UTC_LEN], int64_t *us)
 	}
 	if (strcmp(v, "+00") != 0)
 		return -1;
+	if (utc != NULL) {
+		/* Every digit was checked: the text itself, re-punctuated. */
+		memcpy(utc, start, 19);
+		utc[10] = 'T';
+		utc[19] = 'Z';
+		utc[20] = '\0';
+	}
+	if (us == NULL)
+		return 0;
 	memset(&tm, 0, sizeof(tm));
 	tm.tm_year = y1 * 100 + y2 - 1900;
 	tm.tm_mon = f[0] - 1;
@@ -563,12 +589,6 @@ tt_db_time(const char *v, char utc[TT_DB_UTC_LEN], int64_t *us)
 	tm.tm_sec = f[4];
 	if ((t = timegm(&tm)) == (time_t)-1)
 		return -1;
-	if (utc != NULL)
-		snprintf(utc, TT_DB_UTC_LEN, "%04u-%02u-%02uT%02u:%02u:%02uZ",
-		    (unsigned)(y1 * 100 + y2) % 10000, (unsigned)f[0] % 100,
-		    (unsigned)f[1] % 100, (unsigned)f[2] % 100,
-		    (unsigned)f[3] % 100, (unsigned)f[4] % 100);
-	if (us != NULL)
-		*us = (int64_t)t * 1000000 + frac;
+	*us = (int64_t)t * 1000000 + frac;
 	return 0;
 }

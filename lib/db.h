@@ -87,6 +87,13 @@ int64_t		 tt_db_affected(const struct tt_db_res *);
  */
 const char	*tt_db_get(const struct tt_db_res *, int row, const char *col);
 
+/*
+ * The same by column number, for loops over many rows: tt_db_col looks
+ * the name up once (-1 when absent; tt_db_val then gives NULL).
+ */
+int		 tt_db_col(const struct tt_db_res *, const char *col);
+const char	*tt_db_val(const struct tt_db_res *, int row, int col);
+
 /* SQLSTATE of the last failed statement ("" if none). */
 const char	*tt_db_last_sqlstate(void);
 

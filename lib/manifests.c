@@ -1,10 +1,10 @@
 /* manifests.c: work manifests and dirspaces, keyset-paginated. */
 /* SPDX-License-Identifier: MIT */
-#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "arena.h"
+#include "buf.h"
 #include "db.h"
 #include "json.h"
 #include "log.h"
@@ -103,75 +103,118 @@ static struct tt_db_stmt stmt_ds_asc = {
 	"ds_list_asc", DS_PAGE(">", "ASC"), 6, 1, 0, 1
 };
 
+/* The columns a row is written from, looked up once per result. */
+enum {
+	C_ID, C_RUN_TYPE, C_CREATED, C_COMPLETED, C_BASE_SHA, C_SHA,
+	C_BASE_BRANCH, C_BRANCH, C_OWNER, C_REPO, C_TAG_QUERY, C_USER,
+	C_RUN_ID, C_ENV, C_KIND, C_PULL_NUMBER, C_PR_TITLE, C_DIR,
+	C_WORKSPACE, C_DS_STATE, C_STATE, C_REPO_ID, C_DIRSPACES, C__N
+};
+static const char *const col_names[C__N] = {
+	"id", "run_type", "created_at", "completed_at", "base_sha", "sha",
+	"base_branch", "branch", "owner", "repo", "tag_query", "username",
+	"run_id", "environment", "kind", "pull_number", "pull_request_title",
+	"dir", "workspace", "ds_state", "state", "repo_id", "dirspaces"
+};
+
 static void
-add_opt(cJSON *o, const char *name, const char *v)
+find_cols(const struct tt_db_res *r, int col[C__N])
 {
-	if (v != NULL)
-		cJSON_AddStringToObject(o, name, v);
+	int	i;
+
+	for (i = 0; i < C__N; i++)
+		col[i] = tt_db_col(r, col_names[i]);
 }
 
-/* A timestamp column as RFC 3339 UTC; NULL columns are left out. */
+/* ,"key":"value" (key given with its comma and colon); NULL: left out. */
 static void
-add_time(struct tt_arena *a, cJSON *o, const char *name, const char *v)
+put_str(struct tt_buf *b, const char *key, const char *v)
 {
-	char	*utc;
+	if (v == NULL)
+		return;
+	tt_buf_puts(b, key);
+	tt_json_buf_string(b, v);
+}
+
+/* The same for a value that is JSON already (PostgreSQL built it). */
+static void
+put_raw(struct tt_buf *b, const char *key, const char *v)
+{
+	if (v == NULL)
+		return;
+	tt_buf_puts(b, key);
+	tt_buf_puts(b, v);
+}
+
+/* A timestamp column as RFC 3339 UTC. */
+static void
+put_time(struct tt_buf *b, const char *key, const char *v)
+{
+	char	utc[TT_DB_UTC_LEN];
 
 	if (v == NULL)
 		return;
-	utc = tt_arena_alloc(a, TT_DB_UTC_LEN);
 	if (tt_db_time(v, utc, NULL) != 0) {
 		/* db.c sets DateStyle; only a misconfiguration gets here. */
 		tt_log_errx("unexpected timestamp form \"%.40s\"", v);
-		cJSON_AddStringToObject(o, name, v);
+		put_str(b, key, v);
 		return;
 	}
-	cJSON_AddStringToObject(o, name, utc);
+	tt_buf_puts(b, key);
+	tt_buf_put(b, "\"", 1);
+	tt_buf_put(b, utc, TT_DB_UTC_LEN - 1);
+	tt_buf_put(b, "\"", 1);
 }
 
-/* One row as the API's WM object (dirspace rows: WM fields + dir...). */
-static cJSON *
-row_json(struct tt_arena *a, struct tt_db_res *r, int i, int dirspaces)
+/*
+ * One row as the API's WM object (dirspace rows: WM fields + dir...),
+ * written as JSON text straight into b (a page is built once, and this
+ * is most of its work).
+ */
+static void
+put_row(struct tt_buf *b, const struct tt_db_res *r, int i,
+    const int col[C__N], int dirspaces)
 {
-	const char	*kind, *ds;
-	cJSON		*o, *k;
+#define V(c)	tt_db_val(r, i, col[c])
+	const char	*kind = V(C_KIND);
 
-	o = tt_json_own(a, cJSON_CreateObject());
-	cJSON_AddStringToObject(o, "id", tt_db_get(r, i, "id"));
-	cJSON_AddStringToObject(o, "run_type", tt_db_get(r, i, "run_type"));
-	add_time(a, o, "created_at", tt_db_get(r, i, "created_at"));
-	add_time(a, o, "completed_at", tt_db_get(r, i, "completed_at"));
-	cJSON_AddStringToObject(o, "base_ref", tt_db_get(r, i, "base_sha"));
-	cJSON_AddStringToObject(o, "branch_ref", tt_db_get(r, i, "sha"));
-	cJSON_AddStringToObject(o, "base_branch", tt_db_get(r, i, "base_branch"));
-	cJSON_AddStringToObject(o, "branch", tt_db_get(r, i, "branch"));
-	cJSON_AddStringToObject(o, "owner", tt_db_get(r, i, "owner"));
-	cJSON_AddStringToObject(o, "repo", tt_db_get(r, i, "repo"));
-	cJSON_AddStringToObject(o, "tag_query", tt_db_get(r, i, "tag_query"));
-	add_opt(o, "user", tt_db_get(r, i, "username"));
-	add_opt(o, "run_id", tt_db_get(r, i, "run_id"));
-	add_opt(o, "environment", tt_db_get(r, i, "environment"));
-	kind = tt_db_get(r, i, "kind");
-	if (strcmp(kind, "pr") == 0) {
-		k = cJSON_AddObjectToObject(o, "kind");
-		cJSON_AddRawToObject(k, "pull_number",
-		    tt_db_get(r, i, "pull_number"));
-		add_opt(k, "pull_request_title",
-		    tt_db_get(r, i, "pull_request_title"));
+	tt_buf_puts(b, "{\"id\":");
+	tt_json_buf_string(b, V(C_ID));
+	put_str(b, ",\"run_type\":", V(C_RUN_TYPE));
+	put_time(b, ",\"created_at\":", V(C_CREATED));
+	put_time(b, ",\"completed_at\":", V(C_COMPLETED));
+	put_str(b, ",\"base_ref\":", V(C_BASE_SHA));
+	put_str(b, ",\"branch_ref\":", V(C_SHA));
+	put_str(b, ",\"base_branch\":", V(C_BASE_BRANCH));
+	put_str(b, ",\"branch\":", V(C_BRANCH));
+	put_str(b, ",\"owner\":", V(C_OWNER));
+	put_str(b, ",\"repo\":", V(C_REPO));
+	put_str(b, ",\"tag_query\":", V(C_TAG_QUERY));
+	put_str(b, ",\"user\":", V(C_USER));
+	put_str(b, ",\"run_id\":", V(C_RUN_ID));
+	put_str(b, ",\"environment\":", V(C_ENV));
+	if (kind != NULL && strcmp(kind, "pr") == 0) {
+		tt_buf_puts(b, ",\"kind\":{");
+		/* Present on every pr row (sql/009); {} otherwise. */
+		if (V(C_PULL_NUMBER) != NULL) {
+			put_raw(b, "\"pull_number\":", V(C_PULL_NUMBER));
+			put_str(b, ",\"pull_request_title\":", V(C_PR_TITLE));
+		} else if (V(C_PR_TITLE) != NULL)
+			put_str(b, "\"pull_request_title\":", V(C_PR_TITLE));
+		tt_buf_puts(b, "}");
 	} else
-		cJSON_AddStringToObject(o, "kind", kind);
+		put_str(b, ",\"kind\":", kind);
 	if (dirspaces) {
-		cJSON_AddStringToObject(o, "dir", tt_db_get(r, i, "dir"));
-		cJSON_AddStringToObject(o, "workspace",
-		    tt_db_get(r, i, "workspace"));
-		cJSON_AddStringToObject(o, "state", tt_db_get(r, i, "ds_state"));
+		put_str(b, ",\"dir\":", V(C_DIR));
+		put_str(b, ",\"workspace\":", V(C_WORKSPACE));
+		put_str(b, ",\"state\":", V(C_DS_STATE));
 	} else {
-		cJSON_AddStringToObject(o, "state", tt_db_get(r, i, "state"));
-		cJSON_AddStringToObject(o, "repo_id", tt_db_get(r, i, "repo_id"));
-		/* PostgreSQL built this JSON; it goes out as it is. */
-		ds = tt_db_get(r, i, "dirspaces");
-		cJSON_AddRawToObject(o, "dirspaces", ds);
+		put_str(b, ",\"state\":", V(C_STATE));
+		put_str(b, ",\"repo_id\":", V(C_REPO_ID));
+		put_raw(b, ",\"dirspaces\":", V(C_DIRSPACES));
 	}
-	return o;
+	tt_buf_puts(b, "}");
+#undef V
 }
 
 /* The keyset position of a row, as an opaque cursor. */
@@ -214,13 +257,14 @@ with_filter(struct tt_arena *a, const char *sql, const char *where,
 
 enum tt_err
 tt_manifests_list(struct tt_arena *a, const struct tt_manifests_page *pg,
-    int dirspaces, struct tt_manifests_result *out)
+    int dirspaces, struct tt_buf *items, struct tt_manifests_result *out)
 {
 	struct tt_db_stmt	*st;
 	struct tt_db_res	*r;
 	const char		*p[6] = { NULL }, *f[5];
 	int64_t			 us;
 	int			 n, i, back = 0, fwd, nf = dirspaces ? 5 : 3;
+	int			 col[C__N];
 	enum tt_err		 e;
 	const char		**all;
 	char			*sql;
@@ -268,22 +312,23 @@ tt_manifests_list(struct tt_arena *a, const struct tt_manifests_page *pg,
 			return e;
 	}
 	n = tt_db_nrows(r);
-	out->items = tt_json_own(a, cJSON_CreateArray());
 	out->next = out->prev = NULL;
 	if (n > pg->limit)
 		n = (int)pg->limit;
+	find_cols(r, col);
+	tt_buf_puts(items, "[");
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			tt_buf_puts(items, ",");
+		put_row(items, r, back ? n - 1 - i : i, col, dirspaces);
+	}
+	tt_buf_puts(items, "]");
 	if (!back) {
-		for (i = 0; i < n; i++)
-			cJSON_AddItemReferenceToArray(out->items,
-			    row_json(a, r, i, dirspaces));
 		if (tt_db_nrows(r) > pg->limit)
 			out->next = row_cursor(a, r, n - 1, dirspaces, "n");
 		if (pg->cursor != NULL && n > 0)
 			out->prev = row_cursor(a, r, 0, dirspaces, "p");
 	} else {
-		for (i = n - 1; i >= 0; i--)
-			cJSON_AddItemReferenceToArray(out->items,
-			    row_json(a, r, i, dirspaces));
 		if (n > 0)
 			out->next = row_cursor(a, r, 0, dirspaces, "n");
 		if (tt_db_nrows(r) > pg->limit)
@@ -294,10 +339,11 @@ tt_manifests_list(struct tt_arena *a, const struct tt_manifests_page *pg,
 
 enum tt_err
 tt_manifests_get(struct tt_arena *a, const char *installation_id,
-    const char *id, cJSON **wm)
+    const char *id, struct tt_buf *wm)
 {
 	struct tt_db_res	*r;
 	const char		*p[2];
+	int			 col[C__N];
 	enum tt_err		 e;
 
 	p[0] = installation_id;
@@ -306,6 +352,7 @@ tt_manifests_get(struct tt_arena *a, const char *installation_id,
 		return e;
 	if (tt_db_nrows(r) != 1)
 		return TT_ENOTFOUND;
-	*wm = row_json(a, r, 0, 0);
+	find_cols(r, col);
+	put_row(wm, r, 0, col, 0);
 	return TT_OK;
 }

@@ -8,7 +8,7 @@
 #include "tt.h"
 
 struct tt_arena;
-struct cJSON;
+struct tt_buf;
 
 /* One page request: newest first unless asc, after cursor if any. */
 struct tt_manifests_page {
@@ -24,9 +24,8 @@ struct tt_manifests_page {
 /* The first placeholder number a compiled q may use. */
 #define TT_MANIFESTS_FIRST_PARAM	7
 
-/* A page of results as API JSON objects, with cursors for Link headers. */
+/* A page's cursors for Link headers. */
 struct tt_manifests_result {
-	struct cJSON	*items;		/* arena-owned array */
 	const char	*next;		/* NULL when there is no next page */
 	const char	*prev;		/* NULL when there is no previous */
 };
@@ -34,14 +33,18 @@ struct tt_manifests_result {
 /*
  * Lists work manifests (dirspaces = 0) or dirspace rows (dirspaces = 1)
  * of an installation in keyset order on (created_at, id[, dir,
- * workspace]). TT_EINVAL for a bad cursor.
+ * workspace]), appending them to items as a JSON array of API objects.
+ * TT_EINVAL for a bad cursor (items untouched on any error).
  */
 enum tt_err	 tt_manifests_list(struct tt_arena *,
 		    const struct tt_manifests_page *, int dirspaces,
-		    struct tt_manifests_result *);
+		    struct tt_buf *items, struct tt_manifests_result *);
 
-/* One work manifest of the installation; TT_ENOTFOUND otherwise. */
+/*
+ * One work manifest of the installation, appended to wm as a JSON
+ * object; TT_ENOTFOUND otherwise.
+ */
 enum tt_err	 tt_manifests_get(struct tt_arena *, const char *installation_id,
-		    const char *id, struct cJSON **wm);
+		    const char *id, struct tt_buf *wm);
 
 #endif

@@ -131,6 +131,16 @@ stacks_of(const cJSON *outer)
 }
 
 /* The inner stack's paths as stored (arrays of names), or []. */
+/* pre, a state's name (plain ASCII), post: no printf on this path. */
+static void
+put_state(struct tt_buf *b, const char *pre, enum tt_stacks_state st,
+    const char *post)
+{
+	tt_buf_puts(b, pre);
+	tt_buf_puts(b, tt_stacks_state_name(st));
+	tt_buf_puts(b, post);
+}
+
 static void
 put_paths(struct tt_buf *b, const cJSON *in)
 {
@@ -238,8 +248,7 @@ tt_stacks_render(struct tt_arena *a, struct tt_buf *b, const cJSON *stored,
 		tt_buf_puts(b, fo ? "{\"name\":" : ",{\"name\":");
 		fo = 0;
 		tt_json_buf_string(b, name_of(outer));
-		tt_buf_printf(b, ",\"state\":\"%s\",\"stacks\":[",
-		    tt_stacks_state_name(worst));
+		put_state(b, ",\"state\":\"", worst, "\",\"stacks\":[");
 		k = first_k;
 		fi = 1;
 		cJSON_ArrayForEach(in, stacks_of(outer)) {
@@ -248,8 +257,8 @@ tt_stacks_render(struct tt_arena *a, struct tt_buf *b, const cJSON *stored,
 			tt_json_buf_string(b, names[k]);
 			tt_buf_puts(b, ",\"paths\":");
 			put_paths(b, in);
-			tt_buf_printf(b, ",\"state\":\"%s\",\"dirspaces\":[",
-			    tt_stacks_state_name(final[k]));
+			put_state(b, ",\"state\":\"", final[k],
+			    "\",\"dirspaces\":[");
 			fd = 1;
 			cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(
 			    in, "dirspaces")) {
@@ -264,8 +273,7 @@ tt_stacks_render(struct tt_arena *a, struct tt_buf *b, const cJSON *stored,
 				tt_buf_puts(b, ",\"workspace\":");
 				tt_json_buf_string(b, tt_json_string(d,
 				    "workspace"));
-				tt_buf_printf(b, "},\"state\":\"%s\"}",
-				    tt_stacks_state_name(s));
+				put_state(b, "},\"state\":\"", s, "\"}");
 			}
 			tt_buf_puts(b, "]}");
 			k++;

@@ -252,6 +252,44 @@ test_header_rejections(void **state)
 	assert_string_equal(why, "token too long");
 }
 
+/* Our own header form (the short path) and near misses (the full one). */
+static void
+test_header_own_form(void **state)
+{
+	const char	*why, *kid;
+
+	(void)state;
+	assert_int_equal(tt_token_header(A, with_header(
+	    "{\"alg\":\"HS256\",\"kid\":\"b1aad7d3cbca5cac\",\"typ\":\"JWT\"}"),
+	    &kid, &why), TT_OK);
+	assert_string_equal(kid, "b1aad7d3cbca5cac");
+	/* Not hex: the full parse, same answer. */
+	assert_int_equal(tt_token_header(A, with_header(
+	    "{\"alg\":\"HS256\",\"kid\":\"K-1\",\"typ\":\"JWT\"}"),
+	    &kid, &why), TT_OK);
+	assert_string_equal(kid, "K-1");
+	/* An empty kid, or one over 64 bytes, is still refused. */
+	assert_int_equal(tt_token_header(A, with_header(
+	    "{\"alg\":\"HS256\",\"kid\":\"\",\"typ\":\"JWT\"}"),
+	    &kid, &why), TT_EUNAUTH);
+	assert_int_equal(tt_token_header(A, with_header(
+	    "{\"alg\":\"HS256\",\"kid\":\"0123456789abcdef0123456789abcdef"
+	    "0123456789abcdef0123456789abcdef0\",\"typ\":\"JWT\"}"),
+	    &kid, &why), TT_EUNAUTH);
+	/* A prefix of ours followed by more members: the full rules. */
+	assert_int_equal(tt_token_header(A, with_header(
+	    "{\"alg\":\"HS256\",\"kid\":\"ab\",\"typ\":\"JWT\","
+	    "\"crit\":[\"x\"]}"),
+	    &kid, &why), TT_EUNAUTH);
+	assert_int_equal(tt_token_header(A, with_header(
+	    "{\"alg\":\"HS256\",\"kid\":\"ab\",\"typ\":\"JWT\"}x"),
+	    &kid, &why), TT_EUNAUTH);
+	assert_int_equal(tt_token_header(A, with_header(
+	    "{\"alg\":\"HS256\",\"kid\":\"ab\",\"alg\":\"none\","
+	    "\"typ\":\"JWT\"}"),
+	    &kid, &why), TT_EUNAUTH);
+}
+
 /* A token over raw header and payload text, signed with secret. */
 static char *
 raw_token(const char *header, const char *payload)
@@ -400,6 +438,7 @@ main(void)
 		cmocka_unit_test(test_verify_expiry_boundaries),
 		cmocka_unit_test(test_verify_wrong_secret_and_issuer),
 		cmocka_unit_test(test_header_rejections),
+		cmocka_unit_test(test_header_own_form),
 		cmocka_unit_test(test_claim_types),
 		cmocka_unit_test(test_header_crit_and_short_signature),
 		cmocka_unit_test(test_cross_check_with_libjwt),
