@@ -25,6 +25,7 @@
 #define RSA_MIN_BITS	2048
 #define RSA_MAX_BITS	8192
 #define P256_LEN	32
+#define USE_SIGNING	"sig"	/* the JWK "use" of a signing key */
 
 enum alg { ALG_NONE, ALG_RS256, ALG_ES256 };
 
@@ -95,7 +96,7 @@ key_alg(const cJSON *k)
 	    strcmp(alg, r == ALG_RS256 ? "RS256" : "ES256") != 0))
 		return ALG_NONE;
 	if (cJSON_GetObjectItemCaseSensitive(k, "use") != NULL && (use == NULL ||
-	    strcmp(use, "sig") != 0))
+	    strcmp(use, USE_SIGNING) != 0))
 		return ALG_NONE;
 	return r;
 }
