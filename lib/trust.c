@@ -66,7 +66,10 @@ static struct tt_db_stmt stmt_issuer = {
 	"SELECT p.id, p.name, p.issuer, p.audience, p.subject, "
 	"p.conditions::text AS conditions, p.user_id, "
 	"p.capabilities::text AS capabilities, p.max_ttl, "
-	TT_DB_UTC("p.created_at") " AS created_at, c.jwks, "
+	TT_DB_UTC("p.created_at") " AS created_at, "
+	/* The keys once, on the first row only: they can be 256 KiB. */
+	"CASE WHEN row_number() OVER (ORDER BY p.created_at, p.id) = 1 "
+	"THEN c.jwks END AS jwks, "
 	"(c.expires_at > now()) AS fresh, "
 	"(c.fetched_at IS NULL OR c.fetched_at <= now() - make_interval("
 	"secs => $2::int)) AS refetchable "
