@@ -169,7 +169,7 @@ tt_oidc_times(const struct tt_oidc_token *t, time_t now, int64_t leeway)
 	return TT_OIDC_OK;
 }
 
-/* Iterative glob: '*' any run, everything else literal; no backtracking blowup. */
+/* '*' matches any run, all else is literal; linear backtracking only. */
 int
 tt_oidc_glob(const char *p, const char *s)
 {
