@@ -383,10 +383,11 @@ tap() {
 # there, but all of them would cost 3 min more): each route to its
 # program, errors and bodies through Apache's proxy, the key exchange,
 # KV round trips with encoded slashes in keys, the database going away
-# under long-lived processes.
+# under long-lived processes, the OIDC exchange (its environment through
+# spawn-fcgi).
 PROXY_CASES='healthz.sh routes-reach-programs.sh routing-errors.sh
     request-body.sh auth-refresh.sh examples-scenarios.sh kv-basic.sh
-    kv-keys.sh database-down.sh'
+    kv-keys.sh database-down.sh oidc-exchange.sh'
 
 run_integration() {
 	echo "# integration tests"
