@@ -164,7 +164,10 @@ handle_whoami(struct tt_req *req, struct tt_resp *resp)
 	cJSON_AddItemToObject(j, "vcs", cJSON_CreateStringArray(
 	    (const char *const[]){ "github" }, 1));
 	cJSON_AddItemReferenceToObject(j, "capabilities", s->caps);
-	cJSON_AddStringToObject(j, "api_key_id", s->api_key_id);
+	if (s->api_key_id != NULL)
+		cJSON_AddStringToObject(j, "api_key_id", s->api_key_id);
+	else
+		cJSON_AddItemReferenceToObject(j, "oidc", s->oidc);
 	cJSON_AddStringToObject(j, "expires_at", exp);
 	tt_resp_cjson(resp, 200, j);
 	return TT_OK;

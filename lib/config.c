@@ -40,6 +40,12 @@ str_var(const char *name, const char *def)
 static int
 url_allowed(const char *u)
 {
+	return tt_config_url_ok(u, 1);
+}
+
+int
+tt_config_url_ok(const char *u, int http_loopback)
+{
 	static const char *const hosts[] = { "127.0.0.1", "localhost",
 	    "[::1]" };
 	const char	*rest;
@@ -47,7 +53,7 @@ url_allowed(const char *u)
 
 	if (strncmp(u, "https://", 8) == 0)
 		return u[8] != '\0' && strchr(u, '@') == NULL;
-	if (strncmp(u, "http://", 7) != 0)
+	if (!http_loopback || strncmp(u, "http://", 7) != 0)
 		return 0;
 	for (i = 0; i < sizeof(hosts) / sizeof(hosts[0]); i++) {
 		n = strlen(hosts[i]);
@@ -80,6 +86,7 @@ tt_config_load(char *err, size_t errlen)
 		    64 * 1048576 },
 		{ "TT_STATEMENT_TIMEOUT_MS", &c->statement_timeout_ms, 5000,
 		    100, 600000 },
+		{ "TT_OIDC_ALLOW_LOOPBACK", &c->oidc_allow_loopback, 0, 0, 1 },
 	};
 	static const char *const levels[TT_LOG__MAX] = {
 		[TT_LOG_DEBUG] = "debug", [TT_LOG_INFO] = "info",

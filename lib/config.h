@@ -23,6 +23,8 @@ struct tt_config {
 	enum tt_log_level	 log_level;
 	const char		*sql_dir;
 	const char		*openapi_file;	/* served by health */
+	/* 1: OIDC issuers may be http:// on loopback (tests only). */
+	int64_t			 oidc_allow_loopback;
 };
 
 /* The process-wide configuration; valid after tt_config_load. */
@@ -33,6 +35,12 @@ extern struct tt_config tt_config;
  * "what, which variable, what is allowed" into err and returns -1.
  */
 int	tt_config_load(char *err, size_t errlen);
+
+/*
+ * 1 if u is https://host... (no userinfo), or, with http_loopback, also
+ * http:// to exactly 127.0.0.1, localhost or [::1] with an optional port.
+ */
+int	tt_config_url_ok(const char *u, int http_loopback);
 
 /* tt_config_load, and on failure print the message and exit(1). */
 void	tt_config_load_or_die(const char *prog);

@@ -18,19 +18,21 @@
 #include "valid.h"
 
 /*
- * One round trip: is the key behind the token still live, and (when the
- * route names an installation) is its user a member right now.
+ * One round trip: is the key (or, for an OIDC exchange, the trust
+ * policy) behind the token still there and live, and (when the route
+ * names an installation) is its user a member right now.
  */
 static struct tt_db_stmt stmt_check = {
 	"session_check",
-	"SELECT k.user_id, "
-	"(k.revoked_at IS NULL AND (k.expires_at IS NULL OR "
-	"k.expires_at > now())) AS live, "
+	"SELECT k.user_id, k.live, "
 	"($2::bigint IS NULL OR EXISTS (SELECT 1 FROM installation_members m "
 	"WHERE m.user_id = k.user_id AND m.installation_id = $2::bigint)) "
-	"AS member "
-	"FROM api_keys k WHERE k.id = $1::uuid",
-	2, 1, 0, 1
+	"AS member FROM ("
+	"SELECT user_id, (revoked_at IS NULL AND (expires_at IS NULL OR "
+	"expires_at > now())) AS live FROM api_keys WHERE id = $1::uuid "
+	"UNION ALL SELECT user_id, true FROM oidc_trust_policies "
+	"WHERE id = $3::uuid) k",
+	3, 1, 0, 1
 };
 
 static enum tt_err
@@ -97,8 +99,9 @@ key_verdict(struct tt_session *s, struct tt_db_res *res,
 	if (tt_db_nrows(res) != 1 || (live = tt_db_get(res, 0, "live")) ==
 	    NULL || strcmp(live, "t") != 0 ||
 	    strcmp(tt_db_get(res, 0, "user_id"), s->user_id) != 0)
-		return unauth(resp, "the API key behind this access token was "
-		    "revoked or has expired");
+		return unauth(resp, s->api_key_id != NULL ? "the API key "
+		    "behind this access token was revoked or has expired" :
+		    "the trust policy behind this access token was removed");
 	return TT_OK;
 }
 
@@ -204,6 +207,8 @@ tt_session_require(struct tt_req *req, struct tt_resp *resp)
 	memset(s, 0, sizeof(*s));
 	s->user_id = c.user_id;
 	s->api_key_id = c.api_key_id;
+	s->policy_id = c.policy_id;
+	s->oidc = c.oidc;
 	s->caps = c.caps;
 	s->exp = c.exp;
 	req->session = s;
@@ -225,9 +230,10 @@ tt_session_require(struct tt_req *req, struct tt_resp *resp)
 	 * tt_session_settle). Otherwise it runs now, so that a revoked key
 	 * still answers 401 before any 403.
 	 */
-	p = tt_arena_alloc(req->arena, 2 * sizeof(*p));
+	p = tt_arena_alloc(req->arena, 3 * sizeof(*p));
 	p[0] = s->api_key_id;
 	p[1] = iid ? inst : NULL;
+	p[2] = s->policy_id;
 	s->inst = inst;
 	s->req = req;
 	if (claims_allow(req, NULL) == TT_OK) {

@@ -14,7 +14,9 @@ struct cJSON;
 /* A verified access token, arena-owned, hung on req->session. */
 struct tt_session {
 	const char	*user_id;
-	const char	*api_key_id;
+	const char	*api_key_id;	/* NULL for an OIDC exchange's token */
+	const char	*policy_id;	/* the trust policy, or NULL */
+	struct cJSON	*oidc;		/* the workflow identity, or NULL */
 	struct cJSON	*caps;
 	int64_t		 exp;
 	int64_t		 installation_id;	/* from the path, or 0 */

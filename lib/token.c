@@ -171,7 +171,8 @@ tt_token_sign(struct tt_arena *a, const char *kid, const unsigned char *secret,
 	unsigned char	 mac[TT_SHA256_LEN];
 	cJSON		*h, *p, *tt;
 
-	if (secretlen < TT_TOKEN_MIN_SECRET || c->caps == NULL)
+	if (secretlen < TT_TOKEN_MIN_SECRET || c->caps == NULL ||
+	    (c->api_key_id == NULL) == (c->policy_id == NULL))
 		return TT_EINTERNAL;
 	h = tt_json_own(a, cJSON_CreateObject());
 	cJSON_AddStringToObject(h, "alg", "HS256");
@@ -184,8 +185,18 @@ tt_token_sign(struct tt_arena *a, const char *kid, const unsigned char *secret,
 	cJSON_AddStringToObject(p, "jti", c->jti);
 	cJSON_AddStringToObject(p, "sub", c->user_id);
 	tt = cJSON_AddObjectToObject(p, "terrateam");
-	cJSON_AddStringToObject(tt, "api_key_id", c->api_key_id);
+	if (c->api_key_id != NULL)
+		cJSON_AddStringToObject(tt, "api_key_id", c->api_key_id);
 	cJSON_AddItemReferenceToObject(tt, "capabilities", c->caps);
+	if (c->policy_id != NULL) {
+		cJSON	*o = cJSON_Duplicate(c->oidc, 1);
+
+		if (o == NULL && (o = cJSON_CreateObject()) == NULL)
+			tt_oom(0);
+		cJSON_DeleteItemFromObjectCaseSensitive(o, "policy_id");
+		cJSON_AddStringToObject(o, "policy_id", c->policy_id);
+		cJSON_AddItemToObject(tt, "oidc", o);
+	}
 	cJSON_AddStringToObject(tt, "user_id", c->user_id);
 
 	put_segment(a, &b, h);
@@ -261,10 +272,9 @@ integer_literal(const char *s, size_t n, const char *name)
 	return found;
 }
 
-/* A required (or optional) positive integer claim. */
-static int
-int_claim(const cJSON *p, const char *raw, size_t rawlen, const char *name,
-    int64_t *v, int *present)
+int
+tt_token_int_claim(const cJSON *p, const char *raw, size_t rawlen,
+    const char *name, int64_t *v, int *present)
 {
 	const cJSON	*c;
 	int		 lit;
@@ -328,13 +338,14 @@ tt_token_verify(struct tt_arena *a, const char *token,
 	    why)) == NULL || !cJSON_IsObject(p))
 		return fail(why, "malformed token claims");
 
-	if (int_claim(p, (char *)raw, rawlen, "exp", &c->exp, &present) != 0 ||
-	    !present)
+	if (tt_token_int_claim(p, (char *)raw, rawlen, "exp", &c->exp,
+	    &present) != 0 || !present)
 		return fail(why, "token has no valid exp claim");
-	if (int_claim(p, (char *)raw, rawlen, "iat", &c->iat, &present) != 0 ||
-	    !present)
+	if (tt_token_int_claim(p, (char *)raw, rawlen, "iat", &c->iat,
+	    &present) != 0 || !present)
 		return fail(why, "token has no valid iat claim");
-	if (int_claim(p, (char *)raw, rawlen, "nbf", &nbf, &present) != 0)
+	if (tt_token_int_claim(p, (char *)raw, rawlen, "nbf", &nbf,
+	    &present) != 0)
 		return fail(why, "token has an invalid nbf claim");
 	if (present && nbf > (int64_t)r->now + r->leeway)
 		return fail(why, "token not valid yet");
@@ -356,9 +367,16 @@ tt_token_verify(struct tt_arena *a, const char *token,
 		return fail(why, "token has no terrateam claim");
 	c->user_id = tt_json_string(claim, "user_id");
 	c->api_key_id = tt_json_string(claim, "api_key_id");
+	c->oidc = cJSON_GetObjectItemCaseSensitive(claim, "oidc");
+	c->policy_id = tt_json_string(c->oidc, "policy_id");
 	c->caps = cJSON_GetObjectItemCaseSensitive(claim, "capabilities");
 	s = tt_json_string(p, "sub");
-	if (!tt_valid_uuid(c->user_id) || !tt_valid_uuid(c->api_key_id) ||
+	/* Exactly one of a key and a trust policy stands behind a token. */
+	if (c->api_key_id != NULL ? c->oidc != NULL :
+	    !cJSON_IsObject(c->oidc) || !tt_valid_uuid(c->policy_id))
+		return fail(why, "token claims are malformed");
+	if (!tt_valid_uuid(c->user_id) || (c->api_key_id != NULL &&
+	    !tt_valid_uuid(c->api_key_id)) ||
 	    !cJSON_IsArray(c->caps) || s == NULL ||
 	    strcmp(s, c->user_id) != 0)
 		return fail(why, "token claims are malformed");

@@ -72,6 +72,18 @@ start_db() {
 	export TT_DATABASE_URL
 	"$TOP/bin/ttctl" migrate >/dev/null || return 1
 	start_github || return 1
+	start_oidc || return 1
+}
+
+# The stand-in OIDC issuer (tests/harness/fakeoidc.py), once per suite
+# like the fake GitHub: cases create their own issuers on it
+# (oidc_issuer NAME) under FAKEOIDC_URL. TT_OIDC_ALLOW_LOOPBACK=1 lets
+# the programs and ttctl trust its http:// loopback URLs.
+start_oidc() {
+	. "$TOP/tests/harness/fakeoidc.sh"
+	fakeoidc_start "$PGDIR/fakeoidc" || return 1
+	TT_OIDC_ALLOW_LOOPBACK=1
+	export TT_OIDC_ALLOW_LOOPBACK
 }
 
 # The stand-in GitHub API, an App key and a webhook secret for a suite;
@@ -101,6 +113,7 @@ github_secrets() {
 	fakegh_tokens 2>/dev/null | jq -r '.[] | if type == "object" then .token else . end' \
 	    >>"$TT_ISSUED_SECRETS" 2>/dev/null
 	fakegh_stop
+	fakeoidc_stop
 }
 
 # run_cases SERVER BASE [DIR]: every integration case in DIR (cases/ by
@@ -370,10 +383,11 @@ tap() {
 # there, but all of them would cost 3 min more): each route to its
 # program, errors and bodies through Apache's proxy, the key exchange,
 # KV round trips with encoded slashes in keys, the database going away
-# under long-lived processes.
+# under long-lived processes, the OIDC exchange (its environment through
+# spawn-fcgi).
 PROXY_CASES='healthz.sh routes-reach-programs.sh routing-errors.sh
     request-body.sh auth-refresh.sh examples-scenarios.sh kv-basic.sh
-    kv-keys.sh database-down.sh'
+    kv-keys.sh database-down.sh oidc-exchange.sh'
 
 run_integration() {
 	echo "# integration tests"

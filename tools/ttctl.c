@@ -36,6 +36,11 @@ static const struct {
 	  "events list [--state S] [--limit N] | events show ID\n"
 	  "  ttctl events replay ID [--redo] | events drain [--limit N]  "
 	  "webhook deliveries" },
+	{ "oidc", ttctl_oidc,
+	  "oidc trust add --name N --issuer URL --audience A --subject PAT\n"
+	  "      --user U --cap C [--cap C...] [--claim NAME=PAT...] "
+	  "[--max-ttl S]\n"
+	  "  ttctl oidc trust list | oidc trust remove ID  keyless CI login" },
 	{ "secret", ttctl_secret,
 	  "secret rotate | secret list  JWT signing secrets" },
 };

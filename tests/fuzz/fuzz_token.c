@@ -35,7 +35,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (tt_token_verify(arena, t, secret, sizeof(secret), &r, &c,
 	    &why) == TT_OK) {
 		if (tt_token_header(arena, t, &kid, &why) != TT_OK ||
-		    !tt_valid_uuid(c.user_id) || !tt_valid_uuid(c.api_key_id) ||
+		    !tt_valid_uuid(c.user_id) ||
+		    !tt_valid_uuid(c.api_key_id != NULL ? c.api_key_id :
+		    c.policy_id) ||
 		    !cJSON_IsArray(c.caps) || c.exp - c.iat > 60 ||
 		    c.exp + 5 <= 1700000030 || strlen(t) > TT_TOKEN_MAX_LEN)
 			abort();

@@ -1,0 +1,166 @@
+#!/bin/bash
+# oidc-exchange.sh: keyless CI login (issue 11). An ID token from a
+# trusted issuer (tests/harness/fakeoidc.py, started once per suite) is
+# exchanged at /api/v1/access-token/refresh when it matches a trust
+# policy; every refusal is a 401 naming the failed check and nothing of
+# the policy. Each run makes its own issuers, so runs against the
+# suite's several servers (one database) never see each other's keys.
+. "$TOP/tests/harness/lib.sh"
+. "$TOP/tests/harness/fakeoidc.sh"
+
+run=$$x$RANDOM
+ISS=$(oidc_issuer "gh-$run")
+ISS2=$(oidc_issuer "other-$run")
+BAD=$(oidc_issuer "untrusted-$run")
+SUB='repo:mycompany/infra:ref:refs/heads/main'
+now=$(date +%s)
+
+user=$(new_user)
+new_installation; inst=$INST
+add_member "$inst" "$user"
+user2=$(new_user)
+new_installation; inst2=$INST
+add_member "$inst2" "$user2"
+
+# mint JSON-MEMBERS: an ID token of issuer gh-$run (more members override).
+mint() {
+	_t=$(oidc_mint "{\"issuer\":\"gh-$run\"${1:+,$1}}")
+	remember "$_t"
+	printf '%s' "$_t"
+}
+
+# --- Policies: ttctl oidc trust add|list|remove. ---
+pol=$("$TOP/bin/ttctl" oidc trust add --name "infra main $run" \
+    --issuer "$ISS" --audience terrateam \
+    --subject 'repo:mycompany/infra:ref:refs/heads/*' \
+    --claim repository_owner=mycompany --claim 'environment=prod*' \
+    --user "$user" --cap "installation:$inst" --cap kv_store_read \
+    --cap access_token_create --max-ttl 30 2>"$T/err")
+check "ttctl oidc trust add prints the new policy's id" \
+    bash -c "[[ '$pol' =~ ^[0-9a-f-]{36}$ ]] || { cat '$T/err'; false; }"
+pol2=$("$TOP/bin/ttctl" oidc trust add --name "other $run" --issuer "$ISS2" \
+    --audience ci-other --subject 'repo:mycompany/infra:*' --user "$user2" \
+    --cap "installation:$inst2" --cap kv_store_read 2>"$T/err")
+check "a second issuer's policy is added" \
+    bash -c "[[ '$pol2' =~ ^[0-9a-f-]{36}$ ]] || { cat '$T/err'; false; }"
+"$TOP/bin/ttctl" oidc trust add --name "greedy $run" --issuer "$ISS" \
+    --audience terrateam --subject "$SUB" --user "$user" \
+    --cap "installation:$inst2" >/dev/null 2>"$T/err"
+check "a policy granting an installation its user is not a member of is refused" \
+    bash -c "[ $? = 1 ] && grep -q 'not a member of installation $inst2' '$T/err'"
+TT_OIDC_ALLOW_LOOPBACK=0 "$TOP/bin/ttctl" oidc trust add --name "loop $run" \
+    --issuer "$ISS" --audience terrateam --subject "$SUB" --user "$user" \
+    --cap kv_store_read >/dev/null 2>"$T/err"
+check "an http:// loopback issuer needs TT_OIDC_ALLOW_LOOPBACK=1" \
+    bash -c "[ $? = 1 ] && grep -q 'https' '$T/err'"
+"$TOP/bin/ttctl" oidc trust add --name "plain $run" \
+    --issuer "http://issuer.example.com" --audience terrateam --subject "$SUB" \
+    --user "$user" --cap kv_store_read >/dev/null 2>"$T/err"
+check "an http:// issuer off loopback is refused" bash -c "[ $? = 1 ]"
+"$TOP/bin/ttctl" --json oidc trust list >"$T/list"
+check "ttctl oidc trust list --json shows the policy" test "$(jq -s --arg id "$pol" \
+    'map(select(.id == $id)) | length == 1 and .[0].max_ttl == 30 and
+     .[0].subject == "repo:mycompany/infra:ref:refs/heads/*" and
+     .[0].conditions.repository_owner == "mycompany"' "$T/list")" = true
+
+# --- The accepted exchange. ---
+stats0=$(oidc_stats "gh-$run" | jq .jwks)
+refresh "$(mint)"
+check "a matching RS256 ID token is exchanged (200)" status_is 200
+check "the lifetime is min(60 s, the policy's 30 s)" json_is .expires_in 30
+check "the answer is a key refresh's" json_is .token_type Bearer
+at=$TOKEN
+whoami "$at"
+check "the access token acts as the policy's user" json_is .id "$user"
+check "the workflow's sub is recorded in the token" json_is .oidc.sub "$SUB"
+check "the workflow's repository and run_id are recorded" \
+    json_is '.oidc.repository + " " + .oidc.run_id' "mycompany/infra 4242"
+check "the policy is named in the token" json_is .oidc.policy_id "$pol"
+check "the capabilities are the policy's" json_is '.capabilities | length' 3
+claim=$(python3 -c 'import base64, sys; p = sys.argv[1].split(".")[1]
+print(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)).decode())' "$at")
+check "the access token's terrateam claim holds the identity" bash -c \
+    "printf '%s' '$claim' | jq -e '.terrateam.oidc.sub == \"$SUB\" and (.terrateam | has(\"api_key_id\") | not)' >/dev/null"
+http GET "/api/v1/github/installations/$inst/work-manifests" \
+    -H "Authorization: Bearer $at"
+check "it lists the installation's work manifests" status_is 200
+http GET "/api/v1/github/installations/$inst2/work-manifests" \
+    -H "Authorization: Bearer $at"
+check "it reaches no other installation (403)" status_is 403
+refresh "$(mint '"kid":"e1"')"
+check "an ES256 ID token from the issuer's P-256 key is exchanged" status_is 200
+refresh "$(mint '"claims":{"environment":"production-eu"}')"
+check "a condition pattern with * matches" status_is 200
+check "the issuer's JWKS was fetched once for all of these (cached)" \
+    test "$(oidc_stats "gh-$run" | jq .jwks)" -eq $((stats0 + 1))
+
+# --- Capabilities never exceed the user's. ---
+http POST /api/v1/github/access-token -H "Authorization: Bearer $at" \
+    -H 'Content-Type: application/json' \
+    -d '{"name":"wider","capabilities":["kv_store_write"]}'
+check "a key with more than the policy grants cannot be made from it" status_is 403
+
+# --- Refusals, each naming its check. ---
+refresh "$(oidc_mint "{\"issuer\":\"untrusted-$run\"}")"
+check "an issuer no policy trusts: 401 'issuer not trusted'" unauth_is 'issuer not trusted'
+refresh "$(mint '"claims":{"aud":"someone-else"}')"
+check "a wrong audience: 401 'audience'" unauth_is 'audience not accepted'
+refresh "$(mint '"claims":{"sub":"repo:mycompany/infra:pull_request"}')"
+check "a wrong subject: 401 'subject'" unauth_is 'subject not accepted'
+check "the refusal reveals nothing of the policy" \
+    bash -c "! grep -Eq 'refs/heads|mycompany|$user' '$T/body'"
+refresh "$(mint '"claims":{"environment":"staging"}')"
+check "a failed claim condition: 401 'claim condition'" unauth_is 'claim condition'
+refresh "$(mint '"claims":{"repository_owner":null}')"
+check "a missing condition claim: 401 'claim condition'" unauth_is 'claim condition'
+refresh "$(mint "\"claims\":{\"exp\":$((now - 100)),\"iat\":$((now - 400)),\"nbf\":$((now - 400))}")"
+check "an expired ID token: 401 'expired'" unauth_is 'token expired'
+refresh "$(mint "\"claims\":{\"exp\":$((now + 1000)),\"nbf\":$((now + 100))}")"
+check "a not-yet-valid ID token (nbf): 401 'not valid yet'" unauth_is 'not valid yet'
+refresh "$(mint "\"claims\":{\"exp\":$((now + 1000)),\"iat\":$((now + 100)),\"nbf\":null}")"
+check "an ID token issued in the future (iat): 401 'not valid yet'" unauth_is 'not valid yet'
+refresh "$(mint '"alg":"none"')"
+check "alg none: 401 'signature'" unauth_is 'signature'
+refresh "$(mint '"alg":"HS256-pubkey"')"
+check "HS256 signed with the issuer's public key: 401 'signature'" unauth_is 'signature'
+refresh "$(mint '"alg":"RS256-wrongkey"')"
+check "an RS256 signature by another key: 401 'signature'" unauth_is 'signature'
+refresh "$(mint '"header":{"alg":"ES256"}')"
+check "an RSA key's token claiming ES256: 401 'signature'" unauth_is 'signature'
+refresh "$(mint '"claims":{"exp":"9999999999"}')"
+check "a string exp is malformed: 401" unauth_is 'malformed'
+
+# --- The second issuer matches only its own policies. ---
+refresh "$(oidc_mint "{\"issuer\":\"other-$run\"}")"
+check "a token of the second issuer does not match the first's policy" \
+    unauth_is 'audience not accepted'
+refresh "$(oidc_mint "{\"issuer\":\"other-$run\",\"claims\":{\"aud\":\"ci-other\"}}")"
+check "with its own audience it is exchanged" status_is 200
+whoami "$TOKEN"
+check "as its own policy's user" json_is .id "$user2"
+
+# --- Key rotation: an unknown kid, then the issuer publishes it. ---
+oidc_post /_fake/key "{\"issuer\":\"gh-$run\",\"kid\":\"k2\",\"kty\":\"RSA\"}" >/dev/null
+refresh "$(mint '"kid":"k2"')"
+check "a kid the issuer has not published: 401 'signature'" unauth_is 'signature'
+oidc_post /_fake/publish "{\"issuer\":\"gh-$run\",\"kid\":\"k2\"}" >/dev/null
+sleep 6		# refetches on an unknown kid: one per issuer per 5 s
+before=$(oidc_stats "gh-$run" | jq .jwks)
+refresh "$(mint '"kid":"k2"')"
+check "after the rotation the new kid is fetched once and accepted" status_is 200
+check "exactly one JWKS fetch for it" \
+    test "$(oidc_stats "gh-$run" | jq .jwks)" -eq $((before + 1))
+
+# --- Removing the policy ends its tokens. ---
+refresh "$(mint)"		# fresh: the first may have expired (slow builds)
+at=$TOKEN
+whoami "$at"
+check "an exchanged access token works before its policy is removed" status_is 200
+"$TOP/bin/ttctl" oidc trust remove "$pol" >/dev/null
+check "ttctl oidc trust remove removes it" bash -c "[ $? = 0 ]"
+whoami "$at"
+check "an access token of a removed policy is refused at once" \
+    unauth_is 'trust policy .* removed'
+refresh "$(mint)"
+check "and the issuer is no longer trusted" unauth_is 'issuer not trusted'
+"$TOP/bin/ttctl" oidc trust remove "$pol2" >/dev/null
