@@ -86,8 +86,15 @@ start_github() {
 	TT_GITHUB_APP_ID=4242
 	TT_GITHUB_APP_PRIVATE_KEY_FILE=$PGDIR/app.pem
 	TT_GITHUB_WEBHOOK_SECRET_FILE=$PGDIR/webhook-secret
+	# People sign in to the API Access page through the same stand-in.
+	openssl rand -hex 20 >"$PGDIR/oauth-secret"
+	chmod 644 "$PGDIR/oauth-secret"
+	TT_GITHUB_URL=$FAKEGH_URL
+	TT_GITHUB_OAUTH_CLIENT_ID=Iv1.testclient
+	TT_GITHUB_OAUTH_CLIENT_SECRET_FILE=$PGDIR/oauth-secret
 	export TT_GITHUB_API_URL TT_GITHUB_APP_ID TT_GITHUB_APP_PRIVATE_KEY_FILE \
-	    TT_GITHUB_WEBHOOK_SECRET_FILE
+	    TT_GITHUB_WEBHOOK_SECRET_FILE TT_GITHUB_URL TT_GITHUB_OAUTH_CLIENT_ID \
+	    TT_GITHUB_OAUTH_CLIENT_SECRET_FILE
 	# Real payloads of every event type, fetched once per checkout.
 	WEBHOOK_EXAMPLES=$TOP/build/webhook-examples
 	"$TOP/tests/harness/webhook-examples.sh" "$WEBHOOK_EXAMPLES" >/dev/null || return 1
@@ -97,9 +104,10 @@ start_github() {
 # The webhook secret and the installation tokens the fake issued join
 # the secrets no log may contain.
 github_secrets() {
-	cat "$PGDIR/webhook-secret" >>"$TT_ISSUED_SECRETS"
+	cat "$PGDIR/webhook-secret" "$PGDIR/oauth-secret" >>"$TT_ISSUED_SECRETS"
 	fakegh_tokens 2>/dev/null | jq -r '.[] | if type == "object" then .token else . end' \
 	    >>"$TT_ISSUED_SECRETS" 2>/dev/null
+	fakegh_oauth_tokens 2>/dev/null | jq -r '.[]' >>"$TT_ISSUED_SECRETS" 2>/dev/null
 	fakegh_stop
 }
 
@@ -321,6 +329,7 @@ install_copy() {
 		echo "755 bin/ttctl"
 		for f in "$TOP"/sql/*.sql; do echo "644 share/terrateam-c/sql/${f##*/}"; done
 		echo "644 share/terrateam-c/openapi.json"
+		for f in "$TOP"/web/*; do echo "644 share/terrateam-c/web/${f##*/}"; done
 		for f in README.md apache.conf apache-proxy-fcgi.conf lighttpd.conf; do
 			echo "644 share/doc/terrateam-c/$f"
 		done
