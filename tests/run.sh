@@ -245,6 +245,13 @@ serve() {
 	export TT_RESPONSE_LOG
 	run_cases "$label" "http://127.0.0.1:$port"
 	unset TT_RESPONSE_LOG
+	# The browser test needs one server kind only; with CASES it runs
+	# when the pattern names web or browser (CASES='web*').
+	if [ "$label" = lighttpd ]; then
+		case "${CASES:-all}" in all|*web*|*browser*)
+			run_browser "http://127.0.0.1:$port" ;;
+		esac
+	fi
 	check_responses "$label" "$build" "$PGDIR/responses.$label"
 	"$TOP/tests/harness/web.sh" "$kind" stop "$PGDIR" "$port"
 	rm -rf "${PGDIR:?}/$kind"/sock
@@ -305,6 +312,31 @@ leak_check() {
 }
 
 # install_copy: `make install` into a staging DESTDIR, moved to its
+# run_browser BASE: the API Access page in the system's headless Chromium
+# through playwright-core (npm, installed under build/ once per checkout),
+# against the server at BASE and the stand-in GitHub (about 20 s; the
+# lighttpd FastCGI pass only). Screenshots of each step in $OUT/browser/.
+run_browser() {
+	local tools=$TOP/build/browser-tools inst rc
+	echo "# browser: API Access page in headless Chromium against $1"
+	if [ ! -x /usr/bin/chromium ]; then
+		echo "not ok - [browser] /usr/bin/chromium missing (tools/install-deps.sh)" | tee -a "$LOG"
+		return
+	fi
+	if ! "$TOP/tests/browser/install.sh" "$tools" >"$OUT/browser-npm.out" 2>&1; then
+		sed 's/^/# /' "$OUT/browser-npm.out" | tail -5
+		echo "not ok - [browser] playwright-core could not be installed" | tee -a "$LOG"
+		return
+	fi
+	inst=3$(printf '%07d%05d' "$$" "$RANDOM")
+	"$TOP/bin/ttctl" installation create --id "$inst" --login browser-org >/dev/null
+	rm -rf "$OUT/browser"
+	timeout 120 node "$TOP/tests/browser/api-access.mjs" "$tools" "$1" \
+	    "$FAKEGH_URL" "$OUT/browser" "$inst" >"$OUT/browser.out" 2>&1
+	rc=$?
+	record "[browser] api-access.mjs" $rc "$OUT/browser.out"
+}
+
 # PREFIX as a package manager would; the Apache passes then serve that
 # copy, so the suite proves the installed layout. Sets INSTALLED.
 install_copy() {
