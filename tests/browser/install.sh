@@ -1,9 +1,10 @@
 #!/bin/sh
-# install.sh DIR: the npm packages tests/browser/api-access.mjs needs (playwright-core; the browser is the
-# system's /usr/bin/chromium, never a downloaded one), as pinned
-# (with their integrity hashes) by tests/browser/package-lock.json, into
-# DIR/node_modules. Idempotent: when DIR already holds this lock's
-# packages nothing is fetched. Needs Node.js 18 or later and npm.
+# install.sh DIR: the npm package tests/browser/api-access.mjs needs
+# (playwright-core), as pinned with its integrity hash by
+# tests/browser/package-lock.json, into DIR/node_modules. The browser is
+# Debian's /usr/bin/chromium: playwright-core never downloads one.
+# Idempotent: when DIR already holds this lock's packages nothing is
+# fetched. Needs Node.js 18 or later and npm.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)

@@ -37,6 +37,17 @@ signin() {
 	CB_LOCATION=$(header Location)
 }
 
+# --- The page itself, served by the web server from web/. ---
+http GET /web/
+check "the page is served at /web/" status_is 200
+check "as HTML" header_matches Content-Type '^text/html'
+check "with no external script, style or font" \
+    bash -c "grep -q 'src=\"app.js\"' '$T/body' && ! grep -Eq '(src|href)=\"(https?:)?//' '$T/body'"
+http GET /web/app.js
+check "its script is JavaScript" header_matches Content-Type 'javascript'
+http GET /web/app.css
+check "its style sheet is CSS" header_matches Content-Type '^text/css'
+
 # --- The authorize redirect and the state cookie. ---
 http GET /api/v1/github/login -c "$jar" -b "$jar"
 check "login redirects to GitHub's authorize page" status_is 302
