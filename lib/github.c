@@ -465,10 +465,10 @@ http_at(struct tt_arena *a, const char *base, const char *accept,
 	}
 	plen = (int)strcspn(path, "?");
 	if ((r.protocols = base_protocols(base, &baselen)) == NULL) {
-		out->error = "unusable GitHub URL";
+		out->error = base == tt_config.github_url ?
+		    "unusable TT_GITHUB_URL" : "unusable TT_GITHUB_API_URL";
 		tt_log_errx("github %s %.*s: %s is neither https nor http on "
-		    "loopback", method, plen, path, base == tt_config.github_url ?
-		    "TT_GITHUB_URL" : "TT_GITHUB_API_URL");
+		    "loopback", method, plen, path, out->error + 9);
 		return TT_EUNAVAIL;
 	}
 	if ((e = handle()) != TT_OK) {
