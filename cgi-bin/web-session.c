@@ -45,7 +45,6 @@ static struct tt_db_stmt stmt_remote_user = {
 static enum tt_err
 to_page(struct tt_resp *resp, const char *err)
 {
-	resp->status = 302;
 	tt_resp_header(resp, "Location", "%s%s%s", PAGE, err ? "?error=" : "",
 	    err ? err : "");
 	tt_resp_json(resp, 302, "{}");
