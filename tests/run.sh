@@ -485,8 +485,10 @@ run_sanitize() {
 # The programs and the cases of the valgrind pass: one lighttpd whose
 # FastCGI programs run under memcheck, one process each (valgrind starts
 # once per process), cases that together reach every program.
-VALGRIND_PROGRAMS="health refresh access-tokens kv manifests stacks github-events"
-VALGRIND_CASES="healthz.sh auth-refresh.sh kv-basic.sh kv-cas.sh manifests.sh stacks.sh webhooks.sh"
+VALGRIND_PROGRAMS="health refresh access-tokens kv manifests stacks github-events
+    web-session"
+VALGRIND_CASES="healthz.sh auth-refresh.sh kv-basic.sh kv-cas.sh manifests.sh stacks.sh webhooks.sh
+    web-session.sh"
 
 # vg_lines LOG: a memcheck log without its banner, heap totals and pids.
 vg_lines() {
