@@ -25,6 +25,7 @@ PREFIX	  ?= /usr/local
 BINDIR	  ?= $(PREFIX)/bin
 CGIBINDIR ?= $(PREFIX)/lib/cgi-bin/terrateam-c
 DATADIR	  ?= $(PREFIX)/share/terrateam-c
+WEBDIR     ?= $(DATADIR)/web
 SQLDIR	  ?= $(DATADIR)/sql
 DOCDIR	  ?= $(PREFIX)/share/doc/terrateam-c
 INSTALL	  ?= install
@@ -55,11 +56,13 @@ LIB_SRCS = lib/apikey.c lib/arena.c lib/asset.c lib/buf.c lib/caps.c \
 	   lib/http.c lib/json.c lib/jwk.c lib/jwks.c lib/keystore.c lib/kv.c lib/log.c \
 	   lib/manifests.c lib/oidc.c lib/page.c \
 	   lib/route.c lib/serve.c lib/stacks.c lib/stackstate.c lib/tagquery.c \
-	   lib/session.c lib/trust.c lib/url.c lib/valid.c lib/yaml.c
+	   lib/session.c lib/trust.c lib/url.c lib/valid.c lib/yaml.c \
+	   lib/websession.c lib/ghoauth.c
 LIB_OBJS = $(LIB_SRCS:%.c=$(B)/%.o)
 LIBTT	 = $(B)/libtt.a
 
-PROGRAMS = health refresh access-tokens kv manifests stacks github-events
+PROGRAMS = health refresh access-tokens kv manifests stacks github-events \
+	   web-session
 PROG_BINS = $(PROGRAMS:%=$(B)/cgi-bin/%)
 TOOL_SRCS = tools/ttctl.c tools/ttctl_key.c tools/ttctl_manifests.c \
 	    tools/ttctl_migrate.c tools/ttctl_user.c tools/ttctl_events.c \
@@ -152,6 +155,8 @@ INST_PROGS = $(PROGRAMS:%=$(INST)/cgi-bin/%)
 INST_TTCTL = $(INST)/bin/ttctl
 INST_SQL   = $(notdir $(wildcard sql/*.sql))
 INST_DOCS  = README.md apache.conf apache-proxy-fcgi.conf lighttpd.conf
+# The API Access page (static files the web server serves at /web/).
+WEB_FILES  = $(notdir $(wildcard web/*))
 
 $(INST)/paths: FORCE
 	@mkdir -p $(dir $@)
@@ -182,13 +187,17 @@ install: $(INST_PROGS) $(INST_TTCTL) $(OPENAPI_JSON)
 	$(INSTALL) -m 0644 $(INST_SQL:%=sql/%) $(DESTDIR)$(SQLDIR)/
 	$(INSTALL) -m 0644 $(OPENAPI_JSON) $(DESTDIR)$(DATADIR)/
 	$(INSTALL) -m 0644 $(INST_DOCS) $(DESTDIR)$(DOCDIR)/
+	$(INSTALL) -d -m 0755 $(DESTDIR)$(WEBDIR)
+	$(INSTALL) -m 0644 $(WEB_FILES:%=web/%) $(DESTDIR)$(WEBDIR)/
 
 # Removes the files install put there, then this package's own
 # directories (those named terrateam-c, and its sql/) once empty.
 uninstall:
 	rm -f $(PROGRAMS:%=$(DESTDIR)$(CGIBINDIR)/%) $(DESTDIR)$(BINDIR)/ttctl \
 	    $(DESTDIR)$(DATADIR)/openapi.json \
-	    $(INST_SQL:%=$(DESTDIR)$(SQLDIR)/%) $(INST_DOCS:%=$(DESTDIR)$(DOCDIR)/%)
+	    $(INST_SQL:%=$(DESTDIR)$(SQLDIR)/%) $(INST_DOCS:%=$(DESTDIR)$(DOCDIR)/%) \
+	    $(WEB_FILES:%=$(DESTDIR)$(WEBDIR)/%)
+	@[ ! -d $(DESTDIR)$(WEBDIR) ] || rmdir $(DESTDIR)$(WEBDIR) 2>/dev/null || true
 	@for d in $(DESTDIR)$(SQLDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR) \
 	    $(DESTDIR)$(CGIBINDIR); do \
 		case $$d in */terrateam-c|*/terrateam-c/sql) \

@@ -177,11 +177,12 @@ handle_whoami(struct tt_req *req, struct tt_resp *resp)
 
 static const struct tt_route routes[] = {
 	{ TT_POST, KEYS, TT_CAP_ACCESS_TOKEN_CREATE,
-	  TT_ROUTE_AUTH | TT_ROUTE_JSON_BODY, 0, handle_create },
-	{ TT_GET, KEYS, TT_CAP_ACCESS_TOKEN_CREATE, TT_ROUTE_AUTH, 0,
-	  handle_list },
-	{ TT_DELETE, KEYS, TT_CAP_ACCESS_TOKEN_CREATE, TT_ROUTE_AUTH, 0,
-	  handle_revoke },
+	  TT_ROUTE_AUTH | TT_ROUTE_COOKIE | TT_ROUTE_JSON_BODY, 0,
+	  handle_create },
+	{ TT_GET, KEYS, TT_CAP_ACCESS_TOKEN_CREATE,
+	  TT_ROUTE_AUTH | TT_ROUTE_COOKIE, 0, handle_list },
+	{ TT_DELETE, KEYS, TT_CAP_ACCESS_TOKEN_CREATE,
+	  TT_ROUTE_AUTH | TT_ROUTE_COOKIE, 0, handle_revoke },
 	{ TT_GET, "/api/v1/whoami", 0, TT_ROUTE_AUTH, 0, handle_whoami },
 };
 

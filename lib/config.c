@@ -87,6 +87,9 @@ tt_config_load(char *err, size_t errlen)
 		{ "TT_STATEMENT_TIMEOUT_MS", &c->statement_timeout_ms, 5000,
 		    100, 600000 },
 		{ "TT_OIDC_ALLOW_LOOPBACK", &c->oidc_allow_loopback, 0, 0, 1 },
+		{ "TT_WEB_SESSION_TTL", &c->web_session_ttl, 28800, 300,
+		    2592000 },
+		{ "TT_WEB_REMOTE_USER", &c->web_remote_user, 0, 0, 1 },
 	};
 	static const char *const levels[TT_LOG__MAX] = {
 		[TT_LOG_DEBUG] = "debug", [TT_LOG_INFO] = "info",
@@ -119,6 +122,10 @@ tt_config_load(char *err, size_t errlen)
 	    str_var("TT_GITHUB_APP_PRIVATE_KEY_FILE", NULL);
 	c->github_webhook_secret_file =
 	    str_var("TT_GITHUB_WEBHOOK_SECRET_FILE", NULL);
+	c->github_url = str_var("TT_GITHUB_URL", "https://github.com");
+	c->github_oauth_client_id = str_var("TT_GITHUB_OAUTH_CLIENT_ID", NULL);
+	c->github_oauth_client_secret_file =
+	    str_var("TT_GITHUB_OAUTH_CLIENT_SECRET_FILE", NULL);
 	c->sql_dir = str_var("TT_SQL_DIR", TT_DEFAULT_SQL_DIR);
 	c->openapi_file = str_var("TT_OPENAPI_FILE", TT_DEFAULT_OPENAPI_FILE);
 
@@ -126,6 +133,12 @@ tt_config_load(char *err, size_t errlen)
 		snprintf(err, errlen, "invalid TT_GITHUB_API_URL \"%.128s\": "
 		    "expected an https:// URL (http:// only on loopback)",
 		    c->github_api_url);
+		return -1;
+	}
+	if (!url_allowed(c->github_url)) {
+		snprintf(err, errlen, "invalid TT_GITHUB_URL \"%.128s\": "
+		    "expected an https:// URL (http:// only on loopback)",
+		    c->github_url);
 		return -1;
 	}
 	if (strlen(c->jwt_issuer) > 256) {

@@ -20,6 +20,11 @@ struct tt_config {
 	const char		*github_app_id;
 	const char		*github_app_private_key_file;
 	const char		*github_webhook_secret_file;
+	const char		*github_url;	/* github.com: OAuth sign-in */
+	const char		*github_oauth_client_id;
+	const char		*github_oauth_client_secret_file;
+	int64_t			 web_session_ttl;	/* seconds */
+	int64_t			 web_remote_user;	/* trust REMOTE_USER */
 	enum tt_log_level	 log_level;
 	const char		*sql_dir;
 	const char		*openapi_file;	/* served by health */

@@ -43,7 +43,8 @@ struct xfer {
 struct req {
 	const char	*method;
 	const char	*url;
-	const char	*auth;		/* Authorization value; a secret */
+	const char	*auth;		/* Authorization value or NULL; secret */
+	const char	*accept;
 	const char	*body;		/* JSON text or NULL */
 	const char	*protocols;
 };
@@ -325,8 +326,9 @@ exchange(const struct req *r, int64_t left, struct xfer *x, long *status,
 
 	*status = 0;
 	err[0] = '\0';
-	tt_buf_printf(&auth, "Authorization: %s", r->auth);
-	h = add_header(h, "Accept: application/vnd.github+json");
+	tt_buf_printf(&auth, "Authorization:%s%s", r->auth != NULL ? " " : "",
+	    r->auth != NULL ? r->auth : "");
+	h = add_header(h, r->accept);
 	h = add_header(h, "X-GitHub-Api-Version: 2022-11-28");
 	h = add_header(h, auth.p);
 	/* No form type on a body-less POST, no 100-continue round trip. */
@@ -431,10 +433,11 @@ backoff(int try)
 	return 1;
 }
 
-enum tt_err
-tt_github_http(struct tt_arena *a, const char *method, const char *path,
-    const char *auth, const char *body, int retry,
-    struct tt_github_resp *out)
+/* One exchange with base (an API or web URL) + path; auth may be NULL. */
+static enum tt_err
+http_at(struct tt_arena *a, const char *base, const char *accept,
+    const char *method, const char *path, const char *auth, const char *body,
+    int retry, struct tt_github_resp *out)
 {
 	struct req	 r;
 	struct xfer	 x;
@@ -456,16 +459,16 @@ tt_github_http(struct tt_arena *a, const char *method, const char *path,
 		out->error = "invalid path";
 		return TT_EINVAL;
 	}
-	if (auth == NULL || strpbrk(auth, "\r\n") != NULL) {
+	if (auth != NULL && strpbrk(auth, "\r\n") != NULL) {
 		out->error = "invalid credentials";
 		return TT_EINVAL;
 	}
 	plen = (int)strcspn(path, "?");
-	if ((r.protocols = base_protocols(tt_config.github_api_url,
-	    &baselen)) == NULL) {
-		out->error = "unusable TT_GITHUB_API_URL";
-		tt_log_errx("github %s %.*s: TT_GITHUB_API_URL is neither "
-		    "https nor http on loopback", method, plen, path);
+	if ((r.protocols = base_protocols(base, &baselen)) == NULL) {
+		out->error = base == tt_config.github_url ?
+		    "unusable TT_GITHUB_URL" : "unusable TT_GITHUB_API_URL";
+		tt_log_errx("github %s %.*s: %s is neither https nor http on "
+		    "loopback", method, plen, path, out->error + 9);
 		return TT_EUNAVAIL;
 	}
 	if ((e = handle()) != TT_OK) {
@@ -473,9 +476,9 @@ tt_github_http(struct tt_arena *a, const char *method, const char *path,
 		return e;
 	}
 	r.method = method;
-	r.url = tt_arena_printf(a, "%.*s%s", (int)baselen,
-	    tt_config.github_api_url, path);
+	r.url = tt_arena_printf(a, "%.*s%s", (int)baselen, base, path);
 	r.auth = auth;
+	r.accept = accept;
 	r.body = body;
 
 	for (try = 1; ; try++) {
@@ -544,6 +547,29 @@ tt_github_http(struct tt_arena *a, const char *method, const char *path,
 	    plen, path, out->error, out->status, tries, tries == 1 ? "try" :
 	    "tries");
 	return TT_EUNAVAIL;
+}
+
+enum tt_err
+tt_github_http(struct tt_arena *a, const char *method, const char *path,
+    const char *auth, const char *body, int retry,
+    struct tt_github_resp *out)
+{
+	if (auth == NULL) {
+		memset(out, 0, sizeof(*out));
+		out->error = "invalid credentials";
+		return TT_EINVAL;
+	}
+	return http_at(a, tt_config.github_api_url,
+	    "Accept: application/vnd.github+json", method, path, auth, body,
+	    retry, out);
+}
+
+enum tt_err
+tt_github_web_post(struct tt_arena *a, const char *path, const char *body,
+    struct tt_github_resp *out)
+{
+	return http_at(a, tt_config.github_url, "Accept: application/json",
+	    "POST", path, NULL, body, 0, out);
 }
 
 enum tt_err

@@ -60,6 +60,14 @@ enum tt_err	 tt_github_call(struct tt_arena *, int64_t inst,
 		    const char *method, const char *path,
 		    const struct cJSON *body, struct tt_github_resp *out);
 
+/*
+ * A POST to the GitHub web base (TT_GITHUB_URL, not the API), body JSON,
+ * Accept: application/json, no Authorization, no retry: the OAuth code
+ * exchange (ghoauth.c). Errors as tt_github_http.
+ */
+enum tt_err	 tt_github_web_post(struct tt_arena *, const char *path,
+		    const char *body, struct tt_github_resp *);
+
 /* An owner or repository name safe in a URL path: [A-Za-z0-9._-]{1,100}, not "." or "..". */
 int		 tt_github_name_valid(const char *);
 

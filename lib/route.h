@@ -13,6 +13,12 @@
 #define TT_ROUTE_INSTALLATION	0x04	/* {installation_id} membership */
 #define TT_ROUTE_OPTIONAL_JSON	0x08	/* body optional; JSON when sent */
 #define TT_ROUTE_RAW_BODY	0x10	/* body read as it is, not parsed */
+/*
+ * With TT_ROUTE_AUTH: a request without an Authorization header may use
+ * a browser session cookie instead (websession.c; CSRF token on writes).
+ * Only the key-management routes have it.
+ */
+#define TT_ROUTE_COOKIE		0x20
 
 typedef enum tt_err (*tt_handler)(struct tt_req *, struct tt_resp *);
 

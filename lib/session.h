@@ -11,12 +11,20 @@ struct tt_req;
 struct tt_resp;
 struct cJSON;
 
-/* A verified access token, arena-owned, hung on req->session. */
+/*
+ * A verified access token, or a browser session (web = 1, websession.c:
+ * no api_key_id, login and installations set), arena-owned, hung on
+ * req->session.
+ */
 struct tt_session {
 	const char	*user_id;
 	const char	*api_key_id;	/* NULL for an OIDC exchange's token */
 	const char	*policy_id;	/* the trust policy, or NULL */
 	struct cJSON	*oidc;		/* the workflow identity, or NULL */
+	int		 web;
+	const char	*login;			/* web: GitHub or REMOTE_USER */
+	struct cJSON	*installations;		/* web: [{"id","login"}] */
+	const unsigned char *web_id;		/* web: the cookie's 32 bytes */
 	struct cJSON	*caps;
 	int64_t		 exp;
 	int64_t		 installation_id;	/* from the path, or 0 */

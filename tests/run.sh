@@ -98,8 +98,15 @@ start_github() {
 	TT_GITHUB_APP_ID=4242
 	TT_GITHUB_APP_PRIVATE_KEY_FILE=$PGDIR/app.pem
 	TT_GITHUB_WEBHOOK_SECRET_FILE=$PGDIR/webhook-secret
+	# People sign in to the API Access page through the same stand-in.
+	openssl rand -hex 20 >"$PGDIR/oauth-secret"
+	chmod 644 "$PGDIR/oauth-secret"
+	TT_GITHUB_URL=$FAKEGH_URL
+	TT_GITHUB_OAUTH_CLIENT_ID=Iv1.testclient
+	TT_GITHUB_OAUTH_CLIENT_SECRET_FILE=$PGDIR/oauth-secret
 	export TT_GITHUB_API_URL TT_GITHUB_APP_ID TT_GITHUB_APP_PRIVATE_KEY_FILE \
-	    TT_GITHUB_WEBHOOK_SECRET_FILE
+	    TT_GITHUB_WEBHOOK_SECRET_FILE TT_GITHUB_URL TT_GITHUB_OAUTH_CLIENT_ID \
+	    TT_GITHUB_OAUTH_CLIENT_SECRET_FILE
 	# Real payloads of every event type, fetched once per checkout.
 	WEBHOOK_EXAMPLES=$TOP/build/webhook-examples
 	"$TOP/tests/harness/webhook-examples.sh" "$WEBHOOK_EXAMPLES" >/dev/null || return 1
@@ -109,9 +116,10 @@ start_github() {
 # The webhook secret and the installation tokens the fake issued join
 # the secrets no log may contain.
 github_secrets() {
-	cat "$PGDIR/webhook-secret" >>"$TT_ISSUED_SECRETS"
+	cat "$PGDIR/webhook-secret" "$PGDIR/oauth-secret" >>"$TT_ISSUED_SECRETS"
 	fakegh_tokens 2>/dev/null | jq -r '.[] | if type == "object" then .token else . end' \
 	    >>"$TT_ISSUED_SECRETS" 2>/dev/null
+	fakegh_oauth_tokens 2>/dev/null | jq -r '.[]' >>"$TT_ISSUED_SECRETS" 2>/dev/null
 	fakegh_stop
 	fakeoidc_stop
 }
@@ -250,6 +258,13 @@ serve() {
 	export TT_RESPONSE_LOG
 	run_cases "$label" "http://127.0.0.1:$port"
 	unset TT_RESPONSE_LOG
+	# The browser test needs one server kind only; with CASES it runs
+	# when the pattern names web or browser (CASES='web*').
+	if [ "$label" = lighttpd ]; then
+		case "${CASES:-all}" in all|*web*|*browser*)
+			run_browser "http://127.0.0.1:$port" ;;
+		esac
+	fi
 	check_responses "$label" "$build" "$PGDIR/responses.$label"
 	"$TOP/tests/harness/web.sh" "$kind" stop "$PGDIR" "$port"
 	rm -rf "${PGDIR:?}/$kind"/sock
@@ -310,6 +325,31 @@ leak_check() {
 }
 
 # install_copy: `make install` into a staging DESTDIR, moved to its
+# run_browser BASE: the API Access page in the system's headless Chromium
+# through playwright-core (npm, installed under build/ once per checkout),
+# against the server at BASE and the stand-in GitHub (about 20 s; the
+# lighttpd FastCGI pass only). Screenshots of each step in $OUT/browser/.
+run_browser() {
+	local tools=$TOP/build/browser-tools inst rc
+	echo "# browser: API Access page in headless Chromium against $1"
+	if [ ! -x /usr/bin/chromium ]; then
+		echo "not ok - [browser] /usr/bin/chromium missing (tools/install-deps.sh)" | tee -a "$LOG"
+		return
+	fi
+	if ! "$TOP/tests/browser/install.sh" "$tools" >"$OUT/browser-npm.out" 2>&1; then
+		sed 's/^/# /' "$OUT/browser-npm.out" | tail -5
+		echo "not ok - [browser] playwright-core could not be installed" | tee -a "$LOG"
+		return
+	fi
+	inst=3$(printf '%07d%05d' "$$" "$RANDOM")
+	"$TOP/bin/ttctl" installation create --id "$inst" --login browser-org >/dev/null
+	rm -rf "$OUT/browser"
+	timeout 120 node "$TOP/tests/browser/api-access.mjs" "$tools" "$1" \
+	    "$FAKEGH_URL" "$OUT/browser" "$inst" >"$OUT/browser.out" 2>&1
+	rc=$?
+	record "[browser] api-access.mjs" $rc "$OUT/browser.out"
+}
+
 # PREFIX as a package manager would; the Apache passes then serve that
 # copy, so the suite proves the installed layout. Sets INSTALLED.
 install_copy() {
@@ -334,6 +374,7 @@ install_copy() {
 		echo "755 bin/ttctl"
 		for f in "$TOP"/sql/*.sql; do echo "644 share/terrateam-c/sql/${f##*/}"; done
 		echo "644 share/terrateam-c/openapi.json"
+		for f in "$TOP"/web/*; do echo "644 share/terrateam-c/web/${f##*/}"; done
 		for f in README.md apache.conf apache-proxy-fcgi.conf lighttpd.conf; do
 			echo "644 share/doc/terrateam-c/$f"
 		done
@@ -458,8 +499,10 @@ run_sanitize() {
 # The programs and the cases of the valgrind pass: one lighttpd whose
 # FastCGI programs run under memcheck, one process each (valgrind starts
 # once per process), cases that together reach every program.
-VALGRIND_PROGRAMS="health refresh access-tokens kv manifests stacks github-events"
-VALGRIND_CASES="healthz.sh auth-refresh.sh kv-basic.sh kv-cas.sh manifests.sh stacks.sh webhooks.sh"
+VALGRIND_PROGRAMS="health refresh access-tokens kv manifests stacks github-events
+    web-session"
+VALGRIND_CASES="healthz.sh auth-refresh.sh kv-basic.sh kv-cas.sh manifests.sh stacks.sh webhooks.sh
+    web-session.sh"
 
 # vg_lines LOG: a memcheck log without its banner, heap totals and pids.
 vg_lines() {

@@ -69,7 +69,20 @@ else
 	app="No GitHub App configured: deliveries are verified, stored and wait
 (bin/ttctl events list); they are processed once the App is set."
 fi
+if [ -n "${TT_GITHUB_OAUTH_CLIENT_ID:-}" ] && [ -n "${TT_GITHUB_OAUTH_CLIENT_SECRET_FILE:-}" ]; then
+	signin="Sign-in with GitHub: OAuth App $TT_GITHUB_OAUTH_CLIENT_ID."
+else
+	signin="No sign-in configured yet. Register an OAuth App (github.com > Settings >
+Developer settings > OAuth Apps; or your GitHub App's client id and secret)
+with the callback URL http://127.0.0.1:$port/api/v1/github/callback, put
+its client secret in a file and run again with
+    TT_GITHUB_OAUTH_CLIENT_ID=<client id> TT_GITHUB_OAUTH_CLIENT_SECRET_FILE=<file> make run"
+fi
 cat <<MSG
+
+API Access page (people sign in, create and revoke API keys):
+  http://127.0.0.1:$port/web/
+$signin
 
 GitHub webhooks: POST http://127.0.0.1:$port/api/github/v1/events
   secret file: $TT_GITHUB_WEBHOOK_SECRET_FILE

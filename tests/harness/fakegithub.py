@@ -14,6 +14,21 @@ Content-Length) emulating what a GitHub App calls:
   POST  /repos/{o}/{r}/issues/{n}/comments          -> 201
   GET   /repos/{o}/{r}/contents/{path}?ref=SHA      -> 200 base64 / 404
 
+and what a person's sign-in (OAuth web flow, issue 9) calls:
+
+  GET   /login/oauth/authorize?client_id&redirect_uri&state
+        -> 302 redirect_uri?code=C&state=S at once, as the configured
+           user (/_fake/oauth-user; default octocat, no installations);
+           with deny=1 configured: redirect_uri?error=access_denied&state=S
+  POST  /login/oauth/access_token  JSON or form {client_id, client_secret,
+        code, redirect_uri} -> 200 {"access_token":"ghu_...",...}; a code
+        is single-use and must come with the authorize call's client_id and
+        redirect_uri (and the configured client_secret, when one is set),
+        else 200 {"error":"bad_verification_code"} as GitHub answers
+  GET   /user                      Bearer ghu_... -> the user
+  GET   /user/installations?per_page&page  Bearer ghu_... -> that user's
+        {"total_count", "installations": [{"id", "account": {"login"}}]}
+
 Every /repos/ route needs "Authorization: Bearer ghs_..." (or "token
 ghs_...") naming an installation token this server issued that is neither
 revoked nor expired, else 401 {"message":"Bad credentials"}. Anything else
@@ -34,6 +49,10 @@ Control API (no auth, JSON, never recorded, never faulted):
   GET  /_fake/requests         recorded API requests [?path=REGEX&method=M]
   GET  /_fake/tokens           issued installation tokens (with the JWT)
   GET  /_fake/state            check runs and comments created so far
+  POST /_fake/oauth-user       {"login", "id", "installations": [{"id",
+                               "login"}], "client_secret"?: S, "deny"?: bool}
+                               who the next sign-ins are
+  GET  /_fake/oauth-tokens     issued user tokens (ghu_...)
 
 Recorded request: {"seq", "method", "path" (with query), "headers" (dict,
 lower-case names, repeated headers joined with ", "), "raw_headers"
@@ -118,6 +137,12 @@ class State:
             self.comments = []
             self.next_id = 1000000001
             self.rl_used = 0
+            self.oauth_user = {"login": "octocat", "id": 583231,
+                               "installations": []}
+            self.oauth_secret = None
+            self.oauth_deny = False
+            self.oauth_codes = {}
+            self.user_tokens = {}
             self.rl_reset = int(time.time()) + 3600
             with open(self.jsonl_path, "w"):
                 pass
@@ -357,6 +382,21 @@ class Handler(BaseHTTPRequestHandler):
             if self.command != "POST":
                 return self.send_gh_error(404, "Not Found")
             return self.access_token(m.group(1), body)
+        if path == "/login/oauth/authorize" and self.command == "GET":
+            return self.oauth_authorize(query)
+        if path == "/login/oauth/access_token" and self.command == "POST":
+            return self.oauth_token(body)
+        if path in ("/user", "/user/installations") and self.command == "GET":
+            auth = (self.headers.get("Authorization") or "").strip()
+            m = re.fullmatch(r"(?:[Bb]earer|token) +(ghu_[A-Za-z0-9]+)", auth)
+            with self.st.lock:
+                user = self.st.user_tokens.get(m.group(1)) if m else None
+            if user is None:
+                return self.send_gh_error(401, "Bad credentials")
+            if path == "/user":
+                return self.send_json(200, {"login": user["login"], "id": user["id"],
+                                            "type": "User", "name": user["login"]})
+            return self.user_installations(user, query)
         if path.startswith("/repos/"):
             auth = self.headers.get("Authorization") or ""
             m = re.fullmatch(r"(?:[Bb]earer|token) +(ghs_[A-Za-z0-9]+)", auth.strip())
@@ -399,6 +439,65 @@ class Handler(BaseHTTPRequestHandler):
             self.st.tokens[tok] = entry
         self.send_json(201, {"token": tok, "expires_at": entry["expires_at"],
                              "permissions": perms, "repository_selection": sel})
+
+    def oauth_authorize(self, query):
+        def arg(n):
+            return (query.get(n) or [""])[0]
+        uri, state = arg("redirect_uri"), arg("state")
+        if not arg("client_id") or not uri.startswith("http"):
+            return self.send_gh_error(404, "Not Found")
+        sep = "&" if "?" in uri else "?"
+        with self.st.lock:
+            deny = self.st.oauth_deny
+            user = dict(self.st.oauth_user)
+            code = "".join(secrets.choice(ALNUM) for _ in range(20))
+            if not deny:
+                self.st.oauth_codes[code] = {"user": user, "redirect_uri": uri,
+                                             "client_id": arg("client_id")}
+        q = {"error": "access_denied"} if deny else {"code": code}
+        q["state"] = state
+        loc = uri + sep + urllib.parse.urlencode(q)
+        self.send_response(302)
+        self.send_header("Location", loc)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+        self.wfile.flush()
+        self.status_sent = 302
+
+    def oauth_token(self, body):
+        ctype = (self.headers.get("Content-Type") or "").lower()
+        try:
+            if "json" in ctype:
+                req = json.loads(body or b"{}")
+            else:
+                req = {k: v[0] for k, v in urllib.parse.parse_qs(
+                    body.decode() if isinstance(body, bytes) else body).items()}
+        except ValueError:
+            req = {}
+        if not isinstance(req, dict):
+            req = {}
+        with self.st.lock:
+            c = self.st.oauth_codes.pop(req.get("code") or "", None)
+            secret = self.st.oauth_secret
+        if (c is None or c["client_id"] != req.get("client_id") or
+                c["redirect_uri"] != req.get("redirect_uri") or
+                (secret is not None and secret != req.get("client_secret"))):
+            return self.send_json(200, {"error": "bad_verification_code",
+                                        "error_description": "The code passed is incorrect or expired."})
+        tok = "ghu_" + "".join(secrets.choice(ALNUM) for _ in range(36))
+        with self.st.lock:
+            self.st.user_tokens[tok] = c["user"]
+        self.send_json(200, {"access_token": tok, "token_type": "bearer", "scope": ""})
+
+    def user_installations(self, user, query):
+        insts = [{"id": int(i["id"]), "app_id": 4242, "target_type": "Organization",
+                  "account": {"login": i["login"], "id": int(i["id"]) + 7,
+                              "type": "Organization"}}
+                 for i in user.get("installations") or []]
+        per = int((query.get("per_page") or ["30"])[0])
+        page = int((query.get("page") or ["1"])[0])
+        self.send_json(200, {"total_count": len(insts),
+                             "installations": insts[(page - 1) * per:page * per]})
 
     def repos(self, path, query, body):
         m = re.fullmatch(r"/repos/([^/]+)/([^/]+)/(.+)", path)
@@ -660,6 +759,18 @@ class Handler(BaseHTTPRequestHandler):
         if c == "GET" and path == "/_fake/tokens":
             with st.lock:
                 return self.send_json(200, list(st.tokens.values()), gh=False)
+        if c == "POST" and path == "/_fake/oauth-user":
+            if not isinstance(req, dict) or not req.get("login") or not req.get("id"):
+                return self.send_json(400, {"error": "need login, id"}, gh=False)
+            with st.lock:
+                st.oauth_user = {"login": req["login"], "id": int(req["id"]),
+                                 "installations": list(req.get("installations") or [])}
+                st.oauth_secret = req.get("client_secret")
+                st.oauth_deny = bool(req.get("deny"))
+            return self.send_json(200, {"ok": True}, gh=False)
+        if c == "GET" and path == "/_fake/oauth-tokens":
+            with st.lock:
+                return self.send_json(200, sorted(st.user_tokens), gh=False)
         if c == "GET" and path == "/_fake/state":
             with st.lock:
                 return self.send_json(200, {"check_runs": list(st.check_runs.values()),

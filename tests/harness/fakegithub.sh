@@ -13,6 +13,8 @@
 #                               no TEXT: the file answers 404
 #   fakegh_revoke_tokens
 #   fakegh_tokens               JSON array of issued installation tokens
+#   fakegh_oauth_user JSON      who the next GitHub sign-ins are
+#   fakegh_oauth_tokens         JSON array of issued user tokens
 #   fakegh_requests [PATHREGEX] [METHOD]   JSON array of recorded requests
 #   fakegh_count PATHREGEX METHOD          number of matching requests
 #
@@ -129,6 +131,18 @@ fakegh_content() {
 
 fakegh_tokens() {
 	curl -sSf --max-time 10 "$FAKEGH_URL/_fake/tokens"
+}
+
+# fakegh_oauth_user JSON: who the next GitHub sign-ins are, e.g.
+# '{"login":"ana","id":7,"installations":[{"id":12345,"login":"org"}]}'
+fakegh_oauth_user() {
+	curl -sSf --max-time 10 -X POST "$FAKEGH_URL/_fake/oauth-user" \
+	    -H 'Content-Type: application/json' -d "$1" >/dev/null
+}
+
+# fakegh_oauth_tokens: JSON array of the user tokens (ghu_...) issued.
+fakegh_oauth_tokens() {
+	curl -sSf --max-time 10 "$FAKEGH_URL/_fake/oauth-tokens"
 }
 
 fakegh_requests() {

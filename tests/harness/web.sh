@@ -76,6 +76,7 @@ $(userconf 'server.username = "www-data"')
 $(userconf 'server.groupname = "www-data"')
 var.tt_cgibin = "$cgibin"
 var.tt_sockdir = "$sd/sock"
+var.tt_webdir = "$top/web"
 CONF
 }
 
@@ -94,6 +95,9 @@ LogLevel warn
 LoadModule mpm_event_module $m/mod_mpm_event.so
 LoadModule authz_core_module $m/mod_authz_core.so
 LoadModule alias_module $m/mod_alias.so
+LoadModule mime_module $m/mod_mime.so
+LoadModule headers_module $m/mod_headers.so
+TypesConfig /etc/mime.types
 $(userconf 'User www-data')
 $(userconf 'Group www-data')
 DocumentRoot "$sd"
@@ -152,9 +156,10 @@ LoadModule fcgid_module $m/mod_fcgid.so
 FcgidIPCDir "$sd/fcgid"
 FcgidProcessTableFile "$sd/fcgid/shm"
 Define TT_CGIBIN $cgibin
+Define TT_WEBDIR $top/web
 Define TT_DATABASE_URL "${TT_DATABASE_URL:-}"
 Define TT_LOG_LEVEL "${TT_LOG_LEVEL:-info}"
-$(env | grep -E '^TT_(ACCESS_TOKEN_TTL|CLOCK_LEEWAY|JWT_ISSUER|KV_MAX_VALUE_BYTES|OPENAPI_FILE|OIDC_ALLOW_LOOPBACK|GITHUB_[A-Z_]*)=' | sed 's/^\([^=]*\)=\(.*\)$/Define \1 "\2"/')
+$(env | grep -E '^TT_(ACCESS_TOKEN_TTL|CLOCK_LEEWAY|JWT_ISSUER|KV_MAX_VALUE_BYTES|OPENAPI_FILE|OIDC_ALLOW_LOOPBACK|GITHUB_[A-Z_]*|WEB_[A-Z_]*)=' | sed 's/^\([^=]*\)=\(.*\)$/Define \1 "\2"/')
 $( [ -n "$extra" ] && cat "$extra" )
 Include "$confdir/apache.conf"
 CONF
@@ -179,6 +184,7 @@ apache-proxy:start)
 	{
 		apache_main
 		echo "Define TT_SOCKDIR $sd/sock"
+		echo "Define TT_WEBDIR $top/web"
 		[ -n "$extra" ] && cat "$extra"
 		echo "Include \"$confdir/apache-proxy-fcgi.conf\""
 	} >"$sd/httpd.conf"

@@ -225,9 +225,15 @@ function checkRoutes(doc, top) {
 			if (caps !== dcaps)
 				why.push(`${key}: capabilities [${caps}] in the route table, [${dcaps}] documented`);
 			const sec = JSON.stringify(o.op.security ?? doc.security ?? []);
-			const auth = sec === JSON.stringify([{ accessToken: [] }]);
+			// TT_ROUTE_COOKIE: the access token, or the page's session
+			// cookie (with its CSRF token unless the method is GET).
+			const cookie = r.flags.includes("TT_ROUTE_COOKIE");
+			const web = r.method === "GET" ? { webSession: [] } :
+			    { webSession: [], csrfToken: [] };
+			const auth = sec === JSON.stringify(cookie ?
+			    [{ accessToken: [] }, web] : [{ accessToken: [] }]);
 			if (r.flags.includes("TT_ROUTE_AUTH") !== auth)
-				why.push(`${key}: TT_ROUTE_AUTH ${r.flags.includes("TT_ROUTE_AUTH") ? "set" : "unset"} but security is ${sec}`);
+				why.push(`${key}: TT_ROUTE_AUTH ${r.flags.includes("TT_ROUTE_AUTH") ? "set" : "unset"}${cookie ? " with TT_ROUTE_COOKIE" : ""} but security is ${sec}`);
 			if (r.flags.includes("TT_ROUTE_INSTALLATION") &&
 			    !ps.some((x) => x.in === "path" && x.name === "installation_id"))
 				why.push(`${key}: installation-scoped without an installation_id parameter`);

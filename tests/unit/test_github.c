@@ -235,6 +235,18 @@ test_base_url(void **state)
 	assert_int_equal(http("GET", "/app", &r), TT_EUNAVAIL);
 	assert_string_not_equal(r.error, "unusable TT_GITHUB_API_URL");
 	tt_config.github_api_url = "http://127.0.0.1:1";
+
+	/* The web base (sign-in) is held to the same rule. */
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		tt_config.github_url = bad[i];
+		assert_int_equal(tt_github_web_post(A, "/login/oauth/"
+		    "access_token", "{}", &r), TT_EUNAVAIL);
+		assert_string_equal(r.error, "unusable TT_GITHUB_URL");
+	}
+	tt_config.github_url = "http://127.0.0.1:1";
+	assert_int_equal(tt_github_web_post(A, "/login/oauth/access_token",
+	    "{}", &r), TT_EUNAVAIL);
+	assert_string_not_equal(r.error, "unusable TT_GITHUB_URL");
 }
 
 static void

@@ -26,3 +26,11 @@ http POST /api/github/v1/events -H 'Content-Type: application/json' \
 check "github-events: an unsigned delivery reaches the program (401)" error_is 401 UNAUTHORIZED
 http GET /healthz
 check "health: /healthz reaches the program" status_is 200
+http POST /api/v1/web/logout -H 'Content-Length: 0'
+check "web-session: sign-out without a session reaches the program (401)" error_is 401 UNAUTHORIZED
+http GET /api/v1/web/session
+check "web-session: the session reaches the program" json_is .signed_in false
+http GET /api/v1/web/login/remote
+check "web-session: REMOTE_USER sign-in reaches the program (404 when off)" error_is 404 NOT_FOUND
+http GET /api/v1/github/callback
+check "web-session: the GitHub callback reaches the program" header_matches Location '^/web/\?error=state$'
