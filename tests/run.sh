@@ -12,6 +12,7 @@ OUT=$TOP/build/test-results
 mkdir -p "$OUT"
 LOG=$OUT/tap.log
 : >"$LOG"
+: >"$OUT/times.log"
 SCHEMA_VERSION=$(ls "$TOP/sql" | sed -n 's/^0*\([0-9][0-9]*\)_.*\.sql$/\1/p' | sort -n | tail -1)
 export TOP SCHEMA_VERSION
 
@@ -127,7 +128,7 @@ github_secrets() {
 # run_cases SERVER BASE [DIR]: every integration case in DIR (cases/ by
 # default), or those of SUBSET, against one server.
 run_cases() {
-	local server=$1 base=$2 dir=${3:-$TOP/tests/integration/cases} c rc
+	local server=$1 base=$2 dir=${3:-$TOP/tests/integration/cases} c rc start
 	for c in "$dir"/*.sh; do
 		# CASES=pattern runs only the matching cases (by hand); a pass
 		# may run only those named in SUBSET.
@@ -135,10 +136,12 @@ run_cases() {
 		case " ${SUBSET:-$(basename "$c")} " in
 		*[[:space:]]$(basename "$c")[[:space:]]*) ;; *) continue ;; esac
 		T=$(mktemp -d "$PGDIR/case.XXXXXX")
+		start=$SECONDS
 		BASE=$base SERVER=$server T=$T CASE=$(basename "$c") bash "$c" \
 		    >"$OUT/case.out" 2>&1
 		rc=$?
 		record "[$server] $(basename "$c")" $rc "$OUT/case.out"
+		echo "# time [$server] $(basename "$c"): $((SECONDS - start)) s" >>"$OUT/times.log"
 	done
 }
 
