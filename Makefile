@@ -53,7 +53,7 @@ LIB_SRCS = lib/apikey.c lib/arena.c lib/asset.c lib/buf.c lib/caps.c \
 	   lib/crypto.c lib/db.c lib/token.c lib/signkey.c \
 	   lib/github.c lib/ghauth.c lib/ledger.c lib/ghevents.c lib/ghsig.c \
 	   lib/http.c lib/json.c lib/keystore.c lib/kv.c lib/log.c \
-	   lib/manifests.c lib/page.c \
+	   lib/manifests.c lib/page.c lib/audit.c lib/ratelimit.c \
 	   lib/route.c lib/serve.c lib/stacks.c lib/stackstate.c lib/tagquery.c \
 	   lib/session.c lib/url.c lib/valid.c lib/yaml.c
 LIB_OBJS = $(LIB_SRCS:%.c=$(B)/%.o)
@@ -61,7 +61,7 @@ LIBTT	 = $(B)/libtt.a
 
 PROGRAMS = health refresh access-tokens kv manifests stacks github-events
 PROG_BINS = $(PROGRAMS:%=$(B)/cgi-bin/%)
-TOOL_SRCS = tools/ttctl.c tools/ttctl_key.c tools/ttctl_manifests.c \
+TOOL_SRCS = tools/ttctl.c tools/ttctl_key.c tools/ttctl_audit.c tools/ttctl_manifests.c \
 	    tools/ttctl_migrate.c tools/ttctl_user.c tools/ttctl_events.c
 TTCTL	 = $(B)/bin/ttctl
 # docs/openapi.yaml as JSON, served at /api/v1/openapi.json by health.

@@ -23,6 +23,10 @@ struct tt_config {
 	enum tt_log_level	 log_level;
 	const char		*sql_dir;
 	const char		*openapi_file;	/* served by health */
+	int64_t			 refresh_rate_per_key;	/* per window */
+	int64_t			 refresh_rate_per_address; /* refused, per window */
+	int64_t			 refresh_rate_window;	/* seconds */
+	int64_t			 audit_retention_days;
 };
 
 /* The process-wide configuration; valid after tt_config_load. */
