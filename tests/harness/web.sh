@@ -154,7 +154,7 @@ FcgidProcessTableFile "$sd/fcgid/shm"
 Define TT_CGIBIN $cgibin
 Define TT_DATABASE_URL "${TT_DATABASE_URL:-}"
 Define TT_LOG_LEVEL "${TT_LOG_LEVEL:-info}"
-$(env | grep -E '^TT_(ACCESS_TOKEN_TTL|CLOCK_LEEWAY|JWT_ISSUER|KV_MAX_VALUE_BYTES|OPENAPI_FILE|GITHUB_[A-Z_]*)=' | sed 's/^\([^=]*\)=\(.*\)$/Define \1 "\2"/')
+$(env | grep -E '^TT_(ACCESS_TOKEN_TTL|CLOCK_LEEWAY|JWT_ISSUER|KV_MAX_VALUE_BYTES|OPENAPI_FILE|GITHUB_[A-Z_]*|REFRESH_RATE_[A-Z_]*)=' | sed 's/^\([^=]*\)=\(.*\)$/Define \1 "\2"/')
 $( [ -n "$extra" ] && cat "$extra" )
 Include "$confdir/apache.conf"
 CONF
