@@ -2,7 +2,8 @@
 # bench.sh: `make bench`: wrk on loopback against lighttpd serving the
 # programs, each scenario reported as requests/s, p50, p99 and its ratio
 # to a bare libfcgi hello-world program measured in the same run.
-#   BENCH_SECONDS (10), BENCH_CONNECTIONS (32), BENCH_THREADS (2)
+#   BENCH_SECONDS (10), BENCH_CONNECTIONS (32), BENCH_THREADS (2),
+#   BENCH_SCENARIOS ("refresh whoami": only those, after hello; default all)
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -145,6 +146,10 @@ printf '%-12s %10s %9s %9s %8s %8s\n' scenario req/s p50ms p99ms non2xx ratio
 hello_rps=
 for s in "${scenarios[@]}"; do
 	IFS='|' read -r name path script <<<"$s"
+	case " hello ${BENCH_SCENARIOS:-$name} " in
+	*" $name "*) ;;
+	*) continue ;;
+	esac
 	wargs=()
 	[ -n "$script" ] && wargs=(-s "$($script)")
 	out=$(wrk -t"$threads" -c"$conns" -d"${secs}s" --latency "${wargs[@]}" "$base$path")
