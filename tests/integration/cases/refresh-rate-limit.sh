@@ -127,22 +127,35 @@ check "no more were refused with 401 than the refill allows" \
 check "the address's 429 says when to retry" header_matches Retry-After '^[12]$'
 check "the address's 429 says its limit, 30" header_matches RateLimit-Limit '^30$'
 check "the address's 429 says none remain" header_matches RateLimit-Remaining '^0$'
+# Right after the address's bucket ran dry (within the 2 s it takes to
+# gain one back; on a slow server, dry it again and retry).
 new_key "$user" kv_store_read; k4=$KEY
-http POST /api/v1/access-token/refresh -H 'Content-Length: 0' \
-    -H "Authorization: Bearer $k4" --interface "$a2"
-check "a good key from the limited address is a 429 too (guesses learn nothing)" \
+bad=$(printf '%s' "$k4" | sed 's/.$//')
+good=none
+for try in 1 2 3 4 5; do
+	http POST /api/v1/access-token/refresh -H 'Content-Length: 0' \
+	    -H "Authorization: Bearer $unknown" --interface "$a2"
+	[ "$STATUS" = 429 ] || continue
+	t1=$(now_ms)
+	http POST /api/v1/access-token/refresh -H 'Content-Length: 0' \
+	    -H "Authorization: Bearer $k4" --interface "$a2"
+	good=$STATUS
+	http POST /api/v1/access-token/refresh -H 'Content-Length: 0' \
+	    -H "Authorization: Bearer ${bad}" --interface "$a2"
+	[ $(( $(now_ms) - t1 )) -lt 2000 ] && break
+	echo "# try $try took 2 s or more: the bucket may have refilled; again"
+done
+check "a malformed key from the limited address is a 429" \
     fails_with 429 RATE_LIMITED
+STATUS=$good
+check "a good key from the limited address is a 429 too (guesses learn nothing)" \
+    status_is 429
 http POST /api/v1/access-token/refresh -H 'Content-Length: 0' \
     -H "Authorization: Bearer $k4" --interface "$(rand_addr)"
 check "the same key from another address is a 200" status_is 200
-bad=$(printf '%s' "$k4" | sed 's/.$//')
-http POST /api/v1/access-token/refresh -H 'Content-Length: 0' \
-    -H "Authorization: Bearer ${bad}" --interface "$a2"
-check "a malformed key from the limited address is a 429" \
-    fails_with 429 RATE_LIMITED
 check "the audit trail holds the address's refused credentials as unknown" \
     test "$(q "SELECT count(*) FROM audit_events WHERE source_address = '$a2' \
-        AND outcome = 'unknown' AND user_id IS NULL")" = $((30 + extra))
+        AND outcome = 'unknown' AND user_id IS NULL")" -ge $((30 + extra))
 check "and its 429s as address_rate_limited" \
     test "$(q "SELECT count(*) FROM audit_events WHERE source_address = '$a2' \
-        AND outcome = 'address_rate_limited'")" = 3
+        AND outcome = 'address_rate_limited'")" -ge 4
