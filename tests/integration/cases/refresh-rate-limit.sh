@@ -165,4 +165,4 @@ check "the audit trail holds the address's refused credentials as unknown" \
         AND outcome = 'unknown' AND user_id IS NULL")" -ge $((30 + extra))
 check "and its 429s as address_rate_limited" \
     test "$(q "SELECT count(*) FROM audit_events WHERE source_address = '$a2' \
-        AND outcome = 'address_rate_limited'")" -ge 4
+        AND outcome = 'address_rate_limited'")" -ge 3
