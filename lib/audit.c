@@ -1,4 +1,4 @@
-/* audit.c: audit_events rows (sql/010): cleaning, listing, pruning. */
+/* audit.c: audit_events rows (sql/013): cleaning, listing, pruning. */
 /* SPDX-License-Identifier: MIT */
 #include <cjson/cJSON.h>
 #include <stdio.h>

@@ -9,7 +9,7 @@ struct tt_resp;
 
 /*
  * A bucket of limit requests per window, kept in PostgreSQL as its
- * theoretical arrival time (GCRA, sql/010): each request moves it on by
+ * theoretical arrival time (GCRA, sql/013): each request moves it on by
  * the step, window / limit; a request is allowed while the time ahead of
  * now stays within the window. The numbers here are what the database
  * answered, as microseconds between that time and now.

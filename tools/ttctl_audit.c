@@ -1,4 +1,4 @@
-/* ttctl_audit.c: ttctl audit list and prune (the audit trail, sql/010). */
+/* ttctl_audit.c: ttctl audit list and prune (the audit trail, sql/013). */
 /* SPDX-License-Identifier: MIT */
 #include <cjson/cJSON.h>
 #include <stdio.h>

@@ -1,20 +1,26 @@
--- 010: the audit trail and the shared refresh rate limits (issue 11).
+-- 013: the audit trail and the shared refresh rate limits (issue 11).
 
--- One row per refresh (granted or refused), key creation and revocation.
--- Never the credential nor its hash. user_id and api_key_id are kept
--- without a foreign key so rows outlive the key or user they name.
+-- One row per refresh (granted or refused), OIDC exchange (granted or
+-- refused: the outcome names the failed check), key creation and
+-- revocation, trust policy addition and removal. Never the credential
+-- nor its hash. user_id, api_key_id and policy_id are kept without a
+-- foreign key so rows outlive the key, policy or user they name.
 CREATE TABLE audit_events (
 	id		bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
 	at		timestamptz NOT NULL DEFAULT now(),
 	event		text NOT NULL
-	    CHECK (event IN ('refresh', 'key_create', 'key_revoke')),
+	    CHECK (event IN ('refresh', 'exchange', 'key_create', 'key_revoke',
+	    'policy_add', 'policy_remove')),
+	-- A refused exchange: the check that failed (lib/oidc.h), or
+	-- keys_unavailable when the issuer's keys could not be fetched.
 	outcome		text NOT NULL CHECK (outcome IN ('ok', 'malformed',
 	    'unknown', 'revoked', 'expired', 'key_rate_limited',
-	    'address_rate_limited')),
+	    'address_rate_limited', 'issuer', 'not_yet_valid', 'signature',
+	    'audience', 'subject', 'claim', 'keys_unavailable')),
 	via		text NOT NULL CHECK (via IN ('api', 'ttctl')),
 	user_id		uuid,
 	api_key_id	uuid,
-	policy_id	uuid,		-- the OIDC exchange's policy, when it exists
+	policy_id	uuid,		-- the OIDC trust policy, when one matched
 	source_address	text CHECK (length(source_address) <= 64),
 	user_agent	text CHECK (length(user_agent) <= 256)
 );
