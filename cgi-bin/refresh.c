@@ -3,9 +3,11 @@
  * token a trust policy accepts, to an access token.
  *
  * The bearer's kind is told apart without work: the tt_live_ prefix is
- * an API key (the benchmarked path, unchanged); a JWT whose iss is ours
- * is an access token sent to the wrong place; any other JWT is tried as
- * an ID token (lib/trust.c).
+ * an API key (the benchmarked path: one statement, stmt_refresh); a JWT
+ * whose iss is ours is an access token sent to the wrong place; any other
+ * JWT is tried as an ID token (lib/trust.c), then audited and counted
+ * against the address's bucket when refused (one statement,
+ * stmt_exchange).
  */
 /* SPDX-License-Identifier: MIT */
 #include <cjson/cJSON.h>
@@ -199,30 +201,113 @@ answer(struct tt_req *req, struct tt_resp *resp, struct tt_token_claims *c,
 }
 
 /*
+ * The audit row of an OIDC exchange, after the exchange, in one
+ * statement: the caller's address bucket read (a limited address gets
+ * 429 even for a good token, as for keys), the bucket moved on for a
+ * refused token (not for a grant, nor when the issuer's keys could not
+ * be fetched: not the caller's doing), and the row, committed without
+ * waiting for its WAL flush as stmt_refresh does. There is no key, so
+ * no per-key bucket.
+ *
+ * $1 outcome ("ok" or the failed check's name), $2 source address (""
+ * if none), $3 user agent, $4 per-address limit, $5 window in
+ * microseconds, $6 policy id, $7 user id (NULL when no policy matched).
+ */
+static struct tt_db_stmt stmt_exchange = {
+	"refresh_exchange",
+	"WITH a AS (SELECT " AHEAD("greatest(tat, now())") " AS d "
+	"FROM rate_buckets WHERE bucket = 'a:' || $2), "
+	"v AS (SELECT CASE WHEN coalesce((SELECT d FROM a), 0) > "
+	"$5::bigint - $5::bigint / $4::int THEN 'address_rate_limited' "
+	"ELSE $1::text END AS outcome), "
+	"ab AS (INSERT INTO rate_buckets AS b (bucket, tat) "
+	"SELECT 'a:' || $2, now() + " US("$5::bigint / $4::int") " FROM v "
+	"WHERE v.outcome NOT IN ('ok', 'keys_unavailable', "
+	"'address_rate_limited') ON CONFLICT (bucket) DO UPDATE "
+	"SET tat = greatest(b.tat, now()) + (excluded.tat - now()) "
+	"RETURNING 1), "
+	"au AS (INSERT INTO audit_events (event, outcome, via, user_id, "
+	"policy_id, source_address, user_agent) SELECT 'exchange', "
+	"v.outcome, 'api', $7::uuid, $6::uuid, nullif($2, ''), $3 FROM v "
+	"RETURNING outcome) "
+	"SELECT au.outcome, (SELECT d FROM a) AS addr_before, "
+	"set_config('synchronous_commit', 'off', true) AS sc FROM au",
+	7, 1, 0, 0
+};
+
+/* Records the exchange; *outcome is what was recorded. */
+static enum tt_err
+audit_exchange(struct tt_req *req, const char *known,
+    const struct tt_oidc_policy *policy, const char **outcome,
+    int64_t *addr_before)
+{
+	struct tt_db_res	*res;
+	struct tt_audit_src	 src;
+	const char		*p[7];
+	char			 la[24], w[24];
+	enum tt_err		 e;
+
+	tt_audit_src_req(req, &src);
+	snprintf(la, sizeof(la), "%lld",
+	    (long long)tt_config.refresh_rate_per_address);
+	snprintf(w, sizeof(w), "%lld",
+	    (long long)tt_config.refresh_rate_window * 1000000);
+	p[0] = known;
+	p[1] = src.addr != NULL ? src.addr : "";
+	p[2] = src.ua;
+	p[3] = la;
+	p[4] = w;
+	p[5] = policy != NULL ? policy->id : NULL;
+	p[6] = policy != NULL ? policy->user_id : NULL;
+	if ((e = tt_db_run(req->arena, &stmt_exchange, p, &res)) != TT_OK)
+		return e;
+	*outcome = tt_db_get(res, 0, "outcome");
+	*addr_before = num(res, "addr_before");
+	return TT_OK;
+}
+
+/*
  * An OIDC ID token: a 401 names the check that failed, never what a
- * policy holds. (An audit hook would go here: g.policy->id or NULL, the
- * check, and g.identity.)
+ * policy holds. Every exchange that reached a verdict is audited.
  */
 static enum tt_err
 exchange_oidc(struct tt_req *req, struct tt_resp *resp, const char *token)
 {
 	struct tt_trust_grant	 g;
 	struct tt_token_claims	 c;
+	struct tt_rate		 rate;
 	enum tt_oidc_check	 check;
-	const char		*why;
-	enum tt_err		 e;
+	const char		*why, *known, *outcome;
+	int64_t			 before;
+	enum tt_err		 e, ae;
 
 	e = tt_trust_exchange(req->arena, token, req->now, &g, &check, &why);
+	if (e == TT_OK)
+		known = "ok";
+	else if (e == TT_EUNAUTH)
+		known = tt_oidc_check_name(check);
+	else if (e == TT_EUNAVAIL && check == TT_OIDC_SIGNATURE)
+		known = "keys_unavailable";
+	else
+		return e;
+	if ((ae = audit_exchange(req, known, g.policy, &outcome, &before)) !=
+	    TT_OK)
+		return ae;
+	if (strcmp(outcome, "address_rate_limited") == 0) {
+		rate.limit = tt_config.refresh_rate_per_address;
+		rate.window_us = tt_config.refresh_rate_window * 1000000;
+		tt_rate_headers_refused(resp, &rate, before);
+		return tt_resp_fail(resp, TT_ERATE, NULL, "too many refused "
+		    "credentials from this address: try again later");
+	}
 	if (e == TT_EUNAUTH) {
 		tt_log_info("oidc exchange refused: %s", why);
 		return tt_resp_fail(resp, TT_EUNAUTH, NULL, "%s",
 		    tt_oidc_check_str(check));
 	}
-	if (e == TT_EUNAVAIL && check == TT_OIDC_SIGNATURE)
+	if (e == TT_EUNAVAIL)
 		return tt_resp_fail(resp, TT_EUNAVAIL, NULL, "the OIDC issuer's "
 		    "signing keys could not be fetched; try again later");
-	if (e != TT_OK)
-		return e;
 	memset(&c, 0, sizeof(c));
 	c.user_id = g.policy->user_id;
 	c.policy_id = g.policy->id;
