@@ -12,21 +12,7 @@
 . "$TOP/tests/harness/lib.sh"
 
 q() { psql "$TT_DATABASE_URL" -Atc "$1"; }
-rand_addr() { echo "127.$((RANDOM % 250 + 1)).$((RANDOM % 250 + 1)).$((RANDOM % 250 + 2))"; }
 now_ms() { date +%s%3N; }
-
-# burst N KEY ADDR: N refreshes over one keep-alive connection; prints
-# the statuses, one a line.
-burst() {
-	_cfg=$T/burst.cfg
-	: >"$_cfg"
-	for _i in $(seq "$1"); do
-		printf 'url = "%s/api/v1/access-token/refresh"\noutput = "/dev/null"\n' \
-		    "$BASE" >>"$_cfg"
-	done
-	curl -s -X POST -H 'Content-Length: 0' -H "Authorization: Bearer $2" \
-	    --interface "$3" -w '%{http_code}\n' -K "$_cfg"
-}
 
 # unknown_key: a well-formed key (valid checksum) never issued.
 unknown_key() {
@@ -53,7 +39,7 @@ check "the first refresh of a key is a 200" status_is 200
 check "it says the key's limit, 60" header_matches RateLimit-Limit '^60$'
 check "and that 59 remain" header_matches RateLimit-Remaining '^59$'
 check "and when the bucket is full again (1 s)" header_matches RateLimit-Reset '^1$'
-codes=$(burst 59 "$k1" "$addr")
+codes=$(refresh_burst 59 "$k1" "$addr")
 check "refreshes 2 to 60 are all 200" \
     test "$(printf '%s\n' "$codes" | grep -c '^200$')" = 59
 http POST /api/v1/access-token/refresh -H 'Content-Length: 0' \
@@ -96,7 +82,7 @@ check "and its refused one, as key_rate_limited" \
 
 # --- A key with its own limit (ttctl key create --rate-limit). ---
 new_key "$user" kv_store_read --rate-limit 2; k3=$KEY
-codes=$(burst 3 "$k3" "$(rand_addr)" | tr '\n' ' ')
+codes=$(refresh_burst 3 "$k3" "$(rand_addr)" | tr '\n' ' ')
 check "a key created with --rate-limit 2 gets two refreshes, then a 429" \
     test "$codes" = "200 200 429 "
 
@@ -104,7 +90,7 @@ check "a key created with --rate-limit 2 gets two refreshes, then a 429" \
 a2=$(rand_addr)
 unknown=$(unknown_key)
 t0=$(now_ms)
-codes=$(burst 30 "$unknown" "$a2")
+codes=$(refresh_burst 30 "$unknown" "$a2")
 check "30 unknown keys from one address are 30 401s" \
     test "$(printf '%s\n' "$codes" | grep -c '^401$')" = 30
 http POST /api/v1/access-token/refresh -H 'Content-Length: 0' \
