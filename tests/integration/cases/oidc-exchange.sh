@@ -112,6 +112,14 @@ check "the workflow's repository and run_id are recorded" \
     json_is '.oidc.repository + " " + .oidc.run_id' "mycompany/infra 4242"
 check "the policy is named in the token" json_is .oidc.policy_id "$pol"
 check "the capabilities are the policy's" json_is '.capabilities | length' 3
+http GET "/api/v1/github/audit?limit=20" -H "Authorization: Bearer $at"
+check "the policy's user reads the trail with the exchanged token" status_is 200
+check "it holds the exchange, with its policy" json_is "[.results[] |
+    select(.event == \"exchange\" and .outcome == \"ok\" and
+    .policy_id == \"$pol\" and .via == \"api\")] | length > 0" true
+check "and ttctl's policy_add" json_is "[.results[] |
+    select(.event == \"policy_add\" and .policy_id == \"$pol\" and
+    .via == \"ttctl\")] | length" 1
 claim=$(python3 -c 'import base64, sys; p = sys.argv[1].split(".")[1]
 print(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)).decode())' "$at")
 check "the access token's terrateam claim holds the identity" bash -c \
