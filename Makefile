@@ -54,7 +54,7 @@ LIB_SRCS = lib/apikey.c lib/arena.c lib/asset.c lib/buf.c lib/caps.c \
 	   lib/crypto.c lib/db.c lib/token.c lib/signkey.c \
 	   lib/github.c lib/ghauth.c lib/ledger.c lib/ghevents.c lib/ghsig.c \
 	   lib/http.c lib/json.c lib/jwk.c lib/jwks.c lib/keystore.c lib/kv.c lib/log.c \
-	   lib/manifests.c lib/oidc.c lib/page.c \
+	   lib/manifests.c lib/oidc.c lib/page.c lib/audit.c lib/ratelimit.c \
 	   lib/route.c lib/serve.c lib/stacks.c lib/stackstate.c lib/tagquery.c \
 	   lib/session.c lib/trust.c lib/url.c lib/valid.c lib/yaml.c \
 	   lib/websession.c lib/ghoauth.c
@@ -64,7 +64,7 @@ LIBTT	 = $(B)/libtt.a
 PROGRAMS = health refresh access-tokens kv manifests stacks github-events \
 	   web-session
 PROG_BINS = $(PROGRAMS:%=$(B)/cgi-bin/%)
-TOOL_SRCS = tools/ttctl.c tools/ttctl_key.c tools/ttctl_manifests.c \
+TOOL_SRCS = tools/ttctl.c tools/ttctl_key.c tools/ttctl_audit.c tools/ttctl_manifests.c \
 	    tools/ttctl_migrate.c tools/ttctl_user.c tools/ttctl_events.c \
 	    tools/ttctl_oidc.c
 TTCTL	 = $(B)/bin/ttctl

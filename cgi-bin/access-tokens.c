@@ -1,10 +1,11 @@
-/* access-tokens.c: API key management (API.md 1.4) and whoami (1.5). */
+/* access-tokens.c: API key management (API.md 1.4), whoami (1.5), audit. */
 /* SPDX-License-Identifier: MIT */
 #include <cjson/cJSON.h>
 #include <string.h>
 #include <time.h>
 
 #include "arena.h"
+#include "audit.h"
 #include "caps.h"
 #include "json.h"
 #include "keystore.h"
@@ -37,6 +38,7 @@ static enum tt_err
 handle_create(struct tt_req *req, struct tt_resp *resp)
 {
 	struct tt_keystore_key	 k;
+	struct tt_audit_src	 src;
 	const cJSON		*body = req->json, *caps, *m;
 	const char		*name, *expires = NULL, *why;
 	char			 key[TT_APIKEY_LEN + 1];
@@ -71,8 +73,9 @@ handle_create(struct tt_req *req, struct tt_resp *resp)
 		expires = m->valuestring;
 	}
 
+	tt_audit_src_req(req, &src);
 	e = tt_keystore_create(req->arena, req->session->user_id, name, caps,
-	    expires, key, &k);
+	    expires, 0, &src, key, &k);
 	if (e == TT_EINVAL)
 		return tt_resp_fail(resp, TT_EINVAL, "INVALID_PARAM",
 		    "expires_at must be an RFC 3339 time in the future");
@@ -129,21 +132,65 @@ handle_list(struct tt_req *req, struct tt_resp *resp)
 static enum tt_err
 handle_revoke(struct tt_req *req, struct tt_resp *resp)
 {
-	const char	*id;
-	int		 bad;
-	enum tt_err	 e;
+	struct tt_audit_src	 src;
+	const char		*id;
+	int			 bad;
+	enum tt_err		 e;
 
 	id = tt_req_query(req, "id", &bad);
 	if (id == NULL || !tt_valid_uuid(id))
 		return tt_resp_fail(resp, TT_EINVAL, "INVALID_PARAM",
 		    "id must be the key's uuid");
-	e = tt_keystore_revoke(req->arena, req->session->user_id, id);
+	tt_audit_src_req(req, &src);
+	e = tt_keystore_revoke(req->arena, req->session->user_id, id, &src);
 	if (e == TT_ENOTFOUND)
 		return tt_resp_fail(resp, TT_ENOTFOUND, NULL,
 		    "no such API key");
 	if (e != TT_OK)
 		return e;
 	resp->status = 204;
+	return TT_OK;
+}
+
+/*
+ * GET /api/v1/github/audit: the audit trail of the caller's user (its
+ * keys' refreshes, refused or not, creations and revocations), newest
+ * first, keyset pages.
+ */
+static enum tt_err
+handle_audit(struct tt_req *req, struct tt_resp *resp)
+{
+	struct tt_audit_row	*rows;
+	const char		*cursor;
+	int64_t			 limit;
+	int			 n, i, bad;
+	enum tt_err		 e;
+	cJSON			*j, *arr;
+
+	if ((e = tt_page_limit(req, resp, TT_PAGE_DEFAULT, TT_PAGE_MAX,
+	    &limit)) != TT_OK)
+		return e;
+	cursor = tt_req_query(req, "page", &bad);
+	if (bad)
+		return tt_resp_fail(resp, TT_EINVAL, "INVALID_PARAM",
+		    "invalid page cursor");
+	e = tt_audit_list(req->arena, req->session->user_id, NULL, limit + 1,
+	    cursor, &rows, &n);
+	if (e == TT_EINVAL)
+		return tt_resp_fail(resp, TT_EINVAL, "INVALID_PARAM",
+		    "invalid page cursor");
+	if (e != TT_OK)
+		return e;
+	j = tt_json_own(req->arena, cJSON_CreateObject());
+	arr = cJSON_AddArrayToObject(j, "results");
+	for (i = 0; i < n && i < limit; i++)
+		cJSON_AddItemReferenceToArray(arr,
+		    tt_audit_json(req->arena, &rows[i]));
+	if (n > limit)
+		tt_resp_header(resp, "Link", "<%s?limit=%lld&page=%s>; "
+		    "rel=\"next\"", req->path, (long long)limit,
+		    rows[limit - 1].cursor);
+	tt_resp_cjson(resp, 200, j);
 	return TT_OK;
 }
 
@@ -184,6 +231,7 @@ static const struct tt_route routes[] = {
 	{ TT_DELETE, KEYS, TT_CAP_ACCESS_TOKEN_CREATE,
 	  TT_ROUTE_AUTH | TT_ROUTE_COOKIE, 0, handle_revoke },
 	{ TT_GET, "/api/v1/whoami", 0, TT_ROUTE_AUTH, 0, handle_whoami },
+	{ TT_GET, "/api/v1/github/audit", 0, TT_ROUTE_AUTH, 0, handle_audit },
 };
 
 int

@@ -3,16 +3,21 @@
  * token a trust policy accepts, to an access token.
  *
  * The bearer's kind is told apart without work: the tt_live_ prefix is
- * an API key (the benchmarked path, unchanged); a JWT whose iss is ours
- * is an access token sent to the wrong place; any other JWT is tried as
- * an ID token (lib/trust.c).
+ * an API key (the benchmarked path: one statement, stmt_refresh); a JWT
+ * whose iss is ours is an access token sent to the wrong place; any other
+ * JWT is tried as an ID token (lib/trust.c), then audited and counted
+ * against the address's bucket when refused (one statement,
+ * stmt_exchange).
  */
 /* SPDX-License-Identifier: MIT */
 #include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "apikey.h"
 #include "arena.h"
+#include "audit.h"
 #include "config.h"
 #include "crypto.h"
 #include "db.h"
@@ -20,6 +25,7 @@
 #include "jwks.h"
 #include "log.h"
 #include "oidc.h"
+#include "ratelimit.h"
 #include "route.h"
 #include "serve.h"
 #include "session.h"
@@ -30,26 +36,132 @@
 int main(void);
 
 /*
- * Looks the key up by its hash. last_used_at is written only when it is
- * more than a minute old, by a second statement, so nearly every refresh
- * is one read-only round trip (DESIGN: no second write on a hot path).
+ * One statement, one round trip, for every refresh (granted or refused):
+ * the key looked up by its hash, the caller's address bucket read (an
+ * address that has used up its refused credentials gets 429 whatever it
+ * sends), the key's bucket moved on when the key is good (ON CONFLICT ...
+ * WHERE refuses when it is empty), the address bucket moved on when the
+ * credential is refused, last_used_at written at most once a minute, and
+ * the audit row. Buckets live in an UNLOGGED table and the transaction
+ * commits without waiting for its WAL flush (synchronous_commit off for
+ * this statement only): a crash of PostgreSQL may lose the last fraction
+ * of a second of audit rows, a refresh never waits for a disk.
+ *
+ * $1 key hash (NULL when the key is malformed), $2 source address ("" if
+ * none), $3 user agent, $4 default per-key limit, $5 per-address limit,
+ * $6 window in microseconds, $7 the outcome when already known
+ * ("malformed") or NULL.
  */
-static struct tt_db_stmt stmt_key = {
+#define US(x)	"((" x ") * interval '1 microsecond')"
+#define AHEAD(t) "(extract(epoch FROM (" t ") - now()) * 1000000)::bigint"
+
+static struct tt_db_stmt stmt_refresh = {
 	"refresh_key",
-	"SELECT id, user_id, capabilities::text AS capabilities, "
+	"WITH k AS (SELECT id, user_id, capabilities, "
 	"revoked_at IS NOT NULL AS revoked, "
 	"(expires_at IS NOT NULL AND expires_at <= now()) AS expired, "
-	"(last_used_at IS NULL OR last_used_at < now() - interval '60 seconds') "
-	"AS stale FROM api_keys WHERE key_sha256 = decode($1, 'hex')",
-	1, 1, 0, 0
+	"(last_used_at IS NULL OR last_used_at < now() - interval "
+	"'60 seconds') AS stale, "
+	"coalesce(refresh_rate_limit, $4::int) AS lim "
+	"FROM api_keys WHERE key_sha256 = decode($1, 'hex')), "
+	"a AS (SELECT " AHEAD("greatest(tat, now())") " AS d "
+	"FROM rate_buckets WHERE bucket = 'a:' || $2), "
+	"v AS (SELECT CASE "
+	"WHEN coalesce((SELECT d FROM a), 0) > "
+	"$6::bigint - $6::bigint / $5::int THEN 'address_rate_limited' "
+	"WHEN $7::text IS NOT NULL THEN $7::text "
+	"WHEN k.id IS NULL THEN 'unknown' WHEN k.revoked THEN 'revoked' "
+	"WHEN k.expired THEN 'expired' ELSE 'ok' END AS outcome, k.* "
+	"FROM (SELECT 1) one LEFT JOIN k ON true), "
+	"kprev AS (SELECT " AHEAD("greatest(b.tat, now())") " AS d "
+	"FROM rate_buckets b, v WHERE b.bucket = 'k:' || v.id), "
+	"kb AS (INSERT INTO rate_buckets AS b (bucket, tat) "
+	"SELECT 'k:' || v.id, now() + " US("$6::bigint / v.lim") " FROM v "
+	"WHERE v.outcome = 'ok' ON CONFLICT (bucket) DO UPDATE "
+	"SET tat = greatest(b.tat, now()) + (excluded.tat - now()) "
+	"WHERE greatest(b.tat, now()) + (excluded.tat - now()) - now() <= "
+	US("$6::bigint") " RETURNING tat), "
+	"ab AS (INSERT INTO rate_buckets AS b (bucket, tat) "
+	"SELECT 'a:' || $2, now() + " US("$6::bigint / $5::int") " FROM v "
+	"WHERE v.outcome IN ('malformed', 'unknown', 'revoked', 'expired') "
+	"ON CONFLICT (bucket) DO UPDATE "
+	"SET tat = greatest(b.tat, now()) + (excluded.tat - now()) "
+	"RETURNING 1), "
+	"t AS (UPDATE api_keys SET last_used_at = now() FROM v "
+	"WHERE api_keys.id = v.id AND v.stale AND EXISTS (SELECT 1 FROM kb) "
+	"RETURNING 1), "
+	"au AS (INSERT INTO audit_events (event, outcome, via, user_id, "
+	"api_key_id, source_address, user_agent) SELECT 'refresh', "
+	"CASE WHEN v.outcome = 'ok' AND NOT EXISTS (SELECT 1 FROM kb) "
+	"THEN 'key_rate_limited' ELSE v.outcome END, 'api', v.user_id, v.id, "
+	"nullif($2, ''), $3 FROM v RETURNING outcome) "
+	"SELECT au.outcome, v.id, v.user_id, "
+	"v.capabilities::text AS capabilities, v.lim, "
+	"(SELECT " AHEAD("tat") " FROM kb) AS key_ahead, "
+	"(SELECT d FROM kprev) AS key_before, "
+	"(SELECT d FROM a) AS addr_before, "
+	"set_config('synchronous_commit', 'off', true) AS sc "
+	"FROM v, au",
+	7, 1, 0, 0
 };
 
-static struct tt_db_stmt stmt_touch = {
-	"refresh_touch",
-	"UPDATE api_keys SET last_used_at = now() WHERE id = $1::uuid AND "
-	"(last_used_at IS NULL OR last_used_at < now() - interval '60 seconds')",
-	1, 1, 0, 0
-};
+/* The 401 of each refused outcome (a malformed key has its own). */
+static enum tt_err
+refused(struct tt_resp *resp, const char *outcome)
+{
+	if (strcmp(outcome, "revoked") == 0)
+		return tt_resp_fail(resp, TT_EUNAUTH, NULL,
+		    "this API key has been revoked");
+	if (strcmp(outcome, "expired") == 0)
+		return tt_resp_fail(resp, TT_EUNAUTH, NULL,
+		    "this API key has expired");
+	return tt_resp_fail(resp, TT_EUNAUTH, NULL, "unknown API key");
+}
+
+static int64_t
+num(const struct tt_db_res *res, const char *col)
+{
+	const char	*v = tt_db_get(res, 0, col);
+
+	return v != NULL ? strtoll(v, NULL, 10) : 0;
+}
+
+/*
+ * Runs the statement. *res is NULL (and TT_OK returned) when a malformed
+ * key cannot be recorded because the database is down: the 401 needs no
+ * database.
+ */
+static enum tt_err
+run_refresh(struct tt_req *req, const char *hash, const char *known,
+    struct tt_db_res **res)
+{
+	struct tt_audit_src	 src;
+	const char		*p[7];
+	char			 lk[24], la[24], w[24];
+	enum tt_err		 e;
+
+	tt_audit_src_req(req, &src);
+	snprintf(lk, sizeof(lk), "%lld",
+	    (long long)tt_config.refresh_rate_per_key);
+	snprintf(la, sizeof(la), "%lld",
+	    (long long)tt_config.refresh_rate_per_address);
+	snprintf(w, sizeof(w), "%lld",
+	    (long long)tt_config.refresh_rate_window * 1000000);
+	p[0] = hash;
+	p[1] = src.addr != NULL ? src.addr : "";
+	p[2] = src.ua;
+	p[3] = lk;
+	p[4] = la;
+	p[5] = w;
+	p[6] = known;
+	e = tt_db_run(req->arena, &stmt_refresh, p, res);
+	if (e != TT_OK && known != NULL &&
+	    (e == TT_EUNAVAIL || e == TT_ETIMEOUT)) {
+		*res = NULL;
+		return TT_OK;
+	}
+	return e;
+}
 
 /* Signs the access token and writes the answer both paths share. */
 static enum tt_err
@@ -89,30 +201,113 @@ answer(struct tt_req *req, struct tt_resp *resp, struct tt_token_claims *c,
 }
 
 /*
+ * The audit row of an OIDC exchange, after the exchange, in one
+ * statement: the caller's address bucket read (a limited address gets
+ * 429 even for a good token, as for keys), the bucket moved on for a
+ * refused token (not for a grant, nor when the issuer's keys could not
+ * be fetched: not the caller's doing), and the row, committed without
+ * waiting for its WAL flush as stmt_refresh does. There is no key, so
+ * no per-key bucket.
+ *
+ * $1 outcome ("ok" or the failed check's name), $2 source address (""
+ * if none), $3 user agent, $4 per-address limit, $5 window in
+ * microseconds, $6 policy id, $7 user id (NULL when no policy matched).
+ */
+static struct tt_db_stmt stmt_exchange = {
+	"refresh_exchange",
+	"WITH a AS (SELECT " AHEAD("greatest(tat, now())") " AS d "
+	"FROM rate_buckets WHERE bucket = 'a:' || $2), "
+	"v AS (SELECT CASE WHEN coalesce((SELECT d FROM a), 0) > "
+	"$5::bigint - $5::bigint / $4::int THEN 'address_rate_limited' "
+	"ELSE $1::text END AS outcome), "
+	"ab AS (INSERT INTO rate_buckets AS b (bucket, tat) "
+	"SELECT 'a:' || $2, now() + " US("$5::bigint / $4::int") " FROM v "
+	"WHERE v.outcome NOT IN ('ok', 'keys_unavailable', "
+	"'address_rate_limited') ON CONFLICT (bucket) DO UPDATE "
+	"SET tat = greatest(b.tat, now()) + (excluded.tat - now()) "
+	"RETURNING 1), "
+	"au AS (INSERT INTO audit_events (event, outcome, via, user_id, "
+	"policy_id, source_address, user_agent) SELECT 'exchange', "
+	"v.outcome, 'api', $7::uuid, $6::uuid, nullif($2, ''), $3 FROM v "
+	"RETURNING outcome) "
+	"SELECT au.outcome, (SELECT d FROM a) AS addr_before, "
+	"set_config('synchronous_commit', 'off', true) AS sc FROM au",
+	7, 1, 0, 0
+};
+
+/* Records the exchange; *outcome is what was recorded. */
+static enum tt_err
+audit_exchange(struct tt_req *req, const char *known,
+    const struct tt_oidc_policy *policy, const char **outcome,
+    int64_t *addr_before)
+{
+	struct tt_db_res	*res;
+	struct tt_audit_src	 src;
+	const char		*p[7];
+	char			 la[24], w[24];
+	enum tt_err		 e;
+
+	tt_audit_src_req(req, &src);
+	snprintf(la, sizeof(la), "%lld",
+	    (long long)tt_config.refresh_rate_per_address);
+	snprintf(w, sizeof(w), "%lld",
+	    (long long)tt_config.refresh_rate_window * 1000000);
+	p[0] = known;
+	p[1] = src.addr != NULL ? src.addr : "";
+	p[2] = src.ua;
+	p[3] = la;
+	p[4] = w;
+	p[5] = policy != NULL ? policy->id : NULL;
+	p[6] = policy != NULL ? policy->user_id : NULL;
+	if ((e = tt_db_run(req->arena, &stmt_exchange, p, &res)) != TT_OK)
+		return e;
+	*outcome = tt_db_get(res, 0, "outcome");
+	*addr_before = num(res, "addr_before");
+	return TT_OK;
+}
+
+/*
  * An OIDC ID token: a 401 names the check that failed, never what a
- * policy holds. (An audit hook would go here: g.policy->id or NULL, the
- * check, and g.identity.)
+ * policy holds. Every exchange that reached a verdict is audited.
  */
 static enum tt_err
 exchange_oidc(struct tt_req *req, struct tt_resp *resp, const char *token)
 {
 	struct tt_trust_grant	 g;
 	struct tt_token_claims	 c;
+	struct tt_rate		 rate;
 	enum tt_oidc_check	 check;
-	const char		*why;
-	enum tt_err		 e;
+	const char		*why, *known, *outcome;
+	int64_t			 before;
+	enum tt_err		 e, ae;
 
 	e = tt_trust_exchange(req->arena, token, req->now, &g, &check, &why);
+	if (e == TT_OK)
+		known = "ok";
+	else if (e == TT_EUNAUTH)
+		known = tt_oidc_check_name(check);
+	else if (e == TT_EUNAVAIL && check == TT_OIDC_SIGNATURE)
+		known = "keys_unavailable";
+	else
+		return e;
+	if ((ae = audit_exchange(req, known, g.policy, &outcome, &before)) !=
+	    TT_OK)
+		return ae;
+	if (strcmp(outcome, "address_rate_limited") == 0) {
+		rate.limit = tt_config.refresh_rate_per_address;
+		rate.window_us = tt_config.refresh_rate_window * 1000000;
+		tt_rate_headers_refused(resp, &rate, before);
+		return tt_resp_fail(resp, TT_ERATE, NULL, "too many refused "
+		    "credentials from this address: try again later");
+	}
 	if (e == TT_EUNAUTH) {
 		tt_log_info("oidc exchange refused: %s", why);
 		return tt_resp_fail(resp, TT_EUNAUTH, NULL, "%s",
 		    tt_oidc_check_str(check));
 	}
-	if (e == TT_EUNAVAIL && check == TT_OIDC_SIGNATURE)
+	if (e == TT_EUNAVAIL)
 		return tt_resp_fail(resp, TT_EUNAVAIL, NULL, "the OIDC issuer's "
 		    "signing keys could not be fetched; try again later");
-	if (e != TT_OK)
-		return e;
 	memset(&c, 0, sizeof(c));
 	c.user_id = g.policy->user_id;
 	c.policy_id = g.policy->id;
@@ -126,7 +321,9 @@ handle_refresh(struct tt_req *req, struct tt_resp *resp)
 {
 	struct tt_db_res	*res;
 	struct tt_token_claims	 c;
-	const char		*key, *p[1], *capstext, *why, *iss;
+	struct tt_rate		 rate;
+	const char		*key, *capstext, *why, *iss, *outcome;
+	const char		*malformed = NULL;
 	char			 hash[65];
 	enum tt_err		 e;
 
@@ -137,35 +334,44 @@ handle_refresh(struct tt_req *req, struct tt_resp *resp)
 		if (tt_oidc_issuer_of(req->arena, key, tt_config.jwt_issuer,
 		    &iss))
 			return exchange_oidc(req, resp, key);
-		return tt_resp_fail(resp, TT_EUNAUTH, NULL, "this is an access "
-		    "token, not an API key: send the API key (tt_live_...) "
-		    "here, and the access token to the other endpoints");
-	}
-	/* The checksum rejects typos and guesses before any database work. */
-	if (!tt_apikey_check(key))
-		return tt_resp_fail(resp, TT_EUNAUTH, NULL, "malformed API key: "
-		    "expected tt_live_ followed by 42 letters and digits");
+		malformed = "this is an access token, not an API key: send "
+		    "the API key (tt_live_...) here, and the access token to "
+		    "the other endpoints";
+	/* The checksum tells typos and guesses from keys without a lookup. */
+	} else if (!tt_apikey_check(key))
+		malformed = "malformed API key: expected tt_live_ followed by "
+		    "42 letters and digits";
+	else
+		tt_apikey_hash_hex(key, hash);
 
-	tt_apikey_hash_hex(key, hash);
-	p[0] = hash;
-	if ((e = tt_db_run(req->arena, &stmt_key, p, &res)) != TT_OK)
+	if ((e = run_refresh(req, malformed ? NULL : hash,
+	    malformed ? "malformed" : NULL, &res)) != TT_OK)
 		return e;
-	if (tt_db_nrows(res) != 1)
-		return tt_resp_fail(resp, TT_EUNAUTH, NULL, "unknown API key");
-	if (strcmp(tt_db_get(res, 0, "revoked"), "t") == 0)
-		return tt_resp_fail(resp, TT_EUNAUTH, NULL,
-		    "this API key has been revoked");
-	if (strcmp(tt_db_get(res, 0, "expired"), "t") == 0)
-		return tt_resp_fail(resp, TT_EUNAUTH, NULL,
-		    "this API key has expired");
-
-	if (strcmp(tt_db_get(res, 0, "stale"), "t") == 0) {
-		struct tt_db_res	*t;
-		const char		*id[1] = { tt_db_get(res, 0, "id") };
-
-		/* Best effort: a failed touch must not refuse the refresh. */
-		(void)tt_db_run(req->arena, &stmt_touch, id, &t);
+	outcome = res != NULL ? tt_db_get(res, 0, "outcome") : "malformed";
+	if (strcmp(outcome, "address_rate_limited") == 0) {
+		rate.limit = tt_config.refresh_rate_per_address;
+		rate.window_us = tt_config.refresh_rate_window * 1000000;
+		tt_rate_headers_refused(resp, &rate, num(res, "addr_before"));
+		return tt_resp_fail(resp, TT_ERATE, NULL, "too many refused "
+		    "credentials from this address: try again later");
 	}
+	if (strcmp(outcome, "malformed") == 0)
+		return tt_resp_fail(resp, TT_EUNAUTH, NULL, "%s", malformed);
+	if (strcmp(outcome, "ok") != 0 &&
+	    strcmp(outcome, "key_rate_limited") != 0)
+		return refused(resp, outcome);
+
+	rate.limit = num(res, "lim");
+	rate.window_us = tt_config.refresh_rate_window * 1000000;
+	if (strcmp(outcome, "key_rate_limited") == 0) {
+		tt_rate_headers_refused(resp, &rate, num(res, "key_before"));
+		return tt_resp_fail(resp, TT_ERATE, NULL, "this API key has "
+		    "made %lld refreshes in %lld s: try again later",
+		    (long long)rate.limit,
+		    (long long)tt_config.refresh_rate_window);
+	}
+	tt_rate_headers_ok(resp, &rate, num(res, "key_ahead"));
+
 	capstext = tt_db_get(res, 0, "capabilities");
 	memset(&c, 0, sizeof(c));
 	c.caps = tt_json_parse(req->arena, capstext, strlen(capstext), &why);

@@ -90,6 +90,14 @@ tt_config_load(char *err, size_t errlen)
 		{ "TT_WEB_SESSION_TTL", &c->web_session_ttl, 28800, 300,
 		    2592000 },
 		{ "TT_WEB_REMOTE_USER", &c->web_remote_user, 0, 0, 1 },
+		{ "TT_REFRESH_RATE_PER_KEY", &c->refresh_rate_per_key, 60, 1,
+		    1000000000 },
+		{ "TT_REFRESH_RATE_PER_ADDRESS", &c->refresh_rate_per_address,
+		    30, 1, 1000000000 },
+		{ "TT_REFRESH_RATE_WINDOW", &c->refresh_rate_window, 60, 1,
+		    86400 },
+		{ "TT_AUDIT_RETENTION_DAYS", &c->audit_retention_days, 90, 1,
+		    36500 },
 	};
 	static const char *const levels[TT_LOG__MAX] = {
 		[TT_LOG_DEBUG] = "debug", [TT_LOG_INFO] = "info",

@@ -30,6 +30,10 @@ struct tt_config {
 	const char		*openapi_file;	/* served by health */
 	/* 1: OIDC issuers may be http:// on loopback (tests only). */
 	int64_t			 oidc_allow_loopback;
+	int64_t			 refresh_rate_per_key;	/* per window */
+	int64_t			 refresh_rate_per_address; /* refused, per window */
+	int64_t			 refresh_rate_window;	/* seconds */
+	int64_t			 audit_retention_days;
 };
 
 /* The process-wide configuration; valid after tt_config_load. */

@@ -349,7 +349,10 @@ tt_http_error(struct tt_resp *resp, enum tt_err e)
 	}
 	case 429:
 	case 503:
-		tt_resp_header(resp, "Retry-After", "%d", 2);
+		/* A handler that knows better (rate limits) set its own. */
+		if (resp->headers.p == NULL ||
+		    strstr(resp->headers.p, "Retry-After:") == NULL)
+			tt_resp_header(resp, "Retry-After", "%d", 2);
 		break;
 	default:
 		break;

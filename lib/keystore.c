@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "audit.h"
 #include "db.h"
 #include "json.h"
 #include "keystore.h"
@@ -19,14 +20,23 @@
 	TT_DB_UTC("revoked_at") " AS revoked_at, " \
 	TT_DB_US("created_at") " AS created_us"
 
+/* Each write records its audit row in the same statement (v, a, u: the
+ * parameters of via, source address and user agent). */
+#define AUDIT(event, from, v, a, u) \
+	"au AS (INSERT INTO audit_events (event, outcome, via, user_id, " \
+	"api_key_id, source_address, user_agent) SELECT '" event "', 'ok', " \
+	v ", user_id, id, " a ", " u " FROM " from ") "
+
 static struct tt_db_stmt stmt_create = {
 	"keystore_create",
-	"INSERT INTO api_keys (user_id, name, key_sha256, capabilities, "
-	"expires_at) SELECT u.id, $2, decode($3, 'hex'), $4::jsonb, "
-	"$5::timestamptz FROM users u WHERE u.id = $1::uuid AND "
+	"WITH ins AS (INSERT INTO api_keys (user_id, name, key_sha256, "
+	"capabilities, expires_at, refresh_rate_limit) SELECT u.id, $2, "
+	"decode($3, 'hex'), $4::jsonb, $5::timestamptz, $9::int FROM users u "
+	"WHERE u.id = $1::uuid AND "
 	"($5::timestamptz IS NULL OR $5::timestamptz > now()) "
-	"RETURNING " KEY_COLUMNS,
-	5, 0, 0, 0
+	"RETURNING *), " AUDIT("key_create", "ins", "$6", "$7", "$8")
+	"SELECT " KEY_COLUMNS " FROM ins",
+	9, 0, 0, 0
 };
 
 static struct tt_db_stmt stmt_list = {
@@ -41,9 +51,11 @@ static struct tt_db_stmt stmt_list = {
 
 static struct tt_db_stmt stmt_revoke = {
 	"keystore_revoke",
-	"UPDATE api_keys SET revoked_at = now() WHERE id = $1::uuid AND "
-	"($2::uuid IS NULL OR user_id = $2::uuid) AND revoked_at IS NULL",
-	2, 0, 0, 0
+	"WITH r AS (UPDATE api_keys SET revoked_at = now() WHERE id = $1::uuid "
+	"AND ($2::uuid IS NULL OR user_id = $2::uuid) AND revoked_at IS NULL "
+	"RETURNING id, user_id), " AUDIT("key_revoke", "r", "$3", "$4", "$5")
+	"SELECT id FROM r",
+	5, 0, 0, 0
 };
 
 static void
@@ -68,12 +80,13 @@ read_row(struct tt_arena *a, struct tt_db_res *r, int i,
 
 enum tt_err
 tt_keystore_create(struct tt_arena *a, const char *user_id, const char *name,
-    const cJSON *caps, const char *expires_at,
-    char key_out[TT_APIKEY_LEN + 1], struct tt_keystore_key *out)
+    const cJSON *caps, const char *expires_at, int64_t rate_limit,
+    const struct tt_audit_src *src, char key_out[TT_APIKEY_LEN + 1],
+    struct tt_keystore_key *out)
 {
 	struct tt_db_res	*r;
-	const char		*p[5];
-	char			 hash[65];
+	const char		*p[9];
+	char			 hash[65], lim[24];
 	enum tt_err		 e;
 
 	tt_apikey_generate(key_out);
@@ -83,6 +96,11 @@ tt_keystore_create(struct tt_arena *a, const char *user_id, const char *name,
 	p[2] = hash;
 	p[3] = tt_json_print(a, caps);
 	p[4] = expires_at;
+	p[5] = src->via;
+	p[6] = src->addr;
+	p[7] = src->ua;
+	snprintf(lim, sizeof(lim), "%lld", (long long)rate_limit);
+	p[8] = rate_limit > 0 ? lim : NULL;
 	if ((e = tt_db_run(a, &stmt_create, p, &r)) != TT_OK)
 		return e;
 	if (tt_db_nrows(r) != 1)
@@ -125,17 +143,21 @@ tt_keystore_list(struct tt_arena *a, const char *user_id, int64_t limit,
 }
 
 enum tt_err
-tt_keystore_revoke(struct tt_arena *a, const char *user_id, const char *id)
+tt_keystore_revoke(struct tt_arena *a, const char *user_id, const char *id,
+    const struct tt_audit_src *src)
 {
 	struct tt_db_res	*r;
-	const char		*p[2];
+	const char		*p[5];
 	enum tt_err		 e;
 
 	p[0] = id;
 	p[1] = user_id;
+	p[2] = src->via;
+	p[3] = src->addr;
+	p[4] = src->ua;
 	if ((e = tt_db_run(a, &stmt_revoke, p, &r)) != TT_OK)
 		return e;
-	return tt_db_affected(r) == 1 ? TT_OK : TT_ENOTFOUND;
+	return tt_db_nrows(r) == 1 ? TT_OK : TT_ENOTFOUND;
 }
 
 cJSON *

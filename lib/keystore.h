@@ -9,6 +9,7 @@
 #include "tt.h"
 
 struct tt_arena;
+struct tt_audit_src;
 struct tt_db_res;
 struct cJSON;
 
@@ -26,14 +27,17 @@ struct tt_keystore_key {
 };
 
 /*
- * Creates a key for user_id with the capabilities (a valid array) and an
- * optional expiry (RFC 3339 text, must be in the future). Writes the new
- * key, shown once, to key_out; fills *out. TT_EINVAL for a bad or past
- * expiry or an unknown user.
+ * Creates a key for user_id with the capabilities (a valid array), an
+ * optional expiry (RFC 3339 text, must be in the future) and refresh
+ * rate limit (> 0; 0 for TT_REFRESH_RATE_PER_KEY), and its audit row
+ * from src, in one statement. Writes the new key, shown once, to key_out;
+ * fills *out. TT_EINVAL for a bad or past expiry or an unknown user.
  */
 enum tt_err	 tt_keystore_create(struct tt_arena *, const char *user_id,
 		    const char *name, const struct cJSON *caps,
-		    const char *expires_at, char key_out[TT_APIKEY_LEN + 1],
+		    const char *expires_at, int64_t rate_limit,
+		    const struct tt_audit_src *src,
+		    char key_out[TT_APIKEY_LEN + 1],
 		    struct tt_keystore_key *out);
 
 /*
@@ -46,11 +50,11 @@ enum tt_err	 tt_keystore_list(struct tt_arena *, const char *user_id,
 		    struct tt_keystore_key **keys, int *n);
 
 /*
- * Revokes key id (of user_id, or of anyone when user_id is NULL).
- * TT_ENOTFOUND if there is no such live key.
+ * Revokes key id (of user_id, or of anyone when user_id is NULL) and
+ * records it from src. TT_ENOTFOUND if there is no such live key.
  */
 enum tt_err	 tt_keystore_revoke(struct tt_arena *, const char *user_id,
-		    const char *id);
+		    const char *id, const struct tt_audit_src *src);
 
 /* The key as a JSON object (id, name, capabilities, dates); arena-owned. */
 struct cJSON	*tt_keystore_json(struct tt_arena *,

@@ -30,10 +30,29 @@ static const char *const check_msg[TT_OIDC__MAX] = {
 	    "met",
 };
 
+/* The audit trail's outcomes (sql/013 lists them in a CHECK). */
+static const char *const check_name[TT_OIDC__MAX] = {
+	[TT_OIDC_OK] = "ok",
+	[TT_OIDC_MALFORMED] = "malformed",
+	[TT_OIDC_ISSUER] = "issuer",
+	[TT_OIDC_EXPIRED] = "expired",
+	[TT_OIDC_NOT_YET_VALID] = "not_yet_valid",
+	[TT_OIDC_SIGNATURE] = "signature",
+	[TT_OIDC_AUDIENCE] = "audience",
+	[TT_OIDC_SUBJECT] = "subject",
+	[TT_OIDC_CONDITION] = "claim",
+};
+
 const char *
 tt_oidc_check_str(enum tt_oidc_check c)
 {
 	return c < TT_OIDC__MAX ? check_msg[c] : "OIDC token refused";
+}
+
+const char *
+tt_oidc_check_name(enum tt_oidc_check c)
+{
+	return c < TT_OIDC__MAX ? check_name[c] : "malformed";
 }
 
 /* Decodes one base64url segment; its JSON object, or NULL. */

@@ -60,6 +60,13 @@ enum tt_oidc_check {
 const char	*tt_oidc_check_str(enum tt_oidc_check);
 
 /*
+ * The check's name in the audit trail: "ok", "malformed", "issuer",
+ * "expired", "not_yet_valid", "signature", "audience", "subject",
+ * "claim".
+ */
+const char	*tt_oidc_check_name(enum tt_oidc_check);
+
+/*
  * 1 when the bearer could be an ID token: a JWT (tt_token_looks_like,
  * at most TT_OIDC_MAX_LEN) whose payload has a string "iss" other than
  * ours, which is returned in *iss (arena-owned). Cheap: no signature work.

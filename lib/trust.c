@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "audit.h"
 #include "caps.h"
 #include "config.h"
 #include "db.h"
@@ -39,12 +40,21 @@ static struct tt_db_stmt stmt_vet = {
 	2, 1, 0, 0
 };
 
+/* Each change records its audit row in the same statement (v, a, u: the
+ * parameters of via, source address and user agent), as keystore.c. */
+#define AUDIT(event, from, v, a, u) \
+	"au AS (INSERT INTO audit_events (event, outcome, via, user_id, " \
+	"policy_id, source_address, user_agent) SELECT '" event "', 'ok', " \
+	v ", user_id, id, " a ", " u " FROM " from ") "
+
 static struct tt_db_stmt stmt_add = {
 	"trust_add",
-	"INSERT INTO oidc_trust_policies (name, issuer, audience, subject, "
-	"conditions, user_id, capabilities, max_ttl) VALUES ($1, $2, $3, $4, "
-	"$5::jsonb, $6::uuid, $7::jsonb, $8::int) RETURNING " POLICY_COLUMNS,
-	8, 0, 0, 0
+	"WITH ins AS (INSERT INTO oidc_trust_policies (name, issuer, audience, "
+	"subject, conditions, user_id, capabilities, max_ttl) VALUES ($1, $2, "
+	"$3, $4, $5::jsonb, $6::uuid, $7::jsonb, $8::int) RETURNING *), "
+	AUDIT("policy_add", "ins", "$9", "$10", "$11")
+	"SELECT " POLICY_COLUMNS " FROM ins",
+	11, 0, 0, 0
 };
 
 static struct tt_db_stmt stmt_list = {
@@ -56,8 +66,10 @@ static struct tt_db_stmt stmt_list = {
 
 static struct tt_db_stmt stmt_remove = {
 	"trust_remove",
-	"DELETE FROM oidc_trust_policies WHERE id = $1::uuid",
-	1, 0, 0, 0
+	"WITH d AS (DELETE FROM oidc_trust_policies WHERE id = $1::uuid "
+	"RETURNING id, user_id), " AUDIT("policy_remove", "d", "$2", "$3", "$4")
+	"SELECT id FROM d",
+	4, 0, 0, 0
 };
 
 /* The issuer's policies and its cached keys, in one read. */
@@ -111,11 +123,11 @@ refuse(const char **why, const char *msg)
 
 enum tt_err
 tt_trust_add(struct tt_arena *a, const char *name,
-    const struct tt_oidc_policy *p, struct tt_trust_row *out,
-    const char **why)
+    const struct tt_oidc_policy *p, const struct tt_audit_src *src,
+    struct tt_trust_row *out, const char **why)
 {
 	struct tt_db_res	*r;
-	const char		*v[8], *miss;
+	const char		*v[11], *miss;
 	char			 ttl[24];
 	enum tt_err		 e;
 
@@ -162,6 +174,9 @@ tt_trust_add(struct tt_arena *a, const char *name,
 	v[5] = p->user_id;
 	v[6] = tt_json_print(a, p->caps);
 	v[7] = ttl;
+	v[8] = src->via;
+	v[9] = src->addr;
+	v[10] = src->ua;
 	if ((e = tt_db_run(a, &stmt_add, v, &r)) != TT_OK)
 		return e;
 	read_policy(a, r, 0, out);
@@ -185,17 +200,18 @@ tt_trust_list(struct tt_arena *a, struct tt_trust_row **rows, int *n)
 }
 
 enum tt_err
-tt_trust_remove(struct tt_arena *a, const char *id)
+tt_trust_remove(struct tt_arena *a, const char *id,
+    const struct tt_audit_src *src)
 {
 	struct tt_db_res	*r;
-	const char		*p[1] = { id };
+	const char		*p[4] = { id, src->via, src->addr, src->ua };
 	enum tt_err		 e;
 
 	if (!tt_valid_uuid(id))
 		return TT_ENOTFOUND;
 	if ((e = tt_db_run(a, &stmt_remove, p, &r)) != TT_OK)
 		return e;
-	return tt_db_affected(r) == 1 ? TT_OK : TT_ENOTFOUND;
+	return tt_db_nrows(r) == 1 ? TT_OK : TT_ENOTFOUND;
 }
 
 cJSON *

@@ -10,6 +10,7 @@
 #include "tt.h"
 
 struct tt_arena;
+struct tt_audit_src;
 struct cJSON;
 
 /* A stored policy as ttctl shows it. Arena-owned. */
@@ -24,10 +25,12 @@ struct tt_trust_row {
  * (tt_caps_valid) and every installation:N among them an installation
  * the user is a member of; conditions valid (tt_oidc_conditions_valid);
  * issuer https (http on loopback only with TT_OIDC_ALLOW_LOOPBACK=1);
- * max_ttl 1..3600. TT_EINVAL with *why for a refused policy.
+ * max_ttl 1..3600. TT_EINVAL with *why for a refused policy. The
+ * 'policy_add' audit row (from src) is written in the same statement.
  */
 enum tt_err	 tt_trust_add(struct tt_arena *, const char *name,
-		    const struct tt_oidc_policy *, struct tt_trust_row *out,
+		    const struct tt_oidc_policy *,
+		    const struct tt_audit_src *src, struct tt_trust_row *out,
 		    const char **why);
 
 /* Every policy, oldest first (*rows an arena array of *n). */
@@ -36,9 +39,11 @@ enum tt_err	 tt_trust_list(struct tt_arena *, struct tt_trust_row **rows,
 
 /*
  * Deletes policy id; the access tokens it minted stop working at their
- * next request. TT_ENOTFOUND when there is no such policy.
+ * next request, and a 'policy_remove' audit row (from src) is written
+ * in the same statement. TT_ENOTFOUND when there is no such policy.
  */
-enum tt_err	 tt_trust_remove(struct tt_arena *, const char *id);
+enum tt_err	 tt_trust_remove(struct tt_arena *, const char *id,
+		    const struct tt_audit_src *src);
 
 /* The policy as a JSON object; arena-owned. */
 struct cJSON	*tt_trust_json(struct tt_arena *, const struct tt_trust_row *);

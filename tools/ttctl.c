@@ -10,6 +10,7 @@
 #include "db.h"
 #include "github.h"
 #include "ttctl.h"
+#include "valid.h"
 
 static const struct {
 	const char	*name;
@@ -25,8 +26,12 @@ static const struct {
 	  "  ttctl installation add-member|remove-member --id N --user U" },
 	{ "key", ttctl_key,
 	  "key create --user U --name N --cap C [--cap C...] "
-	  "[--expires-in 30d]\n"
+	  "[--expires-in 30d] [--rate-limit N]\n"
 	  "  ttctl key list --user U [--all] | key revoke ID" },
+	{ "audit", ttctl_audit,
+	  "audit list [--user U] [--since T|30d] [--limit N]\n"
+	  "  ttctl audit prune [--days N]  drop rows older than "
+	  "TT_AUDIT_RETENTION_DAYS" },
 	{ "manifests", ttctl_manifests,
 	  "manifests seed --installation N --count K  demo work manifests\n"
 	  "  ttctl manifests complete ID --dirspace DIR:WORKSPACE=success|"
@@ -44,6 +49,29 @@ static const struct {
 	{ "secret", ttctl_secret,
 	  "secret rotate | secret list  JWT signing secrets" },
 };
+
+/* "30d", "12h", "45m", "90s" in seconds; -1 if malformed. */
+int64_t
+ttctl_duration(const char *s)
+{
+	size_t	n = strlen(s);
+	int64_t	v, mult;
+
+	if (n < 2)
+		return -1;
+	switch (s[n - 1]) {
+	case 'd': mult = 86400; break;
+	case 'h': mult = 3600; break;
+	case 'm': mult = 60; break;
+	case 's': mult = 1; break;
+	default: return -1;
+	}
+	if (tt_valid_int64n(s, n - 1, 1, 3650LL * 86400, &v) != 0 ||
+	    v > 3650LL * 86400 / mult)
+		return -1;
+	return v * mult;
+}
+
 
 const char *
 ttctl_opt(int argc, char **argv, const char *name)

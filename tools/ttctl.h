@@ -4,6 +4,7 @@
 #define TTCTL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct tt_arena;
 struct cJSON;
@@ -28,6 +29,9 @@ int		 ttctl_flag(int argc, char **argv, const char *name);
 int		 ttctl_fail(int code, const char *fmt, ...)
 		    __attribute__((format(printf, 2, 3)));
 
+/* "30d", "12h", "45m", "90s" in seconds; -1 if malformed. */
+int64_t		 ttctl_duration(const char *);
+
 /* Prints the tree on one line and deletes it. */
 void		 ttctl_print_json(struct cJSON *);
 
@@ -35,6 +39,7 @@ int	ttctl_migrate(struct ttctl *, int, char **);
 int	ttctl_user(struct ttctl *, int, char **);
 int	ttctl_installation(struct ttctl *, int, char **);
 int	ttctl_key(struct ttctl *, int, char **);
+int	ttctl_audit(struct ttctl *, int, char **);
 int	ttctl_secret(struct ttctl *, int, char **);
 int	ttctl_manifests(struct ttctl *, int, char **);
 int	ttctl_events(struct ttctl *, int, char **);

@@ -5,34 +5,13 @@
 #include <string.h>
 
 #include "arena.h"
+#include "audit.h"
 #include "caps.h"
 #include "db.h"
 #include "json.h"
 #include "keystore.h"
 #include "ttctl.h"
 #include "valid.h"
-
-/* "30d", "12h", "45m", "90s" in seconds; -1 if malformed. */
-static int64_t
-parse_duration(const char *s)
-{
-	size_t	n = strlen(s);
-	int64_t	v, mult;
-
-	if (n < 2)
-		return -1;
-	switch (s[n - 1]) {
-	case 'd': mult = 86400; break;
-	case 'h': mult = 3600; break;
-	case 'm': mult = 60; break;
-	case 's': mult = 1; break;
-	default: return -1;
-	}
-	if (tt_valid_int64n(s, n - 1, 1, 3650LL * 86400, &v) != 0 ||
-	    v > 3650LL * 86400 / mult)
-		return -1;
-	return v * mult;
-}
 
 static void
 print_key(struct ttctl *ctl, const struct tt_keystore_key *k, const char *key)
@@ -82,7 +61,7 @@ key_create(struct ttctl *ctl, int argc, char **argv)
 	const char		*user, *name, *in, *why;
 	char			 key[TT_APIKEY_LEN + 1], *expires = NULL;
 	cJSON			*caps, *c;
-	int64_t			 secs;
+	int64_t			 secs, rate_limit = 0;
 	enum tt_err		 e;
 	int			 i;
 
@@ -92,7 +71,7 @@ key_create(struct ttctl *ctl, int argc, char **argv)
 	    name[0] == '\0')
 		return ttctl_fail(TTCTL_USAGE, "usage: ttctl key create --user "
 		    "UUID --name NAME --cap CAP [--cap CAP...] [--expires-in "
-		    "30d]");
+		    "30d] [--rate-limit N]");
 	caps = tt_json_own(ctl->arena, cJSON_CreateArray());
 	for (i = 0; i < argc - 1; i++) {
 		if (strcmp(argv[i], "--cap") != 0)
@@ -107,8 +86,12 @@ key_create(struct ttctl *ctl, int argc, char **argv)
 	}
 	if (!tt_caps_valid(caps, &why))
 		return ttctl_fail(TTCTL_USAGE, "capabilities: %s", why);
+	if ((in = ttctl_opt(argc, argv, "--rate-limit")) != NULL &&
+	    tt_valid_int64(in, 1, 1000000000, &rate_limit) != 0)
+		return ttctl_fail(TTCTL_USAGE, "--rate-limit takes the key's "
+		    "refreshes per TT_REFRESH_RATE_WINDOW (1..1000000000)");
 	if ((in = ttctl_opt(argc, argv, "--expires-in")) != NULL) {
-		if ((secs = parse_duration(in)) < 0)
+		if ((secs = ttctl_duration(in)) < 0)
 			return ttctl_fail(TTCTL_USAGE, "--expires-in takes a "
 			    "duration like 30d, 12h, 45m or 90s");
 		struct tt_db_res	*r;
@@ -122,7 +105,8 @@ key_create(struct ttctl *ctl, int argc, char **argv)
 			return ttctl_fail(TTCTL_REFUSED, "database unreachable");
 		expires = tt_arena_strdup(ctl->arena, tt_db_get(r, 0, "t"));
 	}
-	e = tt_keystore_create(ctl->arena, user, name, caps, expires, key, &k);
+	e = tt_keystore_create(ctl->arena, user, name, caps, expires,
+	    rate_limit, &tt_audit_src_ttctl, key, &k);
 	if (e == TT_EINVAL)
 		return ttctl_fail(TTCTL_REFUSED, "no user %s", user);
 	if (e != TT_OK)
@@ -171,7 +155,8 @@ ttctl_key(struct ttctl *ctl, int argc, char **argv)
 		if (!tt_valid_uuid(argv[1]))
 			return ttctl_fail(TTCTL_USAGE, "key revoke takes the "
 			    "key's id (a uuid)");
-		e = tt_keystore_revoke(ctl->arena, NULL, argv[1]);
+		e = tt_keystore_revoke(ctl->arena, NULL, argv[1],
+		    &tt_audit_src_ttctl);
 		if (e == TT_ENOTFOUND)
 			return ttctl_fail(TTCTL_REFUSED, "no live key %s",
 			    argv[1]);

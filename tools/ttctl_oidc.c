@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "audit.h"
 #include "caps.h"
 #include "json.h"
 #include "trust.h"
@@ -95,7 +96,8 @@ trust_add(struct ttctl *ctl, int argc, char **argv)
 		return rc;
 	p.caps = caps;
 	p.conditions = conds;
-	e = tt_trust_add(ctl->arena, name, &p, &out, &why);
+	e = tt_trust_add(ctl->arena, name, &p, &tt_audit_src_ttctl, &out,
+	    &why);
 	if (e == TT_EINVAL)
 		return ttctl_fail(TTCTL_REFUSED, "policy refused: %s", why);
 	if (e != TT_OK)
@@ -129,7 +131,7 @@ trust(struct ttctl *ctl, int argc, char **argv)
 		if (!tt_valid_uuid(argv[1]))
 			return ttctl_fail(TTCTL_USAGE, "trust remove takes the "
 			    "policy's id (a uuid)");
-		e = tt_trust_remove(ctl->arena, argv[1]);
+		e = tt_trust_remove(ctl->arena, argv[1], &tt_audit_src_ttctl);
 		if (e == TT_ENOTFOUND)
 			return ttctl_fail(TTCTL_REFUSED, "no policy %s",
 			    argv[1]);

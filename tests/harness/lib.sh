@@ -137,13 +137,33 @@ new_key() {
 
 # refresh KEY: POST /api/v1/access-token/refresh with the key (with an
 # explicit Content-Length: lighttpd refuses body-less POSTs without it);
-# sets STATUS and TOKEN (empty unless 200) and remembers the token.
+# sets STATUS and TOKEN (empty unless 200) and remembers the token. When
+# REFRESH_FROM is set, sends from that loopback address (rand_addr).
 refresh() {
 	http POST /api/v1/access-token/refresh -H 'Content-Length: 0' \
-	    -H "Authorization: Bearer $1"
+	    -H "Authorization: Bearer $1" ${REFRESH_FROM:+--interface "$REFRESH_FROM"}
 	TOKEN=
 	[ "$STATUS" = 200 ] && TOKEN=$(jq -r '.access_token // empty' <"$T/body" 2>/dev/null)
 	remember "$TOKEN"
+}
+
+# rand_addr: a loopback address of a case's own (127.x.y.z reaches a
+# server bound to 127.0.0.1 on Linux), so its refresh rate-limit buckets
+# and audit rows are its own: other cases refresh (some with bad
+# credentials) from 127.0.0.1.
+rand_addr() { echo "127.$((RANDOM % 250 + 1)).$((RANDOM % 250 + 1)).$((RANDOM % 250 + 2))"; }
+
+# refresh_burst N CREDENTIAL ADDR: N refreshes over one keep-alive connection
+# from ADDR; prints the statuses, one a line.
+refresh_burst() {
+	_cfg=$T/burst.cfg
+	: >"$_cfg"
+	for _i in $(seq "$1"); do
+		printf 'url = "%s/api/v1/access-token/refresh"\noutput = "/dev/null"\n' \
+		    "$BASE" >>"$_cfg"
+	done
+	curl -s -X POST -H 'Content-Length: 0' -H "Authorization: Bearer $2" \
+	    --interface "$3" -w '%{http_code}\n' -K "$_cfg"
 }
 
 # whoami TOKEN: GET /api/v1/whoami with the token.

@@ -17,6 +17,8 @@ static const char *const vars[] = {
 	"TT_JWT_ISSUER", "TT_GITHUB_API_URL", "TT_GITHUB_APP_ID",
 	"TT_GITHUB_APP_PRIVATE_KEY_FILE", "TT_GITHUB_WEBHOOK_SECRET_FILE",
 	"TT_SQL_DIR", "TT_LOG_LEVEL", "TT_OPENAPI_FILE",
+	"TT_REFRESH_RATE_PER_KEY", "TT_REFRESH_RATE_PER_ADDRESS",
+	"TT_REFRESH_RATE_WINDOW", "TT_AUDIT_RETENTION_DAYS",
 };
 
 static char	err[512];
@@ -74,6 +76,10 @@ test_defaults(void **state)
 	assert_int_equal(tt_config.kv_max_value_bytes, 1048576);
 	assert_int_equal(tt_config.max_body_bytes, 1048576);
 	assert_int_equal(tt_config.statement_timeout_ms, 5000);
+	assert_int_equal(tt_config.refresh_rate_per_key, 60);
+	assert_int_equal(tt_config.refresh_rate_per_address, 30);
+	assert_int_equal(tt_config.refresh_rate_window, 60);
+	assert_int_equal(tt_config.audit_retention_days, 90);
 	assert_string_equal(tt_config.jwt_issuer, "terrateam");
 	assert_string_equal(tt_config.github_api_url,
 	    "https://api.github.com");
@@ -161,6 +167,17 @@ test_other_integers(void **state)
 	rejected("TT_MAX_BODY_BYTES", "1MB");
 	rejected("TT_STATEMENT_TIMEOUT_MS", "99");
 	rejected("TT_STATEMENT_TIMEOUT_MS", "600001");
+	rejected("TT_REFRESH_RATE_PER_KEY", "0");
+	accepted("TT_REFRESH_RATE_PER_KEY", "1000000000");
+	rejected("TT_REFRESH_RATE_PER_KEY", "1000000001");
+	rejected("TT_REFRESH_RATE_PER_ADDRESS", "0");
+	accepted("TT_REFRESH_RATE_PER_ADDRESS", "1");
+	rejected("TT_REFRESH_RATE_WINDOW", "0");
+	rejected("TT_REFRESH_RATE_WINDOW", "86401");
+	accepted("TT_REFRESH_RATE_WINDOW", "86400");
+	rejected("TT_AUDIT_RETENTION_DAYS", "0");
+	rejected("TT_AUDIT_RETENTION_DAYS", "90d");
+	accepted("TT_AUDIT_RETENTION_DAYS", "36500");
 }
 
 static void

@@ -243,6 +243,25 @@ test_unavailable_has_retry_after(void **state)
 	tt_buf_free(&resp.body);
 }
 
+/* A handler's own Retry-After (a rate limit's) is kept, not doubled. */
+static void
+test_own_retry_after_is_kept(void **state)
+{
+	struct tt_resp	resp;
+
+	(void)state;
+	memset(&resp, 0, sizeof(resp));
+	tt_resp_header(&resp, "Retry-After", "%d", 17);
+	error_body(TT_ERATE, &resp, "RATE_LIMITED",
+	    tt_http_error_message(TT_ERATE));
+	assert_int_equal(resp.status, 429);
+	assert_string_equal(header(&resp, "Retry-After"), "17");
+	assert_null(strstr(strstr(resp.headers.p, "Retry-After") + 1,
+	    "Retry-After"));
+	tt_buf_free(&resp.headers);
+	tt_buf_free(&resp.body);
+}
+
 static void
 test_resp_fail_overrides_id_and_detail(void **state)
 {
@@ -375,6 +394,7 @@ main(void)
 		cmocka_unit_test(test_error_bodies),
 		cmocka_unit_test(test_unauthorized_has_www_authenticate),
 		cmocka_unit_test(test_unavailable_has_retry_after),
+		cmocka_unit_test(test_own_retry_after_is_kept),
 		cmocka_unit_test(test_resp_fail_overrides_id_and_detail),
 		cmocka_unit_test(test_resp_json_and_headers),
 		cmocka_unit_test(test_request_accessors),

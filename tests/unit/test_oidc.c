@@ -304,6 +304,23 @@ test_match(void **state)
 	assert_int_equal(tt_oidc_match(&p, &t), TT_OIDC_OK);
 }
 
+/* The audit trail's outcome names: one per check, each in sql/013. */
+static void
+test_check_names(void **state)
+{
+	static const char *const want[TT_OIDC__MAX] = {
+		"ok", "malformed", "issuer", "expired", "not_yet_valid",
+		"signature", "audience", "subject", "claim",
+	};
+	int	i;
+
+	(void)state;
+	for (i = 0; i < TT_OIDC__MAX; i++)
+		assert_string_equal(tt_oidc_check_name(i), want[i]);
+	assert_string_equal(tt_oidc_check_name(TT_OIDC__MAX), "malformed");
+	assert_string_equal(tt_oidc_check_name(TT_OIDC_CONDITION), "claim");
+}
+
 static void
 test_conditions_valid(void **state)
 {
@@ -459,6 +476,7 @@ main(void)
 		cmocka_unit_test(test_times),
 		cmocka_unit_test(test_glob),
 		cmocka_unit_test(test_match),
+		cmocka_unit_test(test_check_names),
 		cmocka_unit_test(test_conditions_valid),
 		cmocka_unit_test(test_jwk_signatures),
 		cmocka_unit_test(test_jwk_malformed),

@@ -5,6 +5,10 @@
 # policy; every refusal is a 401 naming the failed check and nothing of
 # the policy. Each run makes its own issuers, so runs against the
 # suite's several servers (one database) never see each other's keys.
+# Every exchange leaves an audit row (event 'exchange', the outcome, the
+# policy that matched); each run refreshes from a loopback address of its
+# own (REFRESH_FROM), so its rows and its refused-credential bucket are
+# its own. A flood of refused tokens from one address gets 429s.
 . "$TOP/tests/harness/lib.sh"
 . "$TOP/tests/harness/fakeoidc.sh"
 
@@ -14,6 +18,29 @@ ISS2=$(oidc_issuer "other-$run")
 BAD=$(oidc_issuer "untrusted-$run")
 SUB='repo:mycompany/infra:ref:refs/heads/main'
 now=$(date +%s)
+addr=$(rand_addr)
+REFRESH_FROM=$addr
+
+q() { psql "$TT_DATABASE_URL" -Atc "$1"; }
+
+# audited EVENT OUTCOME POLICY USER: the newest audit row from this run's
+# address is that ("-" for NULL).
+audited() {
+	_row=$(q "SELECT event || ' ' || outcome || ' ' ||
+	    coalesce(policy_id::text, '-') || ' ' || coalesce(user_id::text, '-')
+	    FROM audit_events WHERE source_address = '$addr'
+	    ORDER BY id DESC LIMIT 1")
+	[ "$_row" = "$*" ] && return 0
+	echo "# newest audit row from $addr: '$_row', expected '$*'"
+	return 1
+}
+
+# policy_audited EVENT POLICY USER: ttctl's row of a policy change.
+policy_audited() {
+	test "$(q "SELECT count(*) FROM audit_events WHERE event = '$1'
+	    AND outcome = 'ok' AND via = 'ttctl' AND policy_id = '$2'
+	    AND user_id = '$3' AND api_key_id IS NULL")" = 1
+}
 
 user=$(new_user)
 new_installation; inst=$INST
@@ -43,11 +70,14 @@ pol2=$("$TOP/bin/ttctl" oidc trust add --name "other $run" --issuer "$ISS2" \
     --cap "installation:$inst2" --cap kv_store_read 2>"$T/err")
 check "a second issuer's policy is added" \
     bash -c "[[ '$pol2' =~ ^[0-9a-f-]{36}$ ]] || { cat '$T/err'; false; }"
+check "and audited" policy_audited policy_add "$pol2" "$user2"
 "$TOP/bin/ttctl" oidc trust add --name "greedy $run" --issuer "$ISS" \
     --audience terrateam --subject "$SUB" --user "$user" \
     --cap "installation:$inst2" >/dev/null 2>"$T/err"
 check "a policy granting an installation its user is not a member of is refused" \
     bash -c "[ $? = 1 ] && grep -q 'not a member of installation $inst2' '$T/err'"
+check "ttctl oidc trust add is audited (policy_add, via ttctl, its user)" \
+    policy_audited policy_add "$pol" "$user"
 TT_OIDC_ALLOW_LOOPBACK=0 "$TOP/bin/ttctl" oidc trust add --name "loop $run" \
     --issuer "$ISS" --audience terrateam --subject "$SUB" --user "$user" \
     --cap kv_store_read >/dev/null 2>"$T/err"
@@ -58,6 +88,8 @@ check "an http:// loopback issuer needs TT_OIDC_ALLOW_LOOPBACK=1" \
     --user "$user" --cap kv_store_read >/dev/null 2>"$T/err"
 check "an http:// issuer off loopback is refused" bash -c "[ $? = 1 ]"
 "$TOP/bin/ttctl" --json oidc trust list >"$T/list"
+check "refused policies leave no policy_add row" test "$(q "SELECT count(*)
+    FROM audit_events WHERE event = 'policy_add' AND user_id = '$user'")" = 1
 check "ttctl oidc trust list --json shows the policy" test "$(jq -s --arg id "$pol" \
     'map(select(.id == $id)) | length == 1 and .[0].max_ttl == 30 and
      .[0].subject == "repo:mycompany/infra:ref:refs/heads/*" and
@@ -67,6 +99,9 @@ check "ttctl oidc trust list --json shows the policy" test "$(jq -s --arg id "$p
 stats0=$(oidc_stats "gh-$run" | jq .jwks)
 refresh "$(mint)"
 check "a matching RS256 ID token is exchanged (200)" status_is 200
+check "the exchange is audited: ok, its policy and user" audited exchange ok "$pol" "$user"
+check "a granted exchange has no per-key limit headers (no key)" \
+    bash -c "! grep -qi '^RateLimit-' '$T/hdrs'"
 check "the lifetime is min(60 s, the policy's 30 s)" json_is .expires_in 30
 check "the answer is a key refresh's" json_is .token_type Bearer
 at=$TOKEN
@@ -77,6 +112,14 @@ check "the workflow's repository and run_id are recorded" \
     json_is '.oidc.repository + " " + .oidc.run_id' "mycompany/infra 4242"
 check "the policy is named in the token" json_is .oidc.policy_id "$pol"
 check "the capabilities are the policy's" json_is '.capabilities | length' 3
+http GET "/api/v1/github/audit?limit=20" -H "Authorization: Bearer $at"
+check "the policy's user reads the trail with the exchanged token" status_is 200
+check "it holds the exchange, with its policy" json_is "[.results[] |
+    select(.event == \"exchange\" and .outcome == \"ok\" and
+    .policy_id == \"$pol\" and .via == \"api\")] | length > 0" true
+check "and ttctl's policy_add" json_is "[.results[] |
+    select(.event == \"policy_add\" and .policy_id == \"$pol\" and
+    .via == \"ttctl\")] | length" 1
 claim=$(python3 -c 'import base64, sys; p = sys.argv[1].split(".")[1]
 print(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)).decode())' "$at")
 check "the access token's terrateam claim holds the identity" bash -c \
@@ -89,8 +132,10 @@ http GET "/api/v1/github/installations/$inst2/work-manifests" \
 check "it reaches no other installation (403)" status_is 403
 refresh "$(mint '"kid":"e1"')"
 check "an ES256 ID token from the issuer's P-256 key is exchanged" status_is 200
+check "audited: ok" audited exchange ok "$pol" "$user"
 refresh "$(mint '"claims":{"environment":"production-eu"}')"
 check "a condition pattern with * matches" status_is 200
+check "audited: ok" audited exchange ok "$pol" "$user"
 check "the issuer's JWKS was fetched once for all of these (cached)" \
     test "$(oidc_stats "gh-$run" | jq .jwks)" -eq $((stats0 + 1))
 
@@ -103,39 +148,54 @@ check "a key with more than the policy grants cannot be made from it" status_is 
 # --- Refusals, each naming its check. ---
 refresh "$(oidc_mint "{\"issuer\":\"untrusted-$run\"}")"
 check "an issuer no policy trusts: 401 'issuer not trusted'" unauth_is 'issuer not trusted'
+check "audited: issuer, no policy" audited exchange issuer - -
 refresh "$(mint '"claims":{"aud":"someone-else"}')"
 check "a wrong audience: 401 'audience'" unauth_is 'audience not accepted'
+check "audited: audience, no policy" audited exchange audience - -
 refresh "$(mint '"claims":{"sub":"repo:mycompany/infra:pull_request"}')"
 check "a wrong subject: 401 'subject'" unauth_is 'subject not accepted'
 check "the refusal reveals nothing of the policy" \
     bash -c "! grep -Eq 'refs/heads|mycompany|$user' '$T/body'"
+check "audited: subject" audited exchange subject - -
 refresh "$(mint '"claims":{"environment":"staging"}')"
 check "a failed claim condition: 401 'claim condition'" unauth_is 'claim condition'
+check "audited: claim" audited exchange claim - -
 refresh "$(mint '"claims":{"repository_owner":null}')"
 check "a missing condition claim: 401 'claim condition'" unauth_is 'claim condition'
+check "audited: claim" audited exchange claim - -
 refresh "$(mint "\"claims\":{\"exp\":$((now - 100)),\"iat\":$((now - 400)),\"nbf\":$((now - 400))}")"
 check "an expired ID token: 401 'expired'" unauth_is 'token expired'
+check "audited: expired" audited exchange expired - -
 refresh "$(mint "\"claims\":{\"exp\":$((now + 1000)),\"nbf\":$((now + 100))}")"
 check "a not-yet-valid ID token (nbf): 401 'not valid yet'" unauth_is 'not valid yet'
+check "audited: not_yet_valid" audited exchange not_yet_valid - -
 refresh "$(mint "\"claims\":{\"exp\":$((now + 1000)),\"iat\":$((now + 100)),\"nbf\":null}")"
 check "an ID token issued in the future (iat): 401 'not valid yet'" unauth_is 'not valid yet'
+check "audited: not_yet_valid" audited exchange not_yet_valid - -
 refresh "$(mint '"alg":"none"')"
 check "alg none: 401 'signature'" unauth_is 'signature'
+check "audited: signature" audited exchange signature - -
 refresh "$(mint '"alg":"HS256-pubkey"')"
 check "HS256 signed with the issuer's public key: 401 'signature'" unauth_is 'signature'
+check "audited: signature" audited exchange signature - -
 refresh "$(mint '"alg":"RS256-wrongkey"')"
 check "an RS256 signature by another key: 401 'signature'" unauth_is 'signature'
+check "audited: signature" audited exchange signature - -
 refresh "$(mint '"header":{"alg":"ES256"}')"
 check "an RSA key's token claiming ES256: 401 'signature'" unauth_is 'signature'
+check "audited: signature" audited exchange signature - -
 refresh "$(mint '"claims":{"exp":"9999999999"}')"
 check "a string exp is malformed: 401" unauth_is 'malformed'
+check "audited: malformed" audited exchange malformed - -
 
 # --- The second issuer matches only its own policies. ---
 refresh "$(oidc_mint "{\"issuer\":\"other-$run\"}")"
 check "a token of the second issuer does not match the first's policy" \
     unauth_is 'audience not accepted'
+check "audited: audience" audited exchange audience - -
 refresh "$(oidc_mint "{\"issuer\":\"other-$run\",\"claims\":{\"aud\":\"ci-other\"}}")"
 check "with its own audience it is exchanged" status_is 200
+check "audited: ok, the second issuer's policy and user" audited exchange ok "$pol2" "$user2"
 whoami "$TOKEN"
 check "as its own policy's user" json_is .id "$user2"
 
@@ -143,11 +203,13 @@ check "as its own policy's user" json_is .id "$user2"
 oidc_post /_fake/key "{\"issuer\":\"gh-$run\",\"kid\":\"k2\",\"kty\":\"RSA\"}" >/dev/null
 refresh "$(mint '"kid":"k2"')"
 check "a kid the issuer has not published: 401 'signature'" unauth_is 'signature'
+check "audited: signature" audited exchange signature - -
 oidc_post /_fake/publish "{\"issuer\":\"gh-$run\",\"kid\":\"k2\"}" >/dev/null
 sleep 6		# refetches on an unknown kid: one per issuer per 5 s
 before=$(oidc_stats "gh-$run" | jq .jwks)
 refresh "$(mint '"kid":"k2"')"
 check "after the rotation the new kid is fetched once and accepted" status_is 200
+check "audited: ok" audited exchange ok "$pol" "$user"
 check "exactly one JWKS fetch for it" \
     test "$(oidc_stats "gh-$run" | jq .jwks)" -eq $((before + 1))
 
@@ -158,9 +220,81 @@ whoami "$at"
 check "an exchanged access token works before its policy is removed" status_is 200
 "$TOP/bin/ttctl" oidc trust remove "$pol" >/dev/null
 check "ttctl oidc trust remove removes it" bash -c "[ $? = 0 ]"
+check "ttctl oidc trust remove is audited (policy_remove, via ttctl)" \
+    policy_audited policy_remove "$pol" "$user"
 whoami "$at"
 check "an access token of a removed policy is refused at once" \
     unauth_is 'trust policy .* removed'
 refresh "$(mint)"
 check "and the issuer is no longer trusted" unauth_is 'issuer not trusted'
+check "audited: issuer" audited exchange issuer - -
+
+# --- A flood of refused ID tokens from one address: 429s (the same
+# bucket, TT_REFRESH_RATE_PER_ADDRESS = 30 a minute, as refused keys). ---
+a3=$(rand_addr)
+badtok=$(oidc_mint "{\"issuer\":\"other-$run\"}")
+goodtok=$(oidc_mint "{\"issuer\":\"other-$run\",\"claims\":{\"aud\":\"ci-other\"}}")
+remember "$badtok"
+remember "$goodtok"
+REFRESH_FROM=$a3
+t0=$(date +%s%3N)
+codes=$(refresh_burst 30 "$badtok" "$a3")
+check "30 refused ID tokens from one address are 30 401s" \
+    test "$(printf '%s\n' "$codes" | grep -c '^401$')" = 30
+refresh "$badtok"
+el=$(( $(date +%s%3N) - t0 ))
+echo "# 31 refused ID tokens in $el ms (the bucket gains one every 2000 ms)"
+extra=0
+if [ "$el" -ge 2000 ]; then
+	# A slow server: tokens came back meanwhile; spend them first.
+	while [ "$STATUS" = 401 ] && [ $extra -lt 200 ]; do
+		extra=$((extra + 1))
+		refresh "$badtok"
+	done
+	el=$(( $(date +%s%3N) - t0 ))
+fi
+check "the 31st refused ID token from that address is a 429 ($extra from refill)" \
+    fails_with 429 RATE_LIMITED
+check "no more were refused with 401 than the refill allows" \
+    test $extra -le $((el / 2000))
+check "the 429 says when to retry" header_matches Retry-After '^[12]$'
+check "the 429 says the address's limit, 30" header_matches RateLimit-Limit '^30$'
+check "the 429 says none remain" header_matches RateLimit-Remaining '^0$'
+check "the 429 has the standard headers" std_headers
+# Once the bucket gains a token back, a refused ID token spends it (a
+# 401) and the address is dry for a whole step (2 s): the good token is
+# sent right then (again when that took 1.5 s or more).
+good=none
+for try in 1 2 3 4 5; do
+	prev=429 n=0
+	while [ $n -lt 100 ]; do
+		refresh "$badtok"
+		[ "$STATUS" = 401 ] && [ "$prev" = 429 ] && break
+		prev=$STATUS n=$((n + 1))
+		sleep 0.05
+	done
+	t1=$(date +%s%3N)
+	refresh "$goodtok"
+	good=$STATUS
+	[ $(( $(date +%s%3N) - t1 )) -lt 1500 ] && break
+	echo "# try $try took 1.5 s or more: the bucket may have refilled; again"
+done
+STATUS=$good
+check "a good ID token from the limited address is a 429 too" status_is 429
+check "audited as address_rate_limited, with the policy it matched" \
+    test "$(q "SELECT count(*) FROM audit_events WHERE source_address = '$a3'
+        AND event = 'exchange' AND outcome = 'address_rate_limited'
+        AND policy_id = '$pol2' AND user_id = '$user2'")" -ge 1
+check "the refused ID tokens are audited as audience" \
+    test "$(q "SELECT count(*) FROM audit_events WHERE source_address = '$a3'
+        AND event = 'exchange' AND outcome = 'audience'")" -ge $((30 + extra))
+check "and the limited ones as address_rate_limited" \
+    test "$(q "SELECT count(*) FROM audit_events WHERE source_address = '$a3'
+        AND event = 'exchange' AND outcome = 'address_rate_limited'")" -ge 2
+REFRESH_FROM=$(rand_addr)
+refresh "$goodtok"
+check "the same ID token from another address is exchanged" status_is 200
+
 "$TOP/bin/ttctl" oidc trust remove "$pol2" >/dev/null
+check "the second policy's removal is audited" \
+    policy_audited policy_remove "$pol2" "$user2"

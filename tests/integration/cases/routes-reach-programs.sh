@@ -11,6 +11,8 @@ http GET /api/v1/whoami
 check "access-tokens: whoami reaches the program (401)" error_is 401 UNAUTHORIZED
 http GET /api/v1/github/access-token
 check "access-tokens: the key list reaches the program (401)" error_is 401 UNAUTHORIZED
+http GET /api/v1/github/audit
+check "access-tokens: the audit trail reaches the program (401)" error_is 401 UNAUTHORIZED
 http GET /api/v1/github/kv/1/key/k
 check "kv: a key reaches the program (401)" error_is 401 UNAUTHORIZED
 http GET /api/v1/github/installations/1/work-manifests
