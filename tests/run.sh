@@ -13,6 +13,14 @@ mkdir -p "$OUT"
 LOG=$OUT/tap.log
 : >"$LOG"
 : >"$OUT/times.log"
+# Debian's python3, the one tools/install-deps.sh installs the modules
+# for, ahead of a version manager's shim on PATH (pyenv's takes half a
+# second to start; the cases start Python hundreds of times).
+if [ -x /usr/bin/python3 ]; then
+	mkdir -p "$OUT/bin"
+	ln -sf /usr/bin/python3 "$OUT/bin/python3"
+	PATH=$OUT/bin:$PATH
+fi
 SCHEMA_VERSION=$(ls "$TOP/sql" | sed -n 's/^0*\([0-9][0-9]*\)_.*\.sql$/\1/p' | sort -n | tail -1)
 export TOP SCHEMA_VERSION
 

@@ -76,11 +76,31 @@ wrk.body = '{"value": {"deployed_at": "2026-11-29T10:30:00Z", "status": "success
 LUA
 	echo "$dir/put.lua"
 }
+# put64_script: the same overwrite spread over 64 existing records in
+# turn, as many CI jobs writing their own keys do. Every kv-put request
+# waits for the previous one's commit to reach the disk (they all lock
+# one row); here commits overlap and PostgreSQL flushes them together.
+put64_script() {
+	put_script >/dev/null
+	cat "$dir/put.lua" - >"$dir/put64.lua" <<'LUA'
+local n = 0
+request = function()
+	n = n + 1
+	return wrk.format(nil, "/api/v1/github/kv/12345/key/bench.put." .. (n % 64))
+end
+LUA
+	echo "$dir/put64.lua"
+}
 
 "$ttctl" manifests seed --installation 12345 --count 500 >/dev/null
 curl -s -X PUT -H "Authorization: Bearer $(token)" -H 'Content-Type: application/json' \
     -d '{"value": "2024-01-15T10:30:00Z"}' \
     "$base/api/v1/github/kv/12345/key/deploy.timestamp" >/dev/null
+for i in $(seq 0 63); do
+	echo "url = \"$base/api/v1/github/kv/12345/key/bench.put.$i\""
+done >"$dir/put64.curl"
+curl -s -X PUT -H "Authorization: Bearer $(token)" -H 'Content-Type: application/json' \
+    -d '{"value": "seed"}' -K "$dir/put64.curl" >/dev/null
 
 # A pull request with 3 stacks (one nested) over 20 dirspaces, and a
 # completed plan of all of them at its head, so stacks-get derives every
@@ -127,6 +147,7 @@ scenarios=(
 	"whoami|/api/v1/whoami|bearer_script"
 	"kv-get|/api/v1/github/kv/12345/key/deploy.timestamp|bearer_script"
 	"kv-put|/api/v1/github/kv/12345/key/bench.put|put_script"
+	"kv-put-64|/api/v1/github/kv/12345/key/bench.put.0|put64_script"
 	"wm-list|/api/v1/github/installations/12345/work-manifests|bearer_script"
 	"wm-filtered|/api/v1/github/installations/12345/work-manifests?q=repo%3Ainfra%20and%20state%3Acompleted|bearer_script"
 	"stacks-get|/api/v1/github/installations/12345/repos/123451/prs/9001/stacks|bearer_script"

@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # run.sh: builds the libFuzzer targets and runs each for a short time.
 # SPDX-License-Identifier: MIT
 #   tests/fuzz/run.sh [SECONDS]		(default 10 seconds per target)
@@ -34,37 +34,32 @@ comment() {
 }
 
 mkdir -p "$OUT/obj" || exit 1
+JOBS=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 1)}
 
-# The library, once, with the same instrumentation as the targets.
-libok=1
-objs=
-for m in $LIB; do
+# build_obj MODULE: one library object, with the targets' instrumentation.
+build_obj() {
 	# shellcheck disable=SC2086
-	if ! $CC $CFLAGS -c -o "$OUT/obj/$m.o" "$TOP/lib/$m.c" \
-	    >"$OUT/obj/$m.log" 2>&1; then
-		echo "# could not compile lib/$m.c:"
-		comment "$OUT/obj/$m.log"
-		libok=0
+	if ! $CC $CFLAGS -c -o "$OUT/obj/$1.o" "$TOP/lib/$1.c" \
+	    >"$OUT/obj/$1.log" 2>&1; then
+		echo "# could not compile lib/$1.c:"
+		comment "$OUT/obj/$1.log"
+		return 1
 	fi
-	objs="$objs $OUT/obj/$m.o"
-done
+}
 
-for t in $TARGETS; do
+# run_target NAME: builds and runs one target; writes its TAP lines to
+# build/fuzz/fuzz_NAME.tap and returns non-zero on a failure.
+run_target() {
+	t=$1
 	bin=$OUT/fuzz_$t
 	log=$OUT/fuzz_$t.log
 	work=$OUT/work/$t
-	if [ $libok -eq 0 ]; then
-		echo "not ok - fuzz $t: the library did not build"
-		failed=1
-		continue
-	fi
 	# shellcheck disable=SC2086
 	if ! $CC $CFLAGS -o "$bin" "$TOP/tests/fuzz/fuzz_$t.c" $objs $LIBS \
 	    >"$log" 2>&1; then
 		comment "$log"
 		echo "not ok - fuzz $t: build failed"
-		failed=1
-		continue
+		return 1
 	fi
 
 	# A scratch copy of the seeds, so new inputs stay out of git.
@@ -97,10 +92,51 @@ for t in $TARGETS; do
 			echo "# input written to $f"
 		done
 		echo "not ok - fuzz $t ${secs}s: exit status $rc"
-		failed=1
-	else
-		echo "ok - fuzz $t ${secs}s"
+		return 1
 	fi
+	echo "ok - fuzz $t ${secs}s"
+}
+
+# in_parallel FUNCTION ITEMS...: FUNCTION on each item, JOBS at a time
+# (the targets are independent; each runs for the whole SECONDS, so two
+# cores halve the wall time). Each item's output goes to
+# build/fuzz/ITEM.FUNCTION.out, printed in ITEMS order afterwards;
+# returns non-zero when any call failed.
+in_parallel() {
+	fn=$1
+	shift
+	running=0
+	for it in "$@"; do
+		( "$fn" "$it" >"$OUT/$it.$fn.out" 2>&1; echo $? >"$OUT/$it.$fn.rc" ) &
+		running=$((running + 1))
+		if [ $running -ge "$JOBS" ]; then
+			wait -n 2>/dev/null || wait
+			running=$((running - 1))
+		fi
+	done
+	wait
+	bad=0
+	for it in "$@"; do
+		cat "$OUT/$it.$fn.out"
+		[ "$(cat "$OUT/$it.$fn.rc" 2>/dev/null)" = 0 ] || bad=1
+	done
+	return $bad
+}
+
+# The library, once, with the same instrumentation as the targets.
+objs=
+for m in $LIB; do
+	objs="$objs $OUT/obj/$m.o"
 done
+# shellcheck disable=SC2086
+if ! in_parallel build_obj $LIB; then
+	for t in $TARGETS; do
+		echo "not ok - fuzz $t: the library did not build"
+	done
+	exit 1
+fi
+
+# shellcheck disable=SC2086
+in_parallel run_target $TARGETS || failed=1
 
 exit $failed

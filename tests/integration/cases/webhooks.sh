@@ -158,13 +158,17 @@ check "closed aborts the pull request's queued manifests" \
     test "$(q "SELECT count(*) FROM work_manifests WHERE installation_id = $inst AND pull_number = $pr AND state = 'queued'")" = 0
 
 # --- Every real payload of every event type: never a 5xx. ---
-n=0; bad=0
-for f in "$WEBHOOK_EXAMPLES"/*.json; do
-	ev=$(basename "$f"); ev=${ev%%.*}
-	hook "$ev" "$(uuid)" "$f"
-	n=$((n + 1))
-	case $STATUS in 200|202) ;; *) bad=$((bad + 1)); echo "# $ev $(basename "$f"): $STATUS $(head -c 200 "$T/body")" ;; esac
-done
-check "all $n octokit example payloads answered 200/202" test "$bad" = 0 -a "$n" -gt 300
+# One curl for all of them (tests/harness/hooks_curl.py signs them): a
+# process or two per delivery made this loop most of the suite's time.
+mkdir -p "$T/ex"
+python3 "$TOP/tests/harness/hooks_curl.py" "$TT_GITHUB_WEBHOOK_SECRET_FILE" \
+    "$BASE/api/github/v1/events" "$T/ex" "$WEBHOOK_EXAMPLES"/*.json >"$T/ex.curl"
+curl -s -K "$T/ex.curl" >"$T/ex.out"
+n=$(ls "$WEBHOOK_EXAMPLES"/*.json | wc -l); got=$(wc -l <"$T/ex.out"); bad=0; i=0
+while read -r status ev f; do
+	i=$((i + 1))
+	case $status in 200|202) ;; *) bad=$((bad + 1)); echo "# $ev $(basename "$f"): $status $(head -c 200 "$T/ex/$i.body")" ;; esac
+done <"$T/ex.out"
+check "all $n octokit example payloads answered 200/202" test "$bad" = 0 -a "$got" = "$n" -a "$n" -gt 300
 check "no 500 for any payload in the ledger's processing" \
     test "$(q "SELECT count(*) FROM webhook_deliveries WHERE state = 'dead'")" = 0
