@@ -229,9 +229,11 @@ fuzz:
 valgrind: all
 	@tests/run.sh valgrind
 
+# The two builds use every core (make test is often run without -j).
+JOBS := $(shell nproc 2>/dev/null || echo 1)
 test: deps
-	@$(MAKE) --no-print-directory SANITIZE=0 all
-	@$(MAKE) --no-print-directory SANITIZE=1 all
+	@$(MAKE) --no-print-directory -j$(JOBS) SANITIZE=0 all
+	@$(MAKE) --no-print-directory -j$(JOBS) SANITIZE=1 all
 	@tests/run.sh all
 
 # The mixed load for MINUTES (10), sampling memory, descriptors and
