@@ -314,13 +314,16 @@ pr_read(struct tt_arena *a, const cJSON *pl, struct pr *p)
 static struct tt_db_stmt stmt_pr_upsert = {
 	"gh_pr_upsert",
 	"INSERT INTO pull_requests (installation_id, repo_id, pull_number, "
-	"title, state, base_branch, branch, base_sha, head_sha) VALUES "
-	"($1::bigint, $2::bigint, $3::bigint, $4, $5, $6, $7, $8, $9) "
+	"title, state, base_branch, branch, base_sha, head_sha, ledger_id) "
+	"VALUES ($1::bigint, $2::bigint, $3::bigint, $4, $5, $6, $7, $8, $9, "
+	"$10::bigint) "
 	"ON CONFLICT (installation_id, repo_id, pull_number) DO UPDATE SET "
 	"title = EXCLUDED.title, state = EXCLUDED.state, base_branch = "
 	"EXCLUDED.base_branch, branch = EXCLUDED.branch, base_sha = "
-	"EXCLUDED.base_sha, head_sha = EXCLUDED.head_sha, updated_at = now()",
-	9, 1, 0, 0
+	"EXCLUDED.base_sha, head_sha = EXCLUDED.head_sha, updated_at = now(), "
+	"ledger_id = EXCLUDED.ledger_id "
+	"WHERE pull_requests.ledger_id <= EXCLUDED.ledger_id",
+	10, 1, 0, 0
 };
 
 static struct tt_db_stmt stmt_pr_lock = {
@@ -348,15 +351,22 @@ static struct tt_db_stmt stmt_ds_insert = {
 	3, 0, 0, 0
 };
 
+/*
+ * The pull request's row and its stacks keep what the newest delivery
+ * (the highest ledger id) said: an older delivery retried after a newer
+ * one still makes its manifest, but does not put its head back.
+ */
 static struct tt_db_stmt stmt_stacks_store = {
 	"gh_stacks_store",
 	"INSERT INTO pull_request_stacks (installation_id, repo_id, "
-	"pull_number, head_sha, stacks, config_error) VALUES ($1::bigint, "
-	"$2::bigint, $3::bigint, $4, $5::jsonb, $6) ON CONFLICT "
-	"(installation_id, repo_id, pull_number) DO UPDATE SET head_sha = "
-	"EXCLUDED.head_sha, stacks = EXCLUDED.stacks, config_error = "
-	"EXCLUDED.config_error, computed_at = now()",
-	6, 0, 0, 0
+	"pull_number, head_sha, stacks, config_error, ledger_id) VALUES "
+	"($1::bigint, $2::bigint, $3::bigint, $4, $5::jsonb, $6, $7::bigint) "
+	"ON CONFLICT (installation_id, repo_id, pull_number) DO UPDATE SET "
+	"head_sha = EXCLUDED.head_sha, stacks = EXCLUDED.stacks, config_error "
+	"= EXCLUDED.config_error, computed_at = now(), ledger_id = "
+	"EXCLUDED.ledger_id WHERE pull_request_stacks.ledger_id <= "
+	"EXCLUDED.ledger_id",
+	7, 0, 0, 0
 };
 
 /*
@@ -498,7 +508,7 @@ pr_record(struct tt_arena *a, const struct tt_ledger_item *it,
     const char *cfg_err, const char **wm_id)
 {
 	struct tt_db_res	*r;
-	const char		*q[9];
+	const char		*q[10];
 	enum tt_err		 e;
 
 	if ((e = tt_db_begin(a)) != TT_OK)
@@ -519,7 +529,7 @@ pr_record(struct tt_arena *a, const struct tt_ledger_item *it,
 	    p->owner, p->repo)) != TT_OK)
 		goto fail;
 	q[3] = p->title; q[4] = "open"; q[5] = p->base_ref; q[6] = p->head_ref;
-	q[7] = p->base_sha; q[8] = p->head_sha;
+	q[7] = p->base_sha; q[8] = p->head_sha; q[9] = it->id;
 	if ((e = tt_db_run(a, &stmt_pr_upsert, q, &r)) != TT_OK)
 		goto fail;
 	if (res != NULL && cJSON_GetArraySize(res->dirspaces) > 0) {
@@ -540,6 +550,7 @@ pr_record(struct tt_arena *a, const struct tt_ledger_item *it,
 	q[3] = p->head_sha;
 	q[4] = res != NULL ? tt_json_print(a, res->stacks) : "[]";
 	q[5] = res != NULL ? NULL : cfg_err;
+	q[6] = it->id;
 	if ((e = tt_db_run(a, &stmt_stacks_store, q, &r)) != TT_OK)
 		goto fail;
 	return tt_db_commit(a);

@@ -143,6 +143,25 @@ check "... and it is done again" wait_state "$d2" done
 check "... keeping the effects it had made (no new manifest)" \
     test "$(q "SELECT count(*) FROM work_manifests WHERE installation_id = $inst AND pull_number = $pr")" = 2
 
+# --- An older delivery retried after a newer one keeps the newer head. ---
+shaA=$(openssl rand -hex 20); pr_json synchronize "$shaA" >"$T/syncA.json"
+shaB=$(openssl rand -hex 20); pr_json synchronize "$shaB" >"$T/syncB.json"
+# The client tries a GET three times before the delivery fails.
+fakegh_fault '{"mode":"error","status":503,"count":3,"match":"/files"}' >/dev/null
+dA=$(uuid); hook pull_request "$dA" "$T/syncA.json"
+check "head A: GitHub fails its file list, the delivery waits" wait_state "$dA" failed
+dB=$(uuid); hook pull_request "$dB" "$T/syncB.json"
+check "head B, delivered after it, is processed" wait_state "$dB" done
+q "UPDATE webhook_deliveries SET next_attempt_at = now() WHERE delivery_id = '$dA'" >/dev/null
+"$ttctl" events drain >"$T/drainA.out" 2>&1
+check "head A's retry is processed after B" wait_state "$dA" done
+check "... and makes head A's plan" \
+    test "$(q "SELECT count(*) FROM work_manifests WHERE installation_id = $inst AND pull_number = $pr AND sha = '$shaA'")" = 1
+check "the pull request's head is still B" \
+    test "$(q "SELECT head_sha FROM pull_requests WHERE installation_id = $inst AND pull_number = $pr")" = "$shaB"
+check "its stored stacks are still B's" \
+    test "$(q "SELECT head_sha FROM pull_request_stacks WHERE installation_id = $inst AND pull_number = $pr")" = "$shaB"
+
 # --- A black-holed GitHub never delays the answer. ---
 fakegh_fault '{"mode":"blackhole","count":1,"delay":30}' >/dev/null
 sha3=$(openssl rand -hex 20); pr_json synchronize "$sha3" >"$T/bh.json"
