@@ -56,9 +56,8 @@ wrk.headers["Authorization"] = "Bearer $key"
 wrk.body = ""
 LUA
 # refresh-64: 64 keys of the same user in turn, as many CI jobs with
-# their own keys do (each within the default 60 a minute); in "refresh"
-# every request updates the one key's bucket row and so waits for the
-# previous request's statement to commit.
+# their own keys do (each within the default 60 a minute), next to
+# "refresh", where every request updates the one key's bucket row.
 for i in $(seq 1 64); do
 	"$ttctl" key create --user "$user" --name "bench-$i" --cap installation:12345 \
 	    --rate-limit 1000000000 2>/dev/null

@@ -47,8 +47,8 @@ build_obj() {
 	fi
 }
 
-# run_target NAME: builds and runs one target; writes its TAP lines to
-# build/fuzz/fuzz_NAME.tap and returns non-zero on a failure.
+# run_target NAME: builds and runs one target; prints its TAP lines and
+# returns non-zero on a failure.
 run_target() {
 	t=$1
 	bin=$OUT/fuzz_$t

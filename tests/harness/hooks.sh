@@ -5,9 +5,9 @@
 SECRET=$(cat "$TT_GITHUB_WEBHOOK_SECRET_FILE")
 ttctl=$TOP/bin/ttctl
 q() { psql "$TT_DATABASE_URL" -Atc "$1"; }
-# uuid: a random (version 4) UUID from the kernel, without starting a
-# process (a Python start costs up to half a second on a busy machine,
-# and the webhook cases make hundreds of deliveries).
+# uuid: a random (version 4) UUID from the kernel, without running a
+# program (a Python start costs up to half a second behind pyenv's shim,
+# and the webhook cases make many deliveries).
 uuid() { printf '%s\n' "$(</proc/sys/kernel/random/uuid)"; }
 sign() { printf 'sha256=%s' "$(openssl dgst -sha256 -hmac "$SECRET" <"$1" | awk '{print $NF}')"; }
 
