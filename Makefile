@@ -54,7 +54,8 @@ LIB_SRCS = lib/apikey.c lib/arena.c lib/asset.c lib/buf.c lib/caps.c \
 	   lib/crypto.c lib/db.c lib/token.c lib/signkey.c \
 	   lib/github.c lib/ghauth.c lib/ledger.c lib/ghevents.c lib/ghsig.c \
 	   lib/http.c lib/json.c lib/jwk.c lib/jwks.c lib/keystore.c lib/kv.c lib/log.c \
-	   lib/manifests.c lib/oidc.c lib/page.c lib/audit.c lib/ratelimit.c \
+	   lib/manifests.c lib/oidc.c lib/page.c lib/audit.c lib/auditq.c \
+	   lib/lease.c lib/ratelimit.c \
 	   lib/route.c lib/serve.c lib/stacks.c lib/stackstate.c lib/tagquery.c \
 	   lib/session.c lib/trust.c lib/url.c lib/valid.c lib/yaml.c \
 	   lib/websession.c lib/ghoauth.c

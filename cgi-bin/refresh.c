@@ -18,11 +18,13 @@
 #include "apikey.h"
 #include "arena.h"
 #include "audit.h"
+#include "auditq.h"
 #include "config.h"
 #include "crypto.h"
 #include "db.h"
 #include "json.h"
 #include "jwks.h"
+#include "lease.h"
 #include "log.h"
 #include "oidc.h"
 #include "ratelimit.h"
@@ -47,13 +49,43 @@ int main(void);
  * this statement only): a crash of PostgreSQL may lose the last fraction
  * of a second of audit rows, a refresh never waits for a disk.
  *
+ * The key's bucket moves on by as many tokens as it can give up to the
+ * $8 asked for (lib/lease.h: one unless the process is under load and
+ * the key has thousands to spare); granted says how many it took. The
+ * rows lib/auditq.c queued ($9) are written in the same transaction.
+ *
  * $1 key hash (NULL when the key is malformed), $2 source address ("" if
  * none), $3 user agent, $4 default per-key limit, $5 per-address limit,
  * $6 window in microseconds, $7 the outcome when already known
- * ("malformed") or NULL.
+ * ("malformed") or NULL, $8 tokens asked for, $9 queued rows or NULL.
  */
 #define US(x)	"((" x ") * interval '1 microsecond')"
 #define AHEAD(t) "(extract(epoch FROM (" t ") - now()) * 1000000)::bigint"
+/*
+ * Tokens a key's bucket can give now, at most the $8 asked for: those
+ * whose steps still fit in the window (all of them when the step rounds
+ * to 0 microseconds). Evaluated on the bucket row's latest version, so
+ * concurrent reservations never take more than the bucket holds.
+ */
+#define KTAKE \
+	"(CASE WHEN (SELECT step FROM st) = 0 THEN $8::bigint " \
+	"ELSE least($8::bigint, ($6::bigint - " \
+	AHEAD("greatest(b.tat, now())") ") / (SELECT step FROM st)) END)"
+/*
+ * The rows queued by lib/auditq.c (JSON parameter n; NULL: none) into
+ * the trail at their own times, and the last_used_at they made due.
+ */
+#define QUEUED(n) \
+	"qr AS (SELECT * FROM jsonb_to_recordset(" n "::jsonb) AS r(at " \
+	"bigint, user_id uuid, key uuid, addr text, ua text, touch " \
+	"boolean)), " \
+	"qa AS (INSERT INTO audit_events (at, event, outcome, via, user_id, " \
+	"api_key_id, source_address, user_agent) SELECT " \
+	TT_DB_FROM_US("qr.at") ", 'refresh', 'ok', 'api', qr.user_id, " \
+	"qr.key, qr.addr, qr.ua FROM qr ORDER BY qr.at RETURNING 1), " \
+	"qt AS (UPDATE api_keys SET last_used_at = now() WHERE id IN " \
+	"(SELECT key FROM qr WHERE touch) AND (last_used_at IS NULL OR " \
+	"last_used_at < now() - interval '60 seconds') RETURNING 1)"
 
 static struct tt_db_stmt stmt_refresh = {
 	"refresh_key",
@@ -75,12 +107,14 @@ static struct tt_db_stmt stmt_refresh = {
 	"FROM (SELECT 1) one LEFT JOIN k ON true), "
 	"kprev AS (SELECT " AHEAD("greatest(b.tat, now())") " AS d "
 	"FROM rate_buckets b, v WHERE b.bucket = 'k:' || v.id), "
-	"kb AS (INSERT INTO rate_buckets AS b (bucket, tat) "
-	"SELECT 'k:' || v.id, now() + " US("$6::bigint / v.lim") " FROM v "
-	"WHERE v.outcome = 'ok' ON CONFLICT (bucket) DO UPDATE "
-	"SET tat = greatest(b.tat, now()) + (excluded.tat - now()) "
-	"WHERE greatest(b.tat, now()) + (excluded.tat - now()) - now() <= "
-	US("$6::bigint") " RETURNING tat), "
+	"st AS (SELECT $6::bigint / v.lim AS step FROM v), "
+	"kb AS (INSERT INTO rate_buckets AS b (bucket, tat, granted) "
+	"SELECT 'k:' || v.id, now() + " US("st.step * least($8::int, v.lim)")
+	", least($8::int, v.lim) FROM v, st WHERE v.outcome = 'ok' "
+	"ON CONFLICT (bucket) DO UPDATE "
+	"SET tat = greatest(b.tat, now()) + " US("(SELECT step FROM st) * "
+	KTAKE) ", granted = " KTAKE " WHERE " KTAKE " >= 1 "
+	"RETURNING tat, granted), "
 	"ab AS (INSERT INTO rate_buckets AS b (bucket, tat) "
 	"SELECT 'a:' || $2, now() + " US("$6::bigint / $5::int") " FROM v "
 	"WHERE v.outcome IN ('malformed', 'unknown', 'revoked', 'expired') "
@@ -94,16 +128,99 @@ static struct tt_db_stmt stmt_refresh = {
 	"api_key_id, source_address, user_agent) SELECT 'refresh', "
 	"CASE WHEN v.outcome = 'ok' AND NOT EXISTS (SELECT 1 FROM kb) "
 	"THEN 'key_rate_limited' ELSE v.outcome END, 'api', v.user_id, v.id, "
-	"nullif($2, ''), $3 FROM v RETURNING outcome) "
+	"nullif($2, ''), $3 FROM v RETURNING outcome), "
+	QUEUED("$9") " "
 	"SELECT au.outcome, v.id, v.user_id, "
 	"v.capabilities::text AS capabilities, v.lim, "
 	"(SELECT " AHEAD("tat") " FROM kb) AS key_ahead, "
+	"(SELECT granted FROM kb) AS granted, "
 	"(SELECT d FROM kprev) AS key_before, "
 	"(SELECT d FROM a) AS addr_before, "
 	"set_config('synchronous_commit', 'off', true) AS sc "
 	"FROM v, au",
-	7, 1, 0, 0
+	9, 1, 0, 0
 };
+
+/*
+ * A refresh of a key this process holds reserved tokens for: the key
+ * and the caller's address checked, read only. No row, or ok false (the
+ * key revoked or expired, or the address limited), goes on to
+ * stmt_refresh, which records why.
+ *
+ * $1 key hash, $2 source address ("" if none), $3 per-address limit,
+ * $4 window in microseconds.
+ */
+static struct tt_db_stmt stmt_refresh_lookup = {
+	"refresh_lookup",
+	"SELECT id, user_id, capabilities::text AS capabilities, "
+	"revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now()) "
+	"AND coalesce((SELECT " AHEAD("greatest(tat, now())") " FROM "
+	"rate_buckets WHERE bucket = 'a:' || $2), 0) <= "
+	"$4::bigint - $4::bigint / $3::int AS ok, "
+	"last_used_at IS NULL OR last_used_at < now() - interval "
+	"'60 seconds' AS stale, " TT_DB_US("now()") " AS now_us "
+	"FROM api_keys WHERE key_sha256 = decode($1, 'hex')",
+	4, 1, 0, 1
+};
+
+/* The queued rows alone ($1), when no refresh is going to carry them. */
+static struct tt_db_stmt stmt_refresh_flush = {
+	"refresh_flush",
+	"WITH " QUEUED("$1") " "
+	"SELECT (SELECT count(*) FROM qa) AS n, "
+	"set_config('synchronous_commit', 'off', true) AS sc",
+	1, 0, 0, 0
+};
+
+/* Writes the queued rows; they stay queued when that fails. */
+static enum tt_err
+flush_queue(struct tt_arena *a)
+{
+	struct tt_db_res	*res;
+	const char		*p[1];
+	int			 n = tt_auditq_count();
+	enum tt_err		 e;
+
+	if (n == 0)
+		return TT_OK;
+	p[0] = tt_auditq_json(a);
+	if ((e = tt_db_run(a, &stmt_refresh_flush, p, &res)) != TT_OK) {
+		tt_log_warnx("%d queued audit rows not written yet", n);
+		return e;
+	}
+	tt_auditq_written(n);
+	return TT_OK;
+}
+
+/* The idle run of flush_queue (lib/serve.h), and the last before exit. */
+static void
+flush_idle(void)
+{
+	struct tt_arena	*a = tt_arena_new();
+
+	if (flush_queue(a) != TT_OK)
+		tt_serve_idle(flush_idle);
+	tt_db_end_request();
+	tt_arena_free(a);
+}
+
+/*
+ * After each request, before its answer: queued rows are written now
+ * when the queue is full or old, or when no other request comes for this
+ * process within LINGER_MS (so the last answer of a burst follows its
+ * rows into the trail: a client that waited for its answers sees them),
+ * else with a later request or when the process idles.
+ */
+#define LINGER_MS	2
+
+static void
+settle_queue(struct tt_arena *a)
+{
+	if (tt_auditq_count() > 0 &&
+	    (tt_auditq_due() || !tt_serve_busy(LINGER_MS)))
+		(void)flush_queue(a);
+	tt_serve_idle(tt_auditq_count() > 0 ? flush_idle : NULL);
+}
 
 /* The 401 of each refused outcome (a malformed key has its own). */
 static enum tt_err
@@ -133,11 +250,12 @@ num(const struct tt_db_res *res, const char *col)
  */
 static enum tt_err
 run_refresh(struct tt_req *req, const char *hash, const char *known,
-    struct tt_db_res **res)
+    int64_t want, struct tt_db_res **res)
 {
 	struct tt_audit_src	 src;
-	const char		*p[7];
-	char			 lk[24], la[24], w[24];
+	const char		*p[9];
+	char			 lk[24], la[24], w[24], k[24];
+	int			 queued = tt_auditq_count();
 	enum tt_err		 e;
 
 	tt_audit_src_req(req, &src);
@@ -154,7 +272,12 @@ run_refresh(struct tt_req *req, const char *hash, const char *known,
 	p[4] = la;
 	p[5] = w;
 	p[6] = known;
+	snprintf(k, sizeof(k), "%lld", (long long)want);
+	p[7] = k;
+	p[8] = tt_auditq_json(req->arena);
 	e = tt_db_run(req->arena, &stmt_refresh, p, res);
+	if (e == TT_OK)
+		tt_auditq_written(queued);
 	if (e != TT_OK && known != NULL &&
 	    (e == TT_EUNAVAIL || e == TT_ETIMEOUT)) {
 		*res = NULL;
@@ -316,8 +439,66 @@ exchange_oidc(struct tt_req *req, struct tt_resp *resp, const char *token)
 	return answer(req, resp, &c, g.ttl);
 }
 
+/*
+ * A refresh spent from a token this process reserved earlier: *done is
+ * 1 when answered here (the key is still good and a token was left),
+ * else 0 and nothing was answered.
+ */
 static enum tt_err
-handle_refresh(struct tt_req *req, struct tt_resp *resp)
+from_lease(struct tt_req *req, struct tt_resp *resp, const char *hash,
+    int *done)
+{
+	struct tt_db_res	*res;
+	struct tt_audit_src	 src;
+	struct tt_token_claims	 c;
+	struct tt_rate		 rate;
+	const char		*p[4], *capstext, *why;
+	char			 la[24], w[24];
+	int64_t			 ahead;
+	enum tt_err		 e;
+
+	*done = 0;
+	tt_audit_src_req(req, &src);
+	snprintf(la, sizeof(la), "%lld",
+	    (long long)tt_config.refresh_rate_per_address);
+	snprintf(w, sizeof(w), "%lld",
+	    (long long)tt_config.refresh_rate_window * 1000000);
+	p[0] = hash;
+	p[1] = src.addr != NULL ? src.addr : "";
+	p[2] = la;
+	p[3] = w;
+	if ((e = tt_db_run(req->arena, &stmt_refresh_lookup, p, &res)) !=
+	    TT_OK)
+		return e;
+	if (tt_db_nrows(res) != 1 || strcmp(tt_db_get(res, 0, "ok"), "t") != 0) {
+		tt_lease_drop(hash);
+		return TT_OK;
+	}
+	if (tt_auditq_count() == TT_AUDITQ_MAX &&
+	    flush_queue(req->arena) != TT_OK)
+		return TT_OK;
+	if (!tt_lease_take(hash, &rate.limit, &ahead))
+		return TT_OK;
+	if (!tt_auditq_add(tt_db_get(res, 0, "now_us"),
+	    tt_db_get(res, 0, "user_id"), tt_db_get(res, 0, "id"), src.addr,
+	    src.ua, strcmp(tt_db_get(res, 0, "stale"), "t") == 0))
+		return TT_EINTERNAL;
+	*done = 1;
+	rate.window_us = tt_config.refresh_rate_window * 1000000;
+	tt_rate_headers_ok(resp, &rate, ahead);
+
+	capstext = tt_db_get(res, 0, "capabilities");
+	memset(&c, 0, sizeof(c));
+	c.caps = tt_json_parse(req->arena, capstext, strlen(capstext), &why);
+	if (c.caps == NULL)
+		return TT_EINTERNAL;
+	c.user_id = tt_db_get(res, 0, "user_id");
+	c.api_key_id = tt_db_get(res, 0, "id");
+	return answer(req, resp, &c, tt_config.access_token_ttl);
+}
+
+static enum tt_err
+refresh(struct tt_req *req, struct tt_resp *resp)
 {
 	struct tt_db_res	*res;
 	struct tt_token_claims	 c;
@@ -325,6 +506,7 @@ handle_refresh(struct tt_req *req, struct tt_resp *resp)
 	const char		*key, *capstext, *why, *iss, *outcome;
 	const char		*malformed = NULL;
 	char			 hash[65];
+	int			 busy = 0, done = 0;
 	enum tt_err		 e;
 
 	if ((key = tt_session_bearer(req, resp)) == NULL)
@@ -341,11 +523,17 @@ handle_refresh(struct tt_req *req, struct tt_resp *resp)
 	} else if (!tt_apikey_check(key))
 		malformed = "malformed API key: expected tt_live_ followed by "
 		    "42 letters and digits";
-	else
+	else {
 		tt_apikey_hash_hex(key, hash);
+		busy = tt_serve_busy(0);
+		if (tt_lease_has(hash) &&
+		    ((e = from_lease(req, resp, hash, &done)) != TT_OK || done))
+			return e;
+	}
 
 	if ((e = run_refresh(req, malformed ? NULL : hash,
-	    malformed ? "malformed" : NULL, &res)) != TT_OK)
+	    malformed ? "malformed" : NULL,
+	    malformed ? 1 : tt_lease_want(hash, busy), &res)) != TT_OK)
 		return e;
 	outcome = res != NULL ? tt_db_get(res, 0, "outcome") : "malformed";
 	if (strcmp(outcome, "address_rate_limited") == 0) {
@@ -358,8 +546,10 @@ handle_refresh(struct tt_req *req, struct tt_resp *resp)
 	if (strcmp(outcome, "malformed") == 0)
 		return tt_resp_fail(resp, TT_EUNAUTH, NULL, "%s", malformed);
 	if (strcmp(outcome, "ok") != 0 &&
-	    strcmp(outcome, "key_rate_limited") != 0)
+	    strcmp(outcome, "key_rate_limited") != 0) {
+		tt_lease_drop(hash);
 		return refused(resp, outcome);
+	}
 
 	rate.limit = num(res, "lim");
 	rate.window_us = tt_config.refresh_rate_window * 1000000;
@@ -371,6 +561,8 @@ handle_refresh(struct tt_req *req, struct tt_resp *resp)
 		    (long long)tt_config.refresh_rate_window);
 	}
 	tt_rate_headers_ok(resp, &rate, num(res, "key_ahead"));
+	tt_lease_store(hash, num(res, "granted"), num(res, "key_ahead"),
+	    rate.limit, rate.window_us);
 
 	capstext = tt_db_get(res, 0, "capabilities");
 	memset(&c, 0, sizeof(c));
@@ -380,6 +572,16 @@ handle_refresh(struct tt_req *req, struct tt_resp *resp)
 	c.user_id = tt_db_get(res, 0, "user_id");
 	c.api_key_id = tt_db_get(res, 0, "id");
 	return answer(req, resp, &c, tt_config.access_token_ttl);
+}
+
+static enum tt_err
+handle_refresh(struct tt_req *req, struct tt_resp *resp)
+{
+	enum tt_err	e;
+
+	e = refresh(req, resp);
+	settle_queue(req->arena);
+	return e;
 }
 
 static const struct tt_route routes[] = {

@@ -1,6 +1,10 @@
 /* serve.c: FastCGI/CGI accept loop and the fixed request pipeline. */
 /* SPDX-License-Identifier: MIT */
+#include <sys/time.h>
+
+#include <errno.h>
 #include <fcgiapp.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -32,6 +36,9 @@ struct io {
 static void	(*after_fn)(void *);
 static void	*after_arg;
 static volatile sig_atomic_t	stopping;
+static void	(*idle_fn)(void);
+static volatile sig_atomic_t	idle_due;
+static int	fastcgi;
 
 void
 tt_serve_after(void (*fn)(void *), void *arg)
@@ -336,6 +343,63 @@ finish(struct io *io)
 	FCGX_Finish_r(io->fr);
 }
 
+int
+tt_serve_busy(int wait_ms)
+{
+	struct pollfd	pfd;
+	int		r;
+
+	if (!fastcgi)
+		return 0;
+	pfd.fd = 0;	/* FCGI_LISTENSOCK_FILENO */
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	do
+		r = poll(&pfd, 1, wait_ms);
+	while (r < 0 && errno == EINTR && !stopping);
+	return r == 1 && (pfd.revents & POLLIN);
+}
+
+void
+tt_serve_idle(void (*fn)(void))
+{
+	idle_fn = fn;
+}
+
+static void
+run_idle(void)
+{
+	void	(*fn)(void) = idle_fn;
+
+	idle_fn = NULL;
+	if (fn != NULL)
+		fn();
+}
+
+/*
+ * The idle timer: armed (one shot) just before the process waits for a
+ * request while work is left for later, disarmed as soon as the wait
+ * ends, so that it can only interrupt that wait (accept fails with EINTR:
+ * FCGI_FAIL_ACCEPT_ON_INTR), never a request in progress.
+ */
+static void
+on_alarm(int sig)
+{
+	(void)sig;
+	idle_due = 1;
+}
+
+static void
+idle_timer(int ms)
+{
+	struct itimerval	it;
+
+	memset(&it, 0, sizeof(it));
+	it.it_value.tv_sec = ms / 1000;
+	it.it_value.tv_usec = (ms % 1000) * 1000;
+	(void)setitimer(ITIMER_REAL, &it, NULL);
+}
+
 /*
  * SIGTERM, which lighttpd and mod_fcgid send their programs when they
  * stop: finish the request in hand, then leave the accept loop so that
@@ -361,6 +425,8 @@ catch_term(void)
 	sigemptyset(&sa.sa_mask);
 	sa.sa_flags = 0;
 	(void)sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = on_alarm;
+	(void)sigaction(SIGALRM, &sa, NULL);
 }
 
 static void
@@ -380,6 +446,7 @@ tt_serve(const char *prog, const struct tt_route *routes, size_t n)
 	struct tt_arena	*arena;
 	FCGX_Request	 fr;
 	struct io	 io;
+	int		 rc, armed;
 
 	tt_config_load_or_die(prog);
 	tt_db_set_app(prog);
@@ -395,14 +462,30 @@ tt_serve(const char *prog, const struct tt_route *routes, size_t n)
 		goto out;
 	}
 
-	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, 0, 0) != 0) {
+	if (FCGX_Init() != 0 ||
+	    FCGX_InitRequest(&fr, 0, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
 		tt_log_errx("could not initialise FastCGI");
 		tt_arena_free(arena);
 		return 1;
 	}
+	fastcgi = 1;
 	catch_term();
 	io.fr = &fr;
-	while (!stopping && FCGX_Accept_r(&fr) >= 0) {
+	while (!stopping) {
+		idle_due = 0;
+		armed = idle_fn != NULL;
+		if (armed)
+			idle_timer(TT_SERVE_IDLE_MS);
+		rc = FCGX_Accept_r(&fr);
+		if (armed)
+			idle_timer(0);
+		if (rc < 0) {
+			if (rc != -EINTR || stopping)
+				break;
+			if (idle_due)
+				run_idle();
+			continue;
+		}
 		io.unread = 0;
 		handle(&io, fr.envp, arena, routes, n);
 		finish(&io);
@@ -411,6 +494,7 @@ tt_serve(const char *prog, const struct tt_route *routes, size_t n)
 	}
 	FCGX_Free(&fr, 1);
 out:
+	run_idle();
 	tt_arena_free(arena);
 	tt_session_cleanup();
 	tt_db_close();

@@ -26,4 +26,21 @@ int	tt_serve(const char *prog, const struct tt_route *, size_t);
  */
 void	tt_serve_after(void (*fn)(void *), void *arg);
 
+/*
+ * 1 when another request is waiting for this process (FastCGI: a
+ * connection queued on its listening socket) or arrives within wait_ms,
+ * so work that can wait may be grouped with that request's; 0 under CGI
+ * or when none came.
+ */
+int	tt_serve_busy(int wait_ms);
+
+/*
+ * Work left for later (fn, at most one at a time): it runs once the
+ * process has waited TT_SERVE_IDLE_MS for its next request without one
+ * arriving, or before the process exits, whichever comes first; fn may
+ * call tt_serve_idle again when it could not finish. NULL cancels.
+ */
+#define TT_SERVE_IDLE_MS	20
+void	tt_serve_idle(void (*fn)(void));
+
 #endif
