@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "apikey.h"
 #include "arena.h"
@@ -51,13 +52,12 @@ int main(void);
  *
  * The key's bucket moves on by as many tokens as it can give up to the
  * $8 asked for (lib/lease.h: one unless the process is under load and
- * the key has thousands to spare); granted says how many it took. The
- * rows lib/auditq.c queued ($9) are written in the same transaction.
+ * the key has thousands to spare); granted says how many it took.
  *
  * $1 key hash (NULL when the key is malformed), $2 source address ("" if
  * none), $3 user agent, $4 default per-key limit, $5 per-address limit,
  * $6 window in microseconds, $7 the outcome when already known
- * ("malformed") or NULL, $8 tokens asked for, $9 queued rows or NULL.
+ * ("malformed") or NULL, $8 tokens asked for.
  */
 #define US(x)	"((" x ") * interval '1 microsecond')"
 #define AHEAD(t) "(extract(epoch FROM (" t ") - now()) * 1000000)::bigint"
@@ -71,21 +71,6 @@ int main(void);
 	"(CASE WHEN (SELECT step FROM st) = 0 THEN $8::bigint " \
 	"ELSE least($8::bigint, ($6::bigint - " \
 	AHEAD("greatest(b.tat, now())") ") / (SELECT step FROM st)) END)"
-/*
- * The rows queued by lib/auditq.c (JSON parameter n; NULL: none) into
- * the trail at their own times, and the last_used_at they made due.
- */
-#define QUEUED(n) \
-	"qr AS (SELECT * FROM jsonb_to_recordset(" n "::jsonb) AS r(at " \
-	"bigint, user_id uuid, key uuid, addr text, ua text, touch " \
-	"boolean)), " \
-	"qa AS (INSERT INTO audit_events (at, event, outcome, via, user_id, " \
-	"api_key_id, source_address, user_agent) SELECT " \
-	TT_DB_FROM_US("qr.at") ", 'refresh', 'ok', 'api', qr.user_id, " \
-	"qr.key, qr.addr, qr.ua FROM qr ORDER BY qr.at RETURNING 1), " \
-	"qt AS (UPDATE api_keys SET last_used_at = now() WHERE id IN " \
-	"(SELECT key FROM qr WHERE touch) AND (last_used_at IS NULL OR " \
-	"last_used_at < now() - interval '60 seconds') RETURNING 1)"
 
 static struct tt_db_stmt stmt_refresh = {
 	"refresh_key",
@@ -128,8 +113,7 @@ static struct tt_db_stmt stmt_refresh = {
 	"api_key_id, source_address, user_agent) SELECT 'refresh', "
 	"CASE WHEN v.outcome = 'ok' AND NOT EXISTS (SELECT 1 FROM kb) "
 	"THEN 'key_rate_limited' ELSE v.outcome END, 'api', v.user_id, v.id, "
-	"nullif($2, ''), $3 FROM v RETURNING outcome), "
-	QUEUED("$9") " "
+	"nullif($2, ''), $3 FROM v RETURNING outcome) "
 	"SELECT au.outcome, v.id, v.user_id, "
 	"v.capabilities::text AS capabilities, v.lim, "
 	"(SELECT " AHEAD("tat") " FROM kb) AS key_ahead, "
@@ -138,7 +122,7 @@ static struct tt_db_stmt stmt_refresh = {
 	"(SELECT d FROM a) AS addr_before, "
 	"set_config('synchronous_commit', 'off', true) AS sc "
 	"FROM v, au",
-	9, 1, 0, 0
+	8, 1, 0, 0
 };
 
 /*
@@ -163,16 +147,53 @@ static struct tt_db_stmt stmt_refresh_lookup = {
 	4, 1, 0, 1
 };
 
-/* The queued rows alone ($1), when no refresh is going to carry them. */
+/*
+ * The rows lib/auditq.c queued ($1, JSON) into the trail at their own
+ * times, and the last_used_at they made due: keys another transaction
+ * holds are skipped (it is writing theirs), so this never waits on a
+ * row lock.
+ */
 static struct tt_db_stmt stmt_refresh_flush = {
 	"refresh_flush",
-	"WITH " QUEUED("$1") " "
+	"WITH qr AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(at "
+	"bigint, user_id uuid, key uuid, addr text, ua text, touch boolean)), "
+	"qa AS (INSERT INTO audit_events (at, event, outcome, via, user_id, "
+	"api_key_id, source_address, user_agent) SELECT "
+	TT_DB_FROM_US("qr.at") ", 'refresh', 'ok', 'api', qr.user_id, "
+	"qr.key, qr.addr, qr.ua FROM qr ORDER BY qr.at RETURNING 1), "
+	"qt AS (UPDATE api_keys SET last_used_at = now() WHERE id IN "
+	"(SELECT id FROM api_keys WHERE id IN (SELECT key FROM qr WHERE "
+	"touch) AND (last_used_at IS NULL OR last_used_at < now() - "
+	"interval '60 seconds') ORDER BY id FOR UPDATE SKIP LOCKED) "
+	"RETURNING 1) "
 	"SELECT (SELECT count(*) FROM qa) AS n, "
 	"set_config('synchronous_commit', 'off', true) AS sc",
 	1, 0, 0, 0
 };
 
-/* Writes the queued rows; they stay queued when that fails. */
+/*
+ * Writes the queued rows. They stay queued while the database cannot be
+ * reached (tried again later, backing off to FLUSH_BACKOFF_MAX_MS);
+ * rows it refuses are logged one by one and dropped, so that one bad
+ * row cannot stop the next ones.
+ */
+#define FLUSH_BACKOFF_MAX_MS	5000
+
+static int64_t	flush_wait_ms;		/* 0: no failure pending */
+static struct timespec	flush_next;	/* monotonic: no attempt before */
+
+static int
+flush_waiting(void)
+{
+	struct timespec	now;
+
+	if (flush_wait_ms == 0)
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec < flush_next.tv_sec || (now.tv_sec ==
+	    flush_next.tv_sec && now.tv_nsec < flush_next.tv_nsec);
+}
+
 static enum tt_err
 flush_queue(struct tt_arena *a)
 {
@@ -183,23 +204,50 @@ flush_queue(struct tt_arena *a)
 
 	if (n == 0)
 		return TT_OK;
+	if (flush_waiting())
+		return TT_EUNAVAIL;
 	p[0] = tt_auditq_json(a);
-	if ((e = tt_db_run(a, &stmt_refresh_flush, p, &res)) != TT_OK) {
-		tt_log_warnx("%d queued audit rows not written yet", n);
+	e = tt_db_run(a, &stmt_refresh_flush, p, &res);
+	if (e == TT_OK) {
+		tt_auditq_written(n);
+		flush_wait_ms = 0;
+		return TT_OK;
+	}
+	if (e != TT_EUNAVAIL && e != TT_ETIMEOUT) {
+		tt_auditq_drop("the database refused them");
+		flush_wait_ms = 0;
 		return e;
 	}
-	tt_auditq_written(n);
-	return TT_OK;
+	flush_wait_ms = flush_wait_ms == 0 ? TT_SERVE_IDLE_MS :
+	    flush_wait_ms * 2 > FLUSH_BACKOFF_MAX_MS ? FLUSH_BACKOFF_MAX_MS :
+	    flush_wait_ms * 2;
+	clock_gettime(CLOCK_MONOTONIC, &flush_next);
+	flush_next.tv_sec += flush_wait_ms / 1000;
+	flush_next.tv_nsec += (flush_wait_ms % 1000) * 1000000;
+	if (flush_next.tv_nsec >= 1000000000) {
+		flush_next.tv_sec++;
+		flush_next.tv_nsec -= 1000000000;
+	}
+	tt_log_warnx("%d queued audit rows not written yet (next try in "
+	    "%lld ms)", n, (long long)flush_wait_ms);
+	return e;
 }
 
-/* The idle run of flush_queue (lib/serve.h), and the last before exit. */
+/* The idle run of flush_queue (lib/serve.h); at exit, the last one. */
 static void
-flush_idle(void)
+flush_idle(int last)
 {
 	struct tt_arena	*a = tt_arena_new();
 
-	if (flush_queue(a) != TT_OK)
-		tt_serve_idle(flush_idle);
+	if (last)
+		flush_wait_ms = 0;
+	if (flush_queue(a) != TT_OK && tt_auditq_count() > 0) {
+		if (last)
+			tt_auditq_drop("the process is exiting and the "
+			    "database cannot be reached");
+		else
+			tt_serve_idle(flush_idle);
+	}
 	tt_db_end_request();
 	tt_arena_free(a);
 }
@@ -253,9 +301,8 @@ run_refresh(struct tt_req *req, const char *hash, const char *known,
     int64_t want, struct tt_db_res **res)
 {
 	struct tt_audit_src	 src;
-	const char		*p[9];
+	const char		*p[8];
 	char			 lk[24], la[24], w[24], k[24];
-	int			 queued = tt_auditq_count();
 	enum tt_err		 e;
 
 	tt_audit_src_req(req, &src);
@@ -274,10 +321,7 @@ run_refresh(struct tt_req *req, const char *hash, const char *known,
 	p[6] = known;
 	snprintf(k, sizeof(k), "%lld", (long long)want);
 	p[7] = k;
-	p[8] = tt_auditq_json(req->arena);
 	e = tt_db_run(req->arena, &stmt_refresh, p, res);
-	if (e == TT_OK)
-		tt_auditq_written(queued);
 	if (e != TT_OK && known != NULL &&
 	    (e == TT_EUNAVAIL || e == TT_ETIMEOUT)) {
 		*res = NULL;

@@ -8,6 +8,7 @@
 #include "auditq.h"
 #include "buf.h"
 #include "json.h"
+#include "log.h"
 
 struct row {
 	char	at[24];
@@ -131,4 +132,16 @@ tt_auditq_written(int n)
 	memmove(q, q + n, (size_t)(nq - n) * sizeof(q[0]));
 	nq -= n;
 	first_us = mono_us();
+}
+
+void
+tt_auditq_drop(const char *why)
+{
+	int	i;
+
+	for (i = 0; i < nq; i++)
+		tt_log_errx("audit row dropped (%s): refresh ok at %s us user "
+		    "%s key %s from %s", why, q[i].at, q[i].user_id,
+		    q[i].key_id, q[i].has_addr ? q[i].addr : "-");
+	nq = 0;
 }

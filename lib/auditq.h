@@ -41,4 +41,10 @@ char		*tt_auditq_json(struct tt_arena *);
 /* Forgets the first n rows (they are in the trail now). */
 void		 tt_auditq_written(int n);
 
+/*
+ * Gives up on every queued row: each is logged as an error (time, user,
+ * key, address; why says why), then forgotten.
+ */
+void		 tt_auditq_drop(const char *why);
+
 #endif

@@ -13,8 +13,11 @@
  * reservation: a key with the default 60 a minute always reserves one,
  * so its limit stays exact; only keys with thousands of tokens to spare
  * reserve in blocks. Reserved tokens are spent within TT_LEASE_TTL_US or
- * not at all (the bucket counted them: a key may get up to that many
- * fewer refreshes than its limit, never more).
+ * not at all: the bucket counted them when they were reserved, so it
+ * never grants more than its limit, and a key may get up to that many
+ * fewer refreshes. (Counted over a sliding window by the times of the
+ * refreshes themselves, a key may show up to a second's refill more,
+ * since a token is spent up to that long after it was counted.)
  */
 #define TT_LEASE_MAX		64
 #define TT_LEASE_TTL_US		1000000

@@ -1,9 +1,8 @@
 /* serve.c: FastCGI/CGI accept loop and the fixed request pipeline. */
 /* SPDX-License-Identifier: MIT */
-#include <sys/time.h>
-
 #include <errno.h>
 #include <fcgiapp.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
@@ -36,8 +35,7 @@ struct io {
 static void	(*after_fn)(void *);
 static void	*after_arg;
 static volatile sig_atomic_t	stopping;
-static void	(*idle_fn)(void);
-static volatile sig_atomic_t	idle_due;
+static void	(*idle_fn)(int);
 static int	fastcgi;
 
 void
@@ -361,51 +359,46 @@ tt_serve_busy(int wait_ms)
 }
 
 void
-tt_serve_idle(void (*fn)(void))
+tt_serve_idle(void (*fn)(int))
 {
 	idle_fn = fn;
 }
 
 static void
-run_idle(void)
+run_idle(int last)
 {
-	void	(*fn)(void) = idle_fn;
+	void	(*fn)(int) = idle_fn;
 
 	idle_fn = NULL;
 	if (fn != NULL)
-		fn();
+		fn(last);
 }
 
 /*
- * The idle timer: armed (one shot) just before the process waits for a
- * request while work is left for later, disarmed as soon as the wait
- * ends, so that it can only interrupt that wait (accept fails with EINTR:
- * FCGI_FAIL_ACCEPT_ON_INTR), never a request in progress.
+ * Waits for a request to accept: 1 when one is waiting, 0 when none came
+ * within ms (-1: no limit) or a signal came first. The listening socket
+ * is non-blocking, so a request another process sharing the socket took
+ * first makes accept fail with EAGAIN instead of blocking this process
+ * with work left for later.
  */
-static void
-on_alarm(int sig)
+static int
+wait_request(int ms)
 {
-	(void)sig;
-	idle_due = 1;
-}
+	struct pollfd	pfd;
 
-static void
-idle_timer(int ms)
-{
-	struct itimerval	it;
-
-	memset(&it, 0, sizeof(it));
-	it.it_value.tv_sec = ms / 1000;
-	it.it_value.tv_usec = (ms % 1000) * 1000;
-	(void)setitimer(ITIMER_REAL, &it, NULL);
+	pfd.fd = 0;	/* FCGI_LISTENSOCK_FILENO */
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	return poll(&pfd, 1, ms) == 1;
 }
 
 /*
  * SIGTERM, which lighttpd and mod_fcgid send their programs when they
  * stop: finish the request in hand, then leave the accept loop so that
  * main returns and everything is freed (valgrind and LeakSanitizer then
- * report on a clean exit). Without SA_RESTART a blocked accept returns,
- * and FCGX_ShutdownPending makes libfcgi give up instead of retrying.
+ * report on a clean exit). The wait for a request (poll) returns at
+ * once, and FCGX_ShutdownPending makes libfcgi give up instead of
+ * retrying an accept.
  */
 static void
 on_term(int sig)
@@ -425,8 +418,8 @@ catch_term(void)
 	sigemptyset(&sa.sa_mask);
 	sa.sa_flags = 0;
 	(void)sigaction(SIGTERM, &sa, NULL);
-	sa.sa_handler = on_alarm;
-	(void)sigaction(SIGALRM, &sa, NULL);
+	/* libfcgi's own SIGUSR1 handler would only stop its accept. */
+	(void)sigaction(SIGUSR1, &sa, NULL);
 }
 
 static void
@@ -446,7 +439,7 @@ tt_serve(const char *prog, const struct tt_route *routes, size_t n)
 	struct tt_arena	*arena;
 	FCGX_Request	 fr;
 	struct io	 io;
-	int		 rc, armed;
+	int		 rc;
 
 	tt_config_load_or_die(prog);
 	tt_db_set_app(prog);
@@ -462,8 +455,8 @@ tt_serve(const char *prog, const struct tt_route *routes, size_t n)
 		goto out;
 	}
 
-	if (FCGX_Init() != 0 ||
-	    FCGX_InitRequest(&fr, 0, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
+	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, 0, 0) != 0 ||
+	    fcntl(0, F_SETFL, fcntl(0, F_GETFL) | O_NONBLOCK) != 0) {
 		tt_log_errx("could not initialise FastCGI");
 		tt_arena_free(arena);
 		return 1;
@@ -472,20 +465,16 @@ tt_serve(const char *prog, const struct tt_route *routes, size_t n)
 	catch_term();
 	io.fr = &fr;
 	while (!stopping) {
-		idle_due = 0;
-		armed = idle_fn != NULL;
-		if (armed)
-			idle_timer(TT_SERVE_IDLE_MS);
-		rc = FCGX_Accept_r(&fr);
-		if (armed)
-			idle_timer(0);
-		if (rc < 0) {
-			if (rc != -EINTR || stopping)
-				break;
-			if (idle_due)
-				run_idle();
+		if (!wait_request(idle_fn != NULL ? TT_SERVE_IDLE_MS : -1)) {
+			if (!stopping)
+				run_idle(0);
 			continue;
 		}
+		rc = FCGX_Accept_r(&fr);
+		if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -EINTR)
+			continue;	/* taken by another process; a signal */
+		if (rc < 0)
+			break;
 		io.unread = 0;
 		handle(&io, fr.envp, arena, routes, n);
 		finish(&io);
@@ -494,7 +483,7 @@ tt_serve(const char *prog, const struct tt_route *routes, size_t n)
 	}
 	FCGX_Free(&fr, 1);
 out:
-	run_idle();
+	run_idle(1);
 	tt_arena_free(arena);
 	tt_session_cleanup();
 	tt_db_close();

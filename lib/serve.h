@@ -37,10 +37,11 @@ int	tt_serve_busy(int wait_ms);
 /*
  * Work left for later (fn, at most one at a time): it runs once the
  * process has waited TT_SERVE_IDLE_MS for its next request without one
- * arriving, or before the process exits, whichever comes first; fn may
- * call tt_serve_idle again when it could not finish. NULL cancels.
+ * arriving (last 0), or as the process exits (last 1), whichever comes
+ * first; fn may call tt_serve_idle again when it could not finish. NULL
+ * cancels.
  */
 #define TT_SERVE_IDLE_MS	20
-void	tt_serve_idle(void (*fn)(void));
+void	tt_serve_idle(void (*fn)(int last));
 
 #endif
