@@ -377,9 +377,9 @@ run_idle(int last)
 /*
  * Waits for a request to accept: 1 when one is waiting, 0 when none came
  * within ms (-1: no limit) or a signal came first. The listening socket
- * is non-blocking, so a request another process sharing the socket took
- * first makes accept fail with EAGAIN instead of blocking this process
- * with work left for later.
+ * is non-blocking: accept is tried first and fails with EAGAIN when no
+ * request waits (or another process sharing the socket took it), so a
+ * process with work left for later never blocks in accept.
  */
 static int
 wait_request(int ms)
@@ -465,14 +465,14 @@ tt_serve(const char *prog, const struct tt_route *routes, size_t n)
 	catch_term();
 	io.fr = &fr;
 	while (!stopping) {
-		if (!wait_request(idle_fn != NULL ? TT_SERVE_IDLE_MS : -1)) {
-			if (!stopping)
+		/* Under load a request is already waiting: no poll. */
+		rc = FCGX_Accept_r(&fr);
+		if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -EINTR) {
+			if (!wait_request(idle_fn != NULL ? TT_SERVE_IDLE_MS :
+			    -1) && !stopping)
 				run_idle(0);
 			continue;
 		}
-		rc = FCGX_Accept_r(&fr);
-		if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -EINTR)
-			continue;	/* taken by another process; a signal */
 		if (rc < 0)
 			break;
 		io.unread = 0;
