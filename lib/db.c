@@ -592,23 +592,3 @@ tt_db_time(const char *v, char utc[TT_DB_UTC_LEN], int64_t *us)
 	*us = (int64_t)t * 1000000 + frac;
 	return 0;
 }
-
-/*
- * A transaction that takes a transaction id commits with a WAL flush
- * (synchronous_commit is on outside the statements that turn it off for
- * themselves), and WAL is flushed in order: every commit before it is on
- * disk too, whichever connection made it.
- */
-static struct tt_db_stmt stmt_durable = {
-	"db_durable",
-	"SELECT txid_current()",
-	0, 1, 0, 0
-};
-
-enum tt_err
-tt_db_durable(struct tt_arena *a)
-{
-	struct tt_db_res	*r;
-
-	return tt_db_run(a, &stmt_durable, NULL, &r);
-}

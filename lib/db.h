@@ -71,15 +71,6 @@ void		 tt_db_guard(struct tt_db_stmt *, const char *const *params,
 /* Runs a pending guard now; TT_OK when none is pending. */
 enum tt_err	 tt_db_guard_flush(struct tt_arena *);
 
-/*
- * Returns once every transaction committed so far is on disk: a write
- * that committed without waiting for its WAL flush (synchronous_commit
- * off, which releases its row locks at once, so writers of one row do
- * not queue behind each other's disk flushes) is durable when this
- * returns TT_OK, its flush shared with those of concurrent writers.
- */
-enum tt_err	 tt_db_durable(struct tt_arena *);
-
 /* Transactions; statements run inside one are never retried. */
 enum tt_err	 tt_db_begin(struct tt_arena *);
 enum tt_err	 tt_db_commit(struct tt_arena *);

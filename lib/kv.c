@@ -26,12 +26,6 @@
 	"key, idx, version, committed, size, read_caps::text AS read_caps, " \
 	"write_caps::text AS write_caps, " TT_DB_UTC("created_at") " AS created_at"
 
-/*
- * A write's commit does not wait for its WAL flush (its row lock is
- * released at once); tt_db_durable waits for it before the answer.
- */
-#define NO_WAIT	"set_config('synchronous_commit', 'off', true) AS sc"
-
 #define READABLE(caps) "(read_caps IS NULL OR " caps "::jsonb @> read_caps)"
 #define WRITABLE(caps) "(write_caps IS NULL OR " caps "::jsonb @> write_caps)"
 
@@ -92,7 +86,7 @@ static struct tt_db_stmt stmt_set = {
 	"excluded.read_caps, write_caps = excluded.write_caps, version = "
 	"kv_store.version + 1, created_at = now() WHERE "
 	"kv_store.write_caps IS NULL OR $8::jsonb @> kv_store.write_caps "
-	"RETURNING " NODATA_COLS ", " NO_WAIT,
+	"RETURNING " NODATA_COLS,
 	8, 0, 0, 0
 };
 
@@ -362,8 +356,6 @@ tt_kv_set(struct tt_arena *a, const struct tt_kv_ctx *c,
 		return e;
 	if (tt_db_nrows(r) != 1)
 		return TT_EFORBIDDEN;	/* the existing record's write_caps */
-	if ((e = tt_db_durable(a)) != TT_OK)
-		return e;
 	read_record(r, 0, rec);
 	rec->data = NULL;
 	return TT_OK;
