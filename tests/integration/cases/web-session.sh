@@ -124,7 +124,9 @@ K=/api/v1/github/access-token
 body="{\"name\":\"from the page\",\"capabilities\":[{\"name\":\"installation_id\",\"id\":\"$inst\"},\"kv_store_read\",\"kv_store_write\"]}"
 http POST $K -b "tt_session=$sess" -H 'Content-Type: application/json' -d "$body"
 check "create without X-CSRF-Token: 403 CSRF" error_is 403 CSRF
-http POST $K -b "tt_session=$sess" -H 'Content-Type: application/json' -H "X-CSRF-Token: ${csrf%?}0" -d "$body"
+# The token with its last character changed (to 0, or to 1 when it is 0).
+case $csrf in *0) wrong=${csrf%?}1 ;; *) wrong=${csrf%?}0 ;; esac
+http POST $K -b "tt_session=$sess" -H 'Content-Type: application/json' -H "X-CSRF-Token: $wrong" -d "$body"
 check "create with a wrong CSRF token: 403 CSRF" error_is 403 CSRF
 http POST $K -b "tt_session=$sess2" -H 'Content-Type: application/json' -H "X-CSRF-Token: $csrf" -d "$body"
 check "another session's CSRF token does not fit" error_is 403 CSRF
