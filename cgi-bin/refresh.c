@@ -14,12 +14,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "apikey.h"
 #include "arena.h"
 #include "audit.h"
 #include "auditq.h"
+#include "clock.h"
 #include "config.h"
 #include "crypto.h"
 #include "db.h"
@@ -180,19 +180,7 @@ static struct tt_db_stmt stmt_refresh_flush = {
 #define FLUSH_BACKOFF_MAX_MS	5000
 
 static int64_t	flush_wait_ms;		/* 0: no failure pending */
-static struct timespec	flush_next;	/* monotonic: no attempt before */
-
-static int
-flush_waiting(void)
-{
-	struct timespec	now;
-
-	if (flush_wait_ms == 0)
-		return 0;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return now.tv_sec < flush_next.tv_sec || (now.tv_sec ==
-	    flush_next.tv_sec && now.tv_nsec < flush_next.tv_nsec);
-}
+static int64_t	flush_next_us;		/* monotonic: no attempt before */
 
 static enum tt_err
 flush_queue(struct tt_arena *a)
@@ -204,7 +192,7 @@ flush_queue(struct tt_arena *a)
 
 	if (n == 0)
 		return TT_OK;
-	if (flush_waiting())
+	if (flush_wait_ms != 0 && tt_clock_mono_us() < flush_next_us)
 		return TT_EUNAVAIL;
 	p[0] = tt_auditq_json(a);
 	e = tt_db_run(a, &stmt_refresh_flush, p, &res);
@@ -221,13 +209,7 @@ flush_queue(struct tt_arena *a)
 	flush_wait_ms = flush_wait_ms == 0 ? TT_SERVE_IDLE_MS :
 	    flush_wait_ms * 2 > FLUSH_BACKOFF_MAX_MS ? FLUSH_BACKOFF_MAX_MS :
 	    flush_wait_ms * 2;
-	clock_gettime(CLOCK_MONOTONIC, &flush_next);
-	flush_next.tv_sec += flush_wait_ms / 1000;
-	flush_next.tv_nsec += (flush_wait_ms % 1000) * 1000000;
-	if (flush_next.tv_nsec >= 1000000000) {
-		flush_next.tv_sec++;
-		flush_next.tv_nsec -= 1000000000;
-	}
+	flush_next_us = tt_clock_mono_us() + flush_wait_ms * 1000;
 	tt_log_warnx("%d queued audit rows not written yet (next try in "
 	    "%lld ms)", n, (long long)flush_wait_ms);
 	return e;
@@ -292,35 +274,67 @@ num(const struct tt_db_res *res, const char *col)
 }
 
 /*
+ * What the statements of one refresh are given, worked out once: the
+ * caller (address, "" if none, and user agent, cleaned) and the limits
+ * as text; window_us is the window in microseconds.
+ */
+struct call {
+	struct tt_audit_src	 src;
+	const char		*addr;
+	int64_t			 window_us;
+	char			 per_key[24], per_addr[24], window[24];
+};
+
+static void
+call_init(struct tt_req *req, struct call *k)
+{
+	tt_audit_src_req(req, &k->src);
+	k->addr = k->src.addr != NULL ? k->src.addr : "";
+	k->window_us = tt_config.refresh_rate_window * 1000000;
+	snprintf(k->per_key, sizeof(k->per_key), "%lld",
+	    (long long)tt_config.refresh_rate_per_key);
+	snprintf(k->per_addr, sizeof(k->per_addr), "%lld",
+	    (long long)tt_config.refresh_rate_per_address);
+	snprintf(k->window, sizeof(k->window), "%lld",
+	    (long long)k->window_us);
+}
+
+/* The 429 of an address past its refused-credential limit. */
+static enum tt_err
+address_limited(struct tt_resp *resp, const struct call *k,
+    int64_t ahead_us)
+{
+	struct tt_rate	rate;
+
+	rate.limit = tt_config.refresh_rate_per_address;
+	rate.window_us = k->window_us;
+	tt_rate_headers_refused(resp, &rate, ahead_us);
+	return tt_resp_fail(resp, TT_ERATE, NULL, "too many refused "
+	    "credentials from this address: try again later");
+}
+
+/*
  * Runs the statement. *res is NULL (and TT_OK returned) when a malformed
  * key cannot be recorded because the database is down: the 401 needs no
  * database.
  */
 static enum tt_err
-run_refresh(struct tt_req *req, const char *hash, const char *known,
-    int64_t want, struct tt_db_res **res)
+run_refresh(struct tt_req *req, const struct call *k, const char *hash,
+    const char *known, int64_t want, struct tt_db_res **res)
 {
-	struct tt_audit_src	 src;
 	const char		*p[8];
-	char			 lk[24], la[24], w[24], k[24];
+	char			 n[24];
 	enum tt_err		 e;
 
-	tt_audit_src_req(req, &src);
-	snprintf(lk, sizeof(lk), "%lld",
-	    (long long)tt_config.refresh_rate_per_key);
-	snprintf(la, sizeof(la), "%lld",
-	    (long long)tt_config.refresh_rate_per_address);
-	snprintf(w, sizeof(w), "%lld",
-	    (long long)tt_config.refresh_rate_window * 1000000);
+	snprintf(n, sizeof(n), "%lld", (long long)want);
 	p[0] = hash;
-	p[1] = src.addr != NULL ? src.addr : "";
-	p[2] = src.ua;
-	p[3] = lk;
-	p[4] = la;
-	p[5] = w;
+	p[1] = k->addr;
+	p[2] = k->src.ua;
+	p[3] = k->per_key;
+	p[4] = k->per_addr;
+	p[5] = k->window;
 	p[6] = known;
-	snprintf(k, sizeof(k), "%lld", (long long)want);
-	p[7] = k;
+	p[7] = n;
 	e = tt_db_run(req->arena, &stmt_refresh, p, res);
 	if (e != TT_OK && known != NULL &&
 	    (e == TT_EUNAVAIL || e == TT_ETIMEOUT)) {
@@ -404,26 +418,19 @@ static struct tt_db_stmt stmt_exchange = {
 
 /* Records the exchange; *outcome is what was recorded. */
 static enum tt_err
-audit_exchange(struct tt_req *req, const char *known,
+audit_exchange(struct tt_req *req, const struct call *k, const char *known,
     const struct tt_oidc_policy *policy, const char **outcome,
     int64_t *addr_before)
 {
 	struct tt_db_res	*res;
-	struct tt_audit_src	 src;
 	const char		*p[7];
-	char			 la[24], w[24];
 	enum tt_err		 e;
 
-	tt_audit_src_req(req, &src);
-	snprintf(la, sizeof(la), "%lld",
-	    (long long)tt_config.refresh_rate_per_address);
-	snprintf(w, sizeof(w), "%lld",
-	    (long long)tt_config.refresh_rate_window * 1000000);
 	p[0] = known;
-	p[1] = src.addr != NULL ? src.addr : "";
-	p[2] = src.ua;
-	p[3] = la;
-	p[4] = w;
+	p[1] = k->addr;
+	p[2] = k->src.ua;
+	p[3] = k->per_addr;
+	p[4] = k->window;
 	p[5] = policy != NULL ? policy->id : NULL;
 	p[6] = policy != NULL ? policy->user_id : NULL;
 	if ((e = tt_db_run(req->arena, &stmt_exchange, p, &res)) != TT_OK)
@@ -442,7 +449,7 @@ exchange_oidc(struct tt_req *req, struct tt_resp *resp, const char *token)
 {
 	struct tt_trust_grant	 g;
 	struct tt_token_claims	 c;
-	struct tt_rate		 rate;
+	struct call		 k;
 	enum tt_oidc_check	 check;
 	const char		*why, *known, *outcome;
 	int64_t			 before;
@@ -457,16 +464,12 @@ exchange_oidc(struct tt_req *req, struct tt_resp *resp, const char *token)
 		known = "keys_unavailable";
 	else
 		return e;
-	if ((ae = audit_exchange(req, known, g.policy, &outcome, &before)) !=
-	    TT_OK)
+	call_init(req, &k);
+	if ((ae = audit_exchange(req, &k, known, g.policy, &outcome,
+	    &before)) != TT_OK)
 		return ae;
-	if (strcmp(outcome, "address_rate_limited") == 0) {
-		rate.limit = tt_config.refresh_rate_per_address;
-		rate.window_us = tt_config.refresh_rate_window * 1000000;
-		tt_rate_headers_refused(resp, &rate, before);
-		return tt_resp_fail(resp, TT_ERATE, NULL, "too many refused "
-		    "credentials from this address: try again later");
-	}
+	if (strcmp(outcome, "address_rate_limited") == 0)
+		return address_limited(resp, &k, before);
 	if (e == TT_EUNAUTH) {
 		tt_log_info("oidc exchange refused: %s", why);
 		return tt_resp_fail(resp, TT_EUNAUTH, NULL, "%s",
@@ -483,34 +486,44 @@ exchange_oidc(struct tt_req *req, struct tt_resp *resp, const char *token)
 	return answer(req, resp, &c, g.ttl);
 }
 
+/* The access token of the key whose row res holds (id, user, caps). */
+static enum tt_err
+answer_key(struct tt_req *req, struct tt_resp *resp,
+    const struct tt_db_res *res)
+{
+	struct tt_token_claims	 c;
+	const char		*capstext, *why;
+
+	capstext = tt_db_get(res, 0, "capabilities");
+	memset(&c, 0, sizeof(c));
+	c.caps = tt_json_parse(req->arena, capstext, strlen(capstext), &why);
+	if (c.caps == NULL)
+		return TT_EINTERNAL;
+	c.user_id = tt_db_get(res, 0, "user_id");
+	c.api_key_id = tt_db_get(res, 0, "id");
+	return answer(req, resp, &c, tt_config.access_token_ttl);
+}
+
 /*
  * A refresh spent from a token this process reserved earlier: *done is
  * 1 when answered here (the key is still good and a token was left),
  * else 0 and nothing was answered.
  */
 static enum tt_err
-from_lease(struct tt_req *req, struct tt_resp *resp, const char *hash,
-    int *done)
+from_lease(struct tt_req *req, struct tt_resp *resp, const struct call *k,
+    const char *hash, int *done)
 {
 	struct tt_db_res	*res;
-	struct tt_audit_src	 src;
-	struct tt_token_claims	 c;
 	struct tt_rate		 rate;
-	const char		*p[4], *capstext, *why;
-	char			 la[24], w[24];
+	const char		*p[4];
 	int64_t			 ahead;
 	enum tt_err		 e;
 
 	*done = 0;
-	tt_audit_src_req(req, &src);
-	snprintf(la, sizeof(la), "%lld",
-	    (long long)tt_config.refresh_rate_per_address);
-	snprintf(w, sizeof(w), "%lld",
-	    (long long)tt_config.refresh_rate_window * 1000000);
 	p[0] = hash;
-	p[1] = src.addr != NULL ? src.addr : "";
-	p[2] = la;
-	p[3] = w;
+	p[1] = k->addr;
+	p[2] = k->per_addr;
+	p[3] = k->window;
 	if ((e = tt_db_run(req->arena, &stmt_refresh_lookup, p, &res)) !=
 	    TT_OK)
 		return e;
@@ -524,30 +537,23 @@ from_lease(struct tt_req *req, struct tt_resp *resp, const char *hash,
 	if (!tt_lease_take(hash, &rate.limit, &ahead))
 		return TT_OK;
 	if (!tt_auditq_add(tt_db_get(res, 0, "now_us"),
-	    tt_db_get(res, 0, "user_id"), tt_db_get(res, 0, "id"), src.addr,
-	    src.ua, strcmp(tt_db_get(res, 0, "stale"), "t") == 0))
+	    tt_db_get(res, 0, "user_id"), tt_db_get(res, 0, "id"),
+	    k->src.addr, k->src.ua,
+	    strcmp(tt_db_get(res, 0, "stale"), "t") == 0))
 		return TT_EINTERNAL;
 	*done = 1;
-	rate.window_us = tt_config.refresh_rate_window * 1000000;
+	rate.window_us = k->window_us;
 	tt_rate_headers_ok(resp, &rate, ahead);
-
-	capstext = tt_db_get(res, 0, "capabilities");
-	memset(&c, 0, sizeof(c));
-	c.caps = tt_json_parse(req->arena, capstext, strlen(capstext), &why);
-	if (c.caps == NULL)
-		return TT_EINTERNAL;
-	c.user_id = tt_db_get(res, 0, "user_id");
-	c.api_key_id = tt_db_get(res, 0, "id");
-	return answer(req, resp, &c, tt_config.access_token_ttl);
+	return answer_key(req, resp, res);
 }
 
 static enum tt_err
 refresh(struct tt_req *req, struct tt_resp *resp)
 {
 	struct tt_db_res	*res;
-	struct tt_token_claims	 c;
 	struct tt_rate		 rate;
-	const char		*key, *capstext, *why, *iss, *outcome;
+	struct call		 k;
+	const char		*key, *iss, *outcome;
 	const char		*malformed = NULL;
 	char			 hash[65];
 	int			 busy = 0, done = 0;
@@ -567,26 +573,22 @@ refresh(struct tt_req *req, struct tt_resp *resp)
 	} else if (!tt_apikey_check(key))
 		malformed = "malformed API key: expected tt_live_ followed by "
 		    "42 letters and digits";
-	else {
+	call_init(req, &k);
+	if (malformed == NULL) {
 		tt_apikey_hash_hex(key, hash);
 		busy = tt_serve_busy(0);
-		if (tt_lease_has(hash) &&
-		    ((e = from_lease(req, resp, hash, &done)) != TT_OK || done))
+		if (tt_lease_has(hash) && ((e = from_lease(req, resp, &k,
+		    hash, &done)) != TT_OK || done))
 			return e;
 	}
 
-	if ((e = run_refresh(req, malformed ? NULL : hash,
+	if ((e = run_refresh(req, &k, malformed ? NULL : hash,
 	    malformed ? "malformed" : NULL,
 	    malformed ? 1 : tt_lease_want(hash, busy), &res)) != TT_OK)
 		return e;
 	outcome = res != NULL ? tt_db_get(res, 0, "outcome") : "malformed";
-	if (strcmp(outcome, "address_rate_limited") == 0) {
-		rate.limit = tt_config.refresh_rate_per_address;
-		rate.window_us = tt_config.refresh_rate_window * 1000000;
-		tt_rate_headers_refused(resp, &rate, num(res, "addr_before"));
-		return tt_resp_fail(resp, TT_ERATE, NULL, "too many refused "
-		    "credentials from this address: try again later");
-	}
+	if (strcmp(outcome, "address_rate_limited") == 0)
+		return address_limited(resp, &k, num(res, "addr_before"));
 	if (strcmp(outcome, "malformed") == 0)
 		return tt_resp_fail(resp, TT_EUNAUTH, NULL, "%s", malformed);
 	if (strcmp(outcome, "ok") != 0 &&
@@ -596,7 +598,7 @@ refresh(struct tt_req *req, struct tt_resp *resp)
 	}
 
 	rate.limit = num(res, "lim");
-	rate.window_us = tt_config.refresh_rate_window * 1000000;
+	rate.window_us = k.window_us;
 	if (strcmp(outcome, "key_rate_limited") == 0) {
 		tt_rate_headers_refused(resp, &rate, num(res, "key_before"));
 		return tt_resp_fail(resp, TT_ERATE, NULL, "this API key has "
@@ -607,15 +609,7 @@ refresh(struct tt_req *req, struct tt_resp *resp)
 	tt_rate_headers_ok(resp, &rate, num(res, "key_ahead"));
 	tt_lease_store(hash, num(res, "granted"), num(res, "key_ahead"),
 	    rate.limit, rate.window_us);
-
-	capstext = tt_db_get(res, 0, "capabilities");
-	memset(&c, 0, sizeof(c));
-	c.caps = tt_json_parse(req->arena, capstext, strlen(capstext), &why);
-	if (c.caps == NULL)
-		return TT_EINTERNAL;
-	c.user_id = tt_db_get(res, 0, "user_id");
-	c.api_key_id = tt_db_get(res, 0, "id");
-	return answer(req, resp, &c, tt_config.access_token_ttl);
+	return answer_key(req, resp, res);
 }
 
 static enum tt_err

@@ -1,12 +1,12 @@
 /* auditq.c: the process's queue of audit rows waiting to be written. */
 /* SPDX-License-Identifier: MIT */
 #include <string.h>
-#include <time.h>
 
 #include "arena.h"
 #include "audit.h"
 #include "auditq.h"
 #include "buf.h"
+#include "clock.h"
 #include "json.h"
 #include "log.h"
 
@@ -22,15 +22,6 @@ struct row {
 static struct row	q[TT_AUDITQ_MAX];
 static int		nq;
 static int64_t		first_us;	/* monotonic time of q[0] */
-
-static int64_t
-mono_us(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 /* Copies s into dst (size n); 0 if it does not fit. */
 static int
@@ -62,7 +53,7 @@ tt_auditq_add(const char *at_us, const char *user_id, const char *key_id,
 	r->has_ua = ua != NULL && copy(r->ua, sizeof(r->ua), ua);
 	r->touch = touch;
 	if (nq++ == 0)
-		first_us = mono_us();
+		first_us = tt_clock_mono_us();
 	return 1;
 }
 
@@ -76,7 +67,7 @@ int
 tt_auditq_due(void)
 {
 	return nq == TT_AUDITQ_MAX ||
-	    (nq > 0 && mono_us() - first_us >= TT_AUDITQ_AGE_US);
+	    (nq > 0 && tt_clock_mono_us() - first_us >= TT_AUDITQ_AGE_US);
 }
 
 static void
@@ -131,7 +122,7 @@ tt_auditq_written(int n)
 		return;
 	memmove(q, q + n, (size_t)(nq - n) * sizeof(q[0]));
 	nq -= n;
-	first_us = mono_us();
+	first_us = tt_clock_mono_us();
 }
 
 void

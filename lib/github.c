@@ -14,6 +14,7 @@
 
 #include "arena.h"
 #include "buf.h"
+#include "clock.h"
 #include "config.h"
 #include "crypto.h"
 #include "github.h"
@@ -77,10 +78,7 @@ static int64_t	 deadline;	/* CLOCK_MONOTONIC ms; 0: none */
 static int64_t
 now_ms(void)
 {
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return tt_clock_mono_us() / 1000;
 }
 
 void

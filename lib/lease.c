@@ -1,8 +1,8 @@
 /* lease.c: per-process reservations of rate-limit tokens, by key hash. */
 /* SPDX-License-Identifier: MIT */
 #include <string.h>
-#include <time.h>
 
+#include "clock.h"
 #include "lease.h"
 
 #define NLEASES		256
@@ -20,15 +20,6 @@ struct lease {
 
 static struct lease	leases[NLEASES];
 static int64_t		clock_ticks;
-
-static int64_t
-mono_us(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 static struct lease *
 find(const char *hash)
@@ -86,7 +77,7 @@ tt_lease_store(const char *hash, int64_t granted, int64_t ahead_us,
 	l->tokens = granted > 1 ? granted - 1 : 0;
 	l->room = step > 0 ? (window_us - ahead_us) / step :
 	    64 * TT_LEASE_MAX;
-	l->at_us = mono_us();
+	l->at_us = tt_clock_mono_us();
 	l->ahead_us = ahead_us;
 	l->limit = limit;
 	l->used = ++clock_ticks;
@@ -97,14 +88,14 @@ tt_lease_has(const char *hash)
 {
 	struct lease	*l = find(hash);
 
-	return l != NULL && fresh(l, mono_us());
+	return l != NULL && fresh(l, tt_clock_mono_us());
 }
 
 int
 tt_lease_take(const char *hash, int64_t *limit, int64_t *ahead_us)
 {
 	struct lease	*l = find(hash);
-	int64_t		 now = mono_us();
+	int64_t		 now = tt_clock_mono_us();
 
 	if (l == NULL || !fresh(l, now))
 		return 0;
