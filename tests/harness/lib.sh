@@ -153,6 +153,18 @@ refresh() {
 # credentials) from 127.0.0.1.
 rand_addr() { echo "127.$((RANDOM % 250 + 1)).$((RANDOM % 250 + 1)).$((RANDOM % 250 + 2))"; }
 
+# healthy_within N: 0 once /healthz answers 200 (tried every 0.1 s, at
+# most N times), 1 if it never did; for a case that restarts PostgreSQL.
+healthy_within() {
+	_hw=0
+	while [ $_hw -lt "$1" ]; do
+		http GET /healthz
+		[ "$STATUS" = 200 ] && return 0
+		sleep 0.1; _hw=$((_hw + 1))
+	done
+	return 1
+}
+
 # refresh_burst N CREDENTIAL ADDR: N refreshes over one keep-alive connection
 # from ADDR; prints the statuses, one a line.
 refresh_burst() {

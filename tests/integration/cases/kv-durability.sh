@@ -33,13 +33,7 @@ check "all 40 writes were acknowledged before the crash" \
     test "$(printf '%s\n' "$codes" | grep -c '^20[01]$')" = 40
 
 "$TOP/tests/harness/pg.sh" start "$PGDIR" "$PGPORT" >/dev/null
-ok=0; i=0
-while [ $i -lt 50 ]; do
-	http GET /healthz
-	[ "$STATUS" = 200 ] && { ok=1; break; }
-	sleep 0.1; i=$((i + 1))
-done
-check "PostgreSQL is back within 5 s" [ $ok = 1 ]
+check "PostgreSQL is back within 5 s" healthy_within 50
 
 lost=
 for i in $(seq 1 20); do
