@@ -24,6 +24,7 @@ static char		 last_state[6];
 
 static struct {
 	struct tt_db_stmt	*stmt;
+	struct tt_db_stmt	*assert;
 	const char *const	*params;
 	tt_db_guard_fn		 fn;
 	void			*ctx;
@@ -288,10 +289,10 @@ static enum tt_err
 run_guarded(struct tt_arena *a, struct tt_db_stmt *stmt, const char *sql,
     int nparams, const char *const *params, struct tt_db_res **out)
 {
-	struct tt_db_stmt	*g = guard.stmt;
+	struct tt_db_stmt	*g = guard.stmt, *sent[2];
 	PGresult		*res[4] = { NULL };
 	ExecStatusType		 st[4];
-	int			 attempt, ok, nprep, i, n;
+	int			 attempt, ok, nprep, i, j, n;
 	enum tt_err		 e;
 
 	guard.stmt = NULL;
@@ -299,8 +300,11 @@ run_guarded(struct tt_arena *a, struct tt_db_stmt *stmt, const char *sql,
 		if (conn == NULL && db_connect() != 0)
 			return TT_EUNAVAIL;
 		ok = PQenterPipelineMode(conn);
-		nprep = send_prepare(g, &ok);
-		nprep += send_prepare(stmt, &ok);
+		nprep = 0;
+		if (send_prepare(g, &ok))
+			sent[nprep++] = g;
+		if (send_prepare(stmt, &ok))
+			sent[nprep++] = stmt;
 		ok &= PQsendQueryPrepared(conn, g->name, g->nparams,
 		    guard.params, NULL, NULL, 0);
 		if (stmt != NULL)
@@ -321,6 +325,10 @@ run_guarded(struct tt_arena *a, struct tt_db_stmt *stmt, const char *sql,
 			PQclear(s);
 			ok &= PQexitPipelineMode(conn);
 		}
+		/* A Parse that succeeded stays, whatever came after it. */
+		for (j = 0; j < nprep && j < i; j++)
+			if (st[j] == PGRES_COMMAND_OK)
+				sent[j]->prepared_gen = conn_gen;
 		if (!ok || (i == n && is_lost_status(res, st, n))) {
 			for (i = 0; i < n; i++)
 				PQclear(res[i]);
@@ -339,10 +347,6 @@ run_guarded(struct tt_arena *a, struct tt_db_stmt *stmt, const char *sql,
 				return e;
 			}
 		}
-		/* Every Parse sent succeeded: both are prepared now. */
-		g->prepared_gen = conn_gen;
-		if (stmt != NULL)
-			stmt->prepared_gen = conn_gen;
 		for (i = 0; i < nprep; i++)
 			PQclear(res[i]);
 		e = guard.fn(guard.ctx, keep(a, res[nprep]));
@@ -352,6 +356,136 @@ run_guarded(struct tt_arena *a, struct tt_db_stmt *stmt, const char *sql,
 		}
 		*out = keep(a, res[nprep + 1]);
 		return TT_OK;
+	}
+	return TT_EUNAVAIL;
+}
+
+/* The two halves of a tt_db_run_apart write (see db.h). */
+static struct tt_db_stmt stmt_nowait = {
+	"tt_commit_nowait",
+	"SELECT set_config('synchronous_commit', 'off', true)",
+	0, 1, 0, 1
+};
+/*
+ * A transaction that writes WAL (a logical decoding message, which
+ * changes no table) commits with the configured synchronous_commit,
+ * so its commit waits for the flush of everything before it, the
+ * write above included. One that writes none (txid_current) would not.
+ */
+static struct tt_db_stmt stmt_flush = {
+	"tt_flush",
+	"SELECT pg_logical_emit_message(true, 'terrateam.flush', '')",
+	0, 1, 0, 0
+};
+
+/*
+ * A tt_db_run_apart write: Parse (when needed), then [assert] [nowait]
+ * [stmt] Sync [flush] Sync in one round trip. assert, when given, is the
+ * pending guard's statement that fails unless the guard would pass: if
+ * it fails, nothing after it up to the Sync runs, and the guard itself
+ * runs alone to say why. The statement is answered only once the flush
+ * succeeded; if the connection goes away after sending, it is sent again
+ * only when retry allows it.
+ */
+static enum tt_err
+run_flushed(struct tt_arena *a, struct tt_db_stmt *stmt,
+    const char *const *params, int retry, struct tt_db_res **out)
+{
+	struct tt_db_stmt	*g = guard.stmt;
+	struct tt_db_stmt	*as = g != NULL ? guard.assert : NULL;
+	struct tt_db_stmt	*prep[4], *sent[4];
+	PGresult		*res[9] = { NULL }, *s;
+	ExecStatusType		 st[9];
+	int			 attempt, ok, nprep, np, i, n, got, ai, x;
+	enum tt_err		 e;
+
+	np = 0;
+	if (as != NULL)
+		prep[np++] = as;
+	prep[np++] = &stmt_nowait;
+	prep[np++] = stmt;
+	prep[np++] = &stmt_flush;
+	guard.stmt = NULL;
+	for (attempt = 0; attempt < 2; attempt++) {
+		if (conn == NULL && db_connect() != 0)
+			return TT_EUNAVAIL;
+		ok = PQenterPipelineMode(conn);
+		nprep = 0;
+		for (i = 0; i < np; i++)
+			if (send_prepare(prep[i], &ok))
+				sent[nprep++] = prep[i];
+		if (as != NULL)
+			ok &= PQsendQueryPrepared(conn, as->name, as->nparams,
+			    guard.params, NULL, NULL, 0);
+		ok &= PQsendQueryPrepared(conn, stmt_nowait.name, 0, NULL,
+		    NULL, NULL, 0);
+		ok &= PQsendQueryPrepared(conn, stmt->name, stmt->nparams,
+		    params, NULL, NULL, 0);
+		ok &= PQpipelineSync(conn);
+		ok &= PQsendQueryPrepared(conn, stmt_flush.name, 0, NULL,
+		    NULL, NULL, 0);
+		ok &= PQpipelineSync(conn);
+		/* Results: Parses, [assert], nowait, stmt, Sync, flush, Sync. */
+		ai = as != NULL ? nprep : -1;
+		x = nprep + (as != NULL) + 1;
+		n = x + 2;
+		for (i = got = 0; ok && i < n; i++) {
+			st[i] = collect(&res[i]);
+			got++;
+			if (i == x || i == n - 1) {
+				s = PQgetResult(conn);
+				ok = s != NULL &&
+				    PQresultStatus(s) == PGRES_PIPELINE_SYNC;
+				PQclear(s);
+			}
+		}
+		if (ok)
+			ok = PQexitPipelineMode(conn);
+		/* A Parse that succeeded stays, whatever came after it. */
+		for (i = 0; i < nprep && i < got; i++)
+			if (st[i] == PGRES_COMMAND_OK)
+				sent[i]->prepared_gen = conn_gen;
+		if (!ok || is_lost_status(res, st, got)) {
+			for (i = 0; i < got; i++)
+				PQclear(res[i]);
+			memset(res, 0, sizeof(res));
+			tt_log_warnx("database connection lost during %s",
+			    stmt->name);
+			tt_db_close();
+			if (!retry)
+				return TT_EUNAVAIL;	/* it may have run */
+			continue;
+		}
+		if (ai >= 0 && st[ai] != PGRES_TUPLES_OK) {
+			/* Nothing was written: let the guard say why. */
+			for (i = 0; i < n; i++)
+				PQclear(res[i]);
+			guard.stmt = g;
+			if ((e = tt_db_guard_flush(a)) != TT_OK)
+				return e;
+			tt_log_warnx("%s failed but %s passed", as->name,
+			    g->name);
+			return TT_EUNAVAIL;
+		}
+		e = TT_OK;
+		if (ai >= 0) {
+			/* The guard's verdict, from the assert's own row. */
+			e = guard.fn(guard.ctx, keep(a, res[ai]));
+			res[ai] = NULL;
+			if (e != TT_OK)
+				tt_log_errx("%s passed a guard %s refuses",
+				    as->name, g->name);
+		}
+		for (i = 0; i < n && e == TT_OK; i++)
+			if (st[i] != PGRES_COMMAND_OK &&
+			    st[i] != PGRES_TUPLES_OK)
+				e = classify_first(res, st, n, stmt->name);
+		for (i = 0; i < n; i++)
+			if (i != x || e != TT_OK)
+				PQclear(res[i]);
+		if (e == TT_OK)
+			*out = keep(a, res[x]);
+		return e;
 	}
 	return TT_EUNAVAIL;
 }
@@ -377,9 +511,17 @@ tt_db_guard(struct tt_db_stmt *stmt, const char *const *params,
     tt_db_guard_fn fn, void *ctx)
 {
 	guard.stmt = stmt;
+	guard.assert = NULL;
 	guard.params = params;
 	guard.fn = fn;
 	guard.ctx = ctx;
+}
+
+void
+tt_db_guard_assert(struct tt_db_stmt *stmt)
+{
+	if (guard.stmt != NULL)
+		guard.assert = stmt;
 }
 
 /* A statement, after (or together with) a pending guard. */
@@ -405,6 +547,19 @@ tt_db_run(struct tt_arena *a, struct tt_db_stmt *stmt,
 {
 	return run(a, stmt, NULL, stmt->nparams, params, stmt->retry,
 	    stmt->readonly, out);
+}
+
+enum tt_err
+tt_db_run_apart(struct tt_arena *a, struct tt_db_stmt *stmt,
+    const char *const *params, struct tt_db_res **out)
+{
+	enum tt_err	e;
+
+	if (in_tx)
+		return tt_db_run(a, stmt, params, out);
+	if (guard.assert == NULL && (e = tt_db_guard_flush(a)) != TT_OK)
+		return e;	/* no assert: the guard goes first, alone */
+	return run_flushed(a, stmt, params, stmt->retry, out);
 }
 
 enum tt_err

@@ -48,6 +48,19 @@ void		 tt_db_set_app(const char *);
 enum tt_err	 tt_db_run(struct tt_arena *, struct tt_db_stmt *,
 		    const char *const *params, struct tt_db_res **);
 
+/*
+ * Like tt_db_run, for a one-statement write that many clients make to the
+ * same rows (a KV key every CI job overwrites). Outside a transaction the
+ * statement commits without waiting for the disk, so its row locks are
+ * let go at once, and a second transaction sent in the same round trip
+ * waits for the flush that covers both: success is still returned only
+ * once the write is on disk, but concurrent writers share flushes instead
+ * of queueing one flush each behind the row lock. Another session may
+ * read the value before it is on disk. Inside a transaction: tt_db_run.
+ */
+enum tt_err	 tt_db_run_apart(struct tt_arena *, struct tt_db_stmt *,
+		    const char *const *params, struct tt_db_res **);
+
 /* Like tt_db_run for SQL that is not prepared (tools, migrations). */
 enum tt_err	 tt_db_exec(struct tt_arena *, const char *sql, int nparams,
 		    const char *const *params, struct tt_db_res **);
@@ -68,6 +81,15 @@ enum tt_err	 tt_db_select(struct tt_arena *, const char *sql, int nparams,
 typedef enum tt_err (*tt_db_guard_fn)(void *ctx, struct tt_db_res *);
 void		 tt_db_guard(struct tt_db_stmt *, const char *const *params,
 		    tt_db_guard_fn, void *ctx);
+/*
+ * The pending guard's assert form: a statement taking the same params
+ * (it may read more of them) that returns the guard's own columns in one
+ * row when fn would accept them and fails (any error) otherwise. With it,
+ * tt_db_run_apart sends the guard in the write's round trip: a failed
+ * assert stops the write, and the guard then runs alone to say why. It
+ * must refuse whatever fn refuses. Cleared with the guard.
+ */
+void		 tt_db_guard_assert(struct tt_db_stmt *);
 /* Runs a pending guard now; TT_OK when none is pending. */
 enum tt_err	 tt_db_guard_flush(struct tt_arena *);
 

@@ -352,7 +352,7 @@ tt_kv_set(struct tt_arena *a, const struct tt_kv_ctx *c,
 	enum tt_err		 e;
 
 	write_params(a, c, w, p);
-	if ((e = tt_db_run(a, &stmt_set, p, &r)) != TT_OK)
+	if ((e = tt_db_run_apart(a, &stmt_set, p, &r)) != TT_OK)
 		return e;
 	if (tt_db_nrows(r) != 1)
 		return TT_EFORBIDDEN;	/* the existing record's write_caps */
@@ -372,7 +372,7 @@ tt_kv_cas(struct tt_arena *a, const struct tt_kv_ctx *c,
 
 	write_params(a, c, w, p);
 	if (!has_version) {
-		if ((e = tt_db_run(a, &stmt_create, p, &r)) != TT_OK)
+		if ((e = tt_db_run_apart(a, &stmt_create, p, &r)) != TT_OK)
 			return e;
 		if (tt_db_nrows(r) == 1) {
 			read_record_data(r, 0, rec);
@@ -382,7 +382,7 @@ tt_kv_cas(struct tt_arena *a, const struct tt_kv_ctx *c,
 		return TT_ECONFLICT;
 	}
 	p[8] = num(a, version);
-	if ((e = tt_db_run(a, &stmt_cas, p, &r)) != TT_OK)
+	if ((e = tt_db_run_apart(a, &stmt_cas, p, &r)) != TT_OK)
 		return e;
 	if (tt_db_nrows(r) == 1) {
 		read_record_data(r, 0, rec);
@@ -416,7 +416,7 @@ tt_kv_delete(struct tt_arena *a, const struct tt_kv_ctx *c, const char *key,
 	p[2] = idx >= 0 ? num(a, idx) : NULL;
 	p[3] = has_version ? num(a, version) : NULL;
 	p[4] = c->caps;
-	if ((e = tt_db_run(a, &stmt_delete, p, &r)) != TT_OK)
+	if ((e = tt_db_run_apart(a, &stmt_delete, p, &r)) != TT_OK)
 		return e;
 	if (strcmp(tt_db_get(r, 0, "blocked"), "0") != 0)
 		return TT_EFORBIDDEN;

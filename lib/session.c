@@ -22,17 +22,37 @@
  * policy) behind the token still there and live, and (when the route
  * names an installation) is its user a member right now.
  */
+#define CHECK_SQL \
+	"SELECT k.user_id, k.live, " \
+	"($2::bigint IS NULL OR EXISTS (SELECT 1 FROM installation_members m " \
+	"WHERE m.user_id = k.user_id AND m.installation_id = $2::bigint)) " \
+	"AS member FROM (" \
+	"SELECT user_id, (revoked_at IS NULL AND (expires_at IS NULL OR " \
+	"expires_at > now())) AS live FROM api_keys WHERE id = $1::uuid " \
+	"UNION ALL SELECT user_id, true FROM oidc_trust_policies " \
+	"WHERE id = $3::uuid) k"
+
 static struct tt_db_stmt stmt_check = {
 	"session_check",
-	"SELECT k.user_id, k.live, "
-	"($2::bigint IS NULL OR EXISTS (SELECT 1 FROM installation_members m "
-	"WHERE m.user_id = k.user_id AND m.installation_id = $2::bigint)) "
-	"AS member FROM ("
-	"SELECT user_id, (revoked_at IS NULL AND (expires_at IS NULL OR "
-	"expires_at > now())) AS live FROM api_keys WHERE id = $1::uuid "
-	"UNION ALL SELECT user_id, true FROM oidc_trust_policies "
-	"WHERE id = $3::uuid) k",
+	CHECK_SQL,
 	3, 1, 0, 1
+};
+
+/*
+ * The same check as an assert (tt_db_guard_assert), for a write sent in
+ * the check's round trip: one row with the same columns when the check
+ * passes as check_verdict judges it (one row, live, the token's user,
+ * a member), else an error (which PostgreSQL logs as an invalid integer
+ * "terrateam: the session check refused this write") that stops the write.
+ */
+static struct tt_db_stmt stmt_check_assert = {
+	"session_check_assert",
+	"SELECT min(c.user_id::text) AS user_id, bool_and(c.live) AS live, "
+	"bool_and(c.member) AS member FROM (" CHECK_SQL ") c HAVING (CASE "
+	"WHEN coalesce(count(*) = 1 AND bool_and(c.live AND c.member) AND "
+	"min(c.user_id::text) = $4, false) THEN '1' ELSE "
+	"'terrateam: the session check refused this write' END)::int = 1",
+	4, 1, 0, 1
 };
 
 static enum tt_err
@@ -230,15 +250,17 @@ tt_session_require(struct tt_req *req, struct tt_resp *resp)
 	 * tt_session_settle). Otherwise it runs now, so that a revoked key
 	 * still answers 401 before any 403.
 	 */
-	p = tt_arena_alloc(req->arena, 3 * sizeof(*p));
+	p = tt_arena_alloc(req->arena, 4 * sizeof(*p));
 	p[0] = s->api_key_id;
 	p[1] = iid ? inst : NULL;
 	p[2] = s->policy_id;
+	p[3] = s->user_id;
 	s->inst = inst;
 	s->req = req;
 	if (claims_allow(req, NULL) == TT_OK) {
 		s->guarded = 1;
 		tt_db_guard(&stmt_check, p, check_verdict, s);
+		tt_db_guard_assert(&stmt_check_assert);
 		return TT_OK;
 	}
 	if ((e = tt_db_run(req->arena, &stmt_check, p,

@@ -131,6 +131,40 @@ check "after remove-member the same token's GET is a 403 NO_INSTALLATION_ACCESS"
 kv_json PUT "$t_out" "$C/key/mine" '{"data":"after removal"}'
 check "after remove-member its PUT is a 403 NO_INSTALLATION_ACCESS" \
     error_is 403 NO_INSTALLATION_ACCESS
+# A write shares its round trip with the membership check (db.c,
+# tt_db_run_apart): a refused check must stop the write, not only its answer.
+kv_json PUT "$t_out" "$C/cas/key/mine" '{"data":"cas after removal","version":0}'
+check "after remove-member its CAS is a 403 NO_INSTALLATION_ACCESS" \
+    error_is 403 NO_INSTALLATION_ACCESS
+kv_json PUT "$t_out" "$C/cas/key/fresh" '{"data":"create after removal"}'
+check "after remove-member its create-only CAS is a 403" \
+    error_is 403 NO_INSTALLATION_ACCESS
+kv DELETE "$t_out" "$C/key/mine"
+check "after remove-member its DELETE is a 403" error_is 403 NO_INSTALLATION_ACCESS
+add_member "$C" "$owner"
+check "after the refused writes the record in C is unchanged" \
+    unchanged "$C/key/mine" '"before removal"' 0
+kv GET "$t_sys" "$C/key/fresh"
+check "the refused create-only CAS created nothing" error_is 404 NOT_FOUND
+
+# Revoking the key cuts its access token's writes at once (401), and
+# none of them changes anything.
+new_token "$owner" kv_store_read kv_store_write; t_doomed=$TOKEN
+kv_json PUT "$t_doomed" "$A/key/revoked" '{"data":"before revocation"}'
+check "setup: a key's token writes before the key is revoked" status_is 200
+"$TOP/bin/ttctl" key revoke "$KEY_ID" >/dev/null 2>&1
+kv_json PUT "$t_doomed" "$A/key/revoked" '{"data":"after revocation"}'
+check "revoked key: PUT is a 401" unauth_is 'revoked'
+kv_json PUT "$t_doomed" "$A/cas/key/revoked" '{"data":"cas","version":0}'
+check "revoked key: CAS is a 401" unauth_is 'revoked'
+kv_json PUT "$t_doomed" "$A/cas/key/revoked-new" '{"data":"create"}'
+check "revoked key: create-only CAS is a 401" unauth_is 'revoked'
+kv DELETE "$t_doomed" "$A/key/revoked"
+check "revoked key: DELETE is a 401" unauth_is 'revoked'
+check "revoked key: the record is unchanged" \
+    unchanged "$A/key/revoked" '"before revocation"' 0
+kv GET "$t_sys" "$A/key/revoked-new"
+check "revoked key: the create-only CAS created nothing" error_is 404 NOT_FOUND
 
 # --- Row-level read_caps. ---
 kv_json PUT "$t_sys" "$A/key/secret" '{"data":"classified","read_caps":["kv_store_system_read"]}'
