@@ -360,12 +360,12 @@ run_guarded(struct tt_arena *a, struct tt_db_stmt *stmt, const char *sql,
 	return TT_EUNAVAIL;
 }
 
-/* The two halves of a tt_db_run_apart write (see db.h). */
+/* The parts of a tt_db_run_apart write (see db.h). */
+static struct tt_db_stmt stmt_begin = { "tt_begin", "BEGIN", 0, 0, 0, 0 };
 static struct tt_db_stmt stmt_nowait = {
-	"tt_commit_nowait",
-	"SELECT set_config('synchronous_commit', 'off', true)",
-	0, 1, 0, 1
+	"tt_commit_nowait", "SET LOCAL synchronous_commit = off", 0, 0, 0, 0
 };
+static struct tt_db_stmt stmt_commit = { "tt_commit", "COMMIT", 0, 0, 0, 0 };
 /*
  * A transaction that writes WAL (a logical decoding message, which
  * changes no table) commits with the configured synchronous_commit,
@@ -379,13 +379,15 @@ static struct tt_db_stmt stmt_flush = {
 };
 
 /*
- * A tt_db_run_apart write: Parse (when needed), then [assert] [nowait]
- * [stmt] Sync [flush] Sync in one round trip. assert, when given, is the
- * pending guard's statement that fails unless the guard would pass: if
- * it fails, nothing after it up to the Sync runs, and the guard itself
- * runs alone to say why. The statement is answered only once the flush
- * succeeded; if the connection goes away after sending, it is sent again
- * only when retry allows it.
+ * A tt_db_run_apart write, in one round trip and one Sync: Parse (when
+ * needed), then BEGIN [assert] nowait stmt COMMIT flush Sync. The COMMIT
+ * lets the row locks go without waiting for the disk; the flush
+ * statement's own transaction (ended by the Sync) waits for the flush
+ * that covers both. assert, when given, is the pending guard's statement
+ * that fails unless the guard would pass: if it fails, nothing after it
+ * runs, and the guard itself runs alone to say why. The statement is
+ * answered only once the flush succeeded; if the connection goes away
+ * after sending, it is sent again only when retry allows it.
  */
 static enum tt_err
 run_flushed(struct tt_arena *a, struct tt_db_stmt *stmt,
@@ -393,51 +395,49 @@ run_flushed(struct tt_arena *a, struct tt_db_stmt *stmt,
 {
 	struct tt_db_stmt	*g = guard.stmt;
 	struct tt_db_stmt	*as = g != NULL ? guard.assert : NULL;
-	struct tt_db_stmt	*prep[4], *sent[4];
-	PGresult		*res[9] = { NULL }, *s;
-	ExecStatusType		 st[9];
-	int			 attempt, ok, nprep, np, i, n, got, ai, x;
+	struct tt_db_stmt	*cmd[6], *sent[6];
+	const char *const	*args[6];
+	PGresult		*res[12] = { NULL }, *s;
+	ExecStatusType		 st[12];
+	int			 attempt, ok, nprep, nc, i, n, got, ai;
+	int			 x;	/* the statement's place in cmd */
 	enum tt_err		 e;
 
-	np = 0;
-	if (as != NULL)
-		prep[np++] = as;
-	prep[np++] = &stmt_nowait;
-	prep[np++] = stmt;
-	prep[np++] = &stmt_flush;
+	nc = 0;
+	cmd[nc] = &stmt_begin;		args[nc++] = NULL;
+	if (as != NULL) {
+		cmd[nc] = as;		args[nc++] = guard.params;
+	}
+	cmd[nc] = &stmt_nowait;		args[nc++] = NULL;
+	x = nc;
+	cmd[nc] = stmt;			args[nc++] = params;
+	cmd[nc] = &stmt_commit;		args[nc++] = NULL;
+	cmd[nc] = &stmt_flush;		args[nc++] = NULL;
 	guard.stmt = NULL;
 	for (attempt = 0; attempt < 2; attempt++) {
 		if (conn == NULL && db_connect() != 0)
 			return TT_EUNAVAIL;
 		ok = PQenterPipelineMode(conn);
 		nprep = 0;
-		for (i = 0; i < np; i++)
-			if (send_prepare(prep[i], &ok))
-				sent[nprep++] = prep[i];
-		if (as != NULL)
-			ok &= PQsendQueryPrepared(conn, as->name, as->nparams,
-			    guard.params, NULL, NULL, 0);
-		ok &= PQsendQueryPrepared(conn, stmt_nowait.name, 0, NULL,
-		    NULL, NULL, 0);
-		ok &= PQsendQueryPrepared(conn, stmt->name, stmt->nparams,
-		    params, NULL, NULL, 0);
+		for (i = 0; i < nc; i++)
+			if (send_prepare(cmd[i], &ok))
+				sent[nprep++] = cmd[i];
+		for (i = 0; i < nc; i++)
+			ok &= PQsendQueryPrepared(conn, cmd[i]->name,
+			    cmd[i]->nparams, args[i], NULL, NULL, 0);
 		ok &= PQpipelineSync(conn);
-		ok &= PQsendQueryPrepared(conn, stmt_flush.name, 0, NULL,
-		    NULL, NULL, 0);
-		ok &= PQpipelineSync(conn);
-		/* Results: Parses, [assert], nowait, stmt, Sync, flush, Sync. */
-		ai = as != NULL ? nprep : -1;
-		x = nprep + (as != NULL) + 1;
-		n = x + 2;
+		/* Results: the Parses, then one per command, then the Sync. */
+		n = nprep + nc;
+		ai = as != NULL ? nprep + 1 : -1;
 		for (i = got = 0; ok && i < n; i++) {
 			st[i] = collect(&res[i]);
 			got++;
-			if (i == x || i == n - 1) {
-				s = PQgetResult(conn);
-				ok = s != NULL &&
-				    PQresultStatus(s) == PGRES_PIPELINE_SYNC;
-				PQclear(s);
-			}
+		}
+		if (ok) {
+			s = PQgetResult(conn);
+			ok = s != NULL &&
+			    PQresultStatus(s) == PGRES_PIPELINE_SYNC;
+			PQclear(s);
 		}
 		if (ok)
 			ok = PQexitPipelineMode(conn);
@@ -456,7 +456,11 @@ run_flushed(struct tt_arena *a, struct tt_db_stmt *stmt,
 				return TT_EUNAVAIL;	/* it may have run */
 			continue;
 		}
-		if (ai >= 0 && st[ai] != PGRES_TUPLES_OK) {
+		/* A failure left the BEGIN's transaction aborted: end it. */
+		if (PQtransactionStatus(conn) != PQTRANS_IDLE)
+			PQclear(PQexec(conn, "ROLLBACK"));
+		if (ai >= 0 && st[ai] != PGRES_TUPLES_OK &&
+		    st[ai] != PGRES_PIPELINE_ABORTED) {
 			/* Nothing was written: let the guard say why. */
 			for (i = 0; i < n; i++)
 				PQclear(res[i]);
@@ -468,7 +472,7 @@ run_flushed(struct tt_arena *a, struct tt_db_stmt *stmt,
 			return TT_EUNAVAIL;
 		}
 		e = TT_OK;
-		if (ai >= 0) {
+		if (ai >= 0 && st[ai] == PGRES_TUPLES_OK) {
 			/* The guard's verdict, from the assert's own row. */
 			e = guard.fn(guard.ctx, keep(a, res[ai]));
 			res[ai] = NULL;
@@ -481,10 +485,10 @@ run_flushed(struct tt_arena *a, struct tt_db_stmt *stmt,
 			    st[i] != PGRES_TUPLES_OK)
 				e = classify_first(res, st, n, stmt->name);
 		for (i = 0; i < n; i++)
-			if (i != x || e != TT_OK)
+			if (i != nprep + x || e != TT_OK)
 				PQclear(res[i]);
 		if (e == TT_OK)
-			*out = keep(a, res[x]);
+			*out = keep(a, res[nprep + x]);
 		return e;
 	}
 	return TT_EUNAVAIL;

@@ -56,7 +56,10 @@ enum tt_err	 tt_db_run(struct tt_arena *, struct tt_db_stmt *,
  * waits for the flush that covers both: success is still returned only
  * once the write is on disk, but concurrent writers share flushes instead
  * of queueing one flush each behind the row lock. Another session may
- * read the value before it is on disk. Inside a transaction: tt_db_run.
+ * read the value before it is on disk. A pending guard with an assert
+ * form (tt_db_guard_assert) rides in the same round trip, before the
+ * write; without one, the guard runs alone first. Inside a transaction:
+ * tt_db_run.
  */
 enum tt_err	 tt_db_run_apart(struct tt_arena *, struct tt_db_stmt *,
 		    const char *const *params, struct tt_db_res **);
