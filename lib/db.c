@@ -281,6 +281,60 @@ send_prepare(struct tt_db_stmt *stmt, int *ok)
 }
 
 /*
+ * Sends a Parse for each of cmd[0..n) this connection lacks (NULL
+ * entries are skipped); sent[] gets them in order. Returns how many.
+ */
+static int
+send_prepares(struct tt_db_stmt **cmd, int n, struct tt_db_stmt **sent,
+    int *ok)
+{
+	int	i, nprep = 0;
+
+	for (i = 0; i < n; i++)
+		if (send_prepare(cmd[i], ok))
+			sent[nprep++] = cmd[i];
+	return nprep;
+}
+
+/*
+ * Reads a pipeline's n results (the first nprep those of the Parses of
+ * sent[]) and the Sync that closes it, and leaves pipeline mode; ok says
+ * whether everything was sent. A Parse that succeeded stays, whatever
+ * came after it. *got is how many results arrived. Returns 0 when the
+ * connection is gone (the results are then cleared and it is closed).
+ */
+static int
+finish_pipeline(int ok, struct tt_db_stmt **sent, int nprep,
+    PGresult **res, ExecStatusType *st, int n, int *got, const char *what)
+{
+	PGresult	*s;
+	int		 i;
+
+	for (i = 0; ok && i < n; i++)
+		st[i] = collect(&res[i]);
+	*got = i;
+	if (ok) {
+		s = PQgetResult(conn);
+		ok = s != NULL && PQresultStatus(s) == PGRES_PIPELINE_SYNC;
+		PQclear(s);
+	}
+	if (ok)
+		ok = PQexitPipelineMode(conn);
+	for (i = 0; i < nprep && i < *got; i++)
+		if (st[i] == PGRES_COMMAND_OK)
+			sent[i]->prepared_gen = conn_gen;
+	if (ok && !is_lost_status(res, st, *got))
+		return 1;
+	for (i = 0; i < *got; i++) {
+		PQclear(res[i]);
+		res[i] = NULL;
+	}
+	tt_log_warnx("database connection lost during %s", what);
+	tt_db_close();
+	return 0;
+}
+
+/*
  * The guard and a read-only statement in one pipeline: Parse (when
  * needed), Execute, Execute, Sync, then the results in order. Both only
  * read, so a broken connection is reopened and the pair sent again once.
@@ -289,22 +343,20 @@ static enum tt_err
 run_guarded(struct tt_arena *a, struct tt_db_stmt *stmt, const char *sql,
     int nparams, const char *const *params, struct tt_db_res **out)
 {
-	struct tt_db_stmt	*g = guard.stmt, *sent[2];
+	struct tt_db_stmt	*g = guard.stmt, *cmd[2], *sent[2];
 	PGresult		*res[4] = { NULL };
 	ExecStatusType		 st[4];
-	int			 attempt, ok, nprep, i, j, n;
+	int			 attempt, ok, nprep, i, n, got;
 	enum tt_err		 e;
 
 	guard.stmt = NULL;
+	cmd[0] = g;
+	cmd[1] = stmt;
 	for (attempt = 0; attempt < 2; attempt++) {
 		if (conn == NULL && db_connect() != 0)
 			return TT_EUNAVAIL;
 		ok = PQenterPipelineMode(conn);
-		nprep = 0;
-		if (send_prepare(g, &ok))
-			sent[nprep++] = g;
-		if (send_prepare(stmt, &ok))
-			sent[nprep++] = stmt;
+		nprep = send_prepares(cmd, 2, sent, &ok);
 		ok &= PQsendQueryPrepared(conn, g->name, g->nparams,
 		    guard.params, NULL, NULL, 0);
 		if (stmt != NULL)
@@ -315,29 +367,9 @@ run_guarded(struct tt_arena *a, struct tt_db_stmt *stmt, const char *sql,
 			    params, NULL, NULL, 0);
 		ok &= PQpipelineSync(conn);
 		n = nprep + 2;
-		for (i = 0; ok && i < n; i++)
-			st[i] = collect(&res[i]);
-		if (ok && i == n) {
-			/* The Sync that closes the pipeline. */
-			PGresult *s = PQgetResult(conn);
-			ok = s != NULL &&
-			    PQresultStatus(s) == PGRES_PIPELINE_SYNC;
-			PQclear(s);
-			ok &= PQexitPipelineMode(conn);
-		}
-		/* A Parse that succeeded stays, whatever came after it. */
-		for (j = 0; j < nprep && j < i; j++)
-			if (st[j] == PGRES_COMMAND_OK)
-				sent[j]->prepared_gen = conn_gen;
-		if (!ok || (i == n && is_lost_status(res, st, n))) {
-			for (i = 0; i < n; i++)
-				PQclear(res[i]);
-			memset(res, 0, sizeof(res));
-			tt_log_warnx("database connection lost during %s",
-			    g->name);
-			tt_db_close();
+		if (!finish_pipeline(ok, sent, nprep, res, st, n, &got,
+		    g->name))
 			continue;
-		}
 		for (i = 0; i < n; i++) {
 			if (st[i] != PGRES_COMMAND_OK &&
 			    st[i] != PGRES_TUPLES_OK) {
@@ -397,7 +429,7 @@ run_flushed(struct tt_arena *a, struct tt_db_stmt *stmt,
 	struct tt_db_stmt	*as = g != NULL ? guard.assert : NULL;
 	struct tt_db_stmt	*cmd[6], *sent[6];
 	const char *const	*args[6];
-	PGresult		*res[12] = { NULL }, *s;
+	PGresult		*res[12] = { NULL };
 	ExecStatusType		 st[12];
 	int			 attempt, ok, nprep, nc, i, n, got, ai;
 	int			 x;	/* the statement's place in cmd */
@@ -418,10 +450,7 @@ run_flushed(struct tt_arena *a, struct tt_db_stmt *stmt,
 		if (conn == NULL && db_connect() != 0)
 			return TT_EUNAVAIL;
 		ok = PQenterPipelineMode(conn);
-		nprep = 0;
-		for (i = 0; i < nc; i++)
-			if (send_prepare(cmd[i], &ok))
-				sent[nprep++] = cmd[i];
+		nprep = send_prepares(cmd, nc, sent, &ok);
 		for (i = 0; i < nc; i++)
 			ok &= PQsendQueryPrepared(conn, cmd[i]->name,
 			    cmd[i]->nparams, args[i], NULL, NULL, 0);
@@ -429,29 +458,8 @@ run_flushed(struct tt_arena *a, struct tt_db_stmt *stmt,
 		/* Results: the Parses, then one per command, then the Sync. */
 		n = nprep + nc;
 		ai = as != NULL ? nprep + 1 : -1;
-		for (i = got = 0; ok && i < n; i++) {
-			st[i] = collect(&res[i]);
-			got++;
-		}
-		if (ok) {
-			s = PQgetResult(conn);
-			ok = s != NULL &&
-			    PQresultStatus(s) == PGRES_PIPELINE_SYNC;
-			PQclear(s);
-		}
-		if (ok)
-			ok = PQexitPipelineMode(conn);
-		/* A Parse that succeeded stays, whatever came after it. */
-		for (i = 0; i < nprep && i < got; i++)
-			if (st[i] == PGRES_COMMAND_OK)
-				sent[i]->prepared_gen = conn_gen;
-		if (!ok || is_lost_status(res, st, got)) {
-			for (i = 0; i < got; i++)
-				PQclear(res[i]);
-			memset(res, 0, sizeof(res));
-			tt_log_warnx("database connection lost during %s",
-			    stmt->name);
-			tt_db_close();
+		if (!finish_pipeline(ok, sent, nprep, res, st, n, &got,
+		    stmt->name)) {
 			if (!retry)
 				return TT_EUNAVAIL;	/* it may have run */
 			continue;
@@ -561,7 +569,8 @@ tt_db_run_apart(struct tt_arena *a, struct tt_db_stmt *stmt,
 
 	if (in_tx)
 		return tt_db_run(a, stmt, params, out);
-	if (guard.assert == NULL && (e = tt_db_guard_flush(a)) != TT_OK)
+	if ((guard.stmt == NULL || guard.assert == NULL) &&
+	    (e = tt_db_guard_flush(a)) != TT_OK)
 		return e;	/* no assert: the guard goes first, alone */
 	return run_flushed(a, stmt, params, stmt->retry, out);
 }
