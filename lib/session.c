@@ -41,17 +41,20 @@ static struct tt_db_stmt stmt_check = {
 /*
  * The same check as an assert (tt_db_guard_assert), for a write sent in
  * the check's round trip: one row with the same columns when the check
- * passes as check_verdict judges it (one row, live, the token's user,
- * a member), else an error (which PostgreSQL logs as an invalid integer
- * "terrateam: the session check refused this write") that stops the write.
+ * passes as check_verdict judges it (live, the token's user, a member),
+ * else an error (which PostgreSQL logs as an invalid integer "terrateam:
+ * the session check refused this write") that stops the write. The outer
+ * join turns "no such key" into a row of NULLs, which fails too; a token
+ * names exactly one of a key and a trust policy ($1, $3), and both are
+ * primary keys, so the check has at most one row.
  */
 static struct tt_db_stmt stmt_check_assert = {
 	"session_check_assert",
-	"SELECT min(c.user_id::text) AS user_id, bool_and(c.live) AS live, "
-	"bool_and(c.member) AS member FROM (" CHECK_SQL ") c HAVING (CASE "
-	"WHEN coalesce(count(*) = 1 AND bool_and(c.live AND c.member) AND "
-	"min(c.user_id::text) = $4, false) THEN '1' ELSE "
-	"'terrateam: the session check refused this write' END)::int = 1",
+	"SELECT c.user_id, c.live, c.member FROM (SELECT 1) one LEFT JOIN ("
+	CHECK_SQL ") c ON true WHERE (CASE WHEN ($1::uuid IS NULL) <> "
+	"($3::uuid IS NULL) AND c.live AND c.member AND c.user_id::text = $4 "
+	"THEN '1' ELSE 'terrateam: the session check refused this write' "
+	"END)::int = 1",
 	4, 1, 0, 1
 };
 

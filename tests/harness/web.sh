@@ -28,7 +28,7 @@ owner() {
 # (mktemp -d is mode 700) gets the search bit on each such ancestor.
 reachable() {
 	[ "$(id -u)" -eq 0 ] || return 0
-	_r=$1
+	_r=$(cd "$1" && pwd -P) || return 1
 	while [ -n "$_r" ] && [ "$_r" != / ]; do
 		if ! runuser -u www-data -- test -x "$_r" 2>/dev/null; then
 			echo "web.sh: letting www-data search $_r (chmod o+x)" >&2
