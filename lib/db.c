@@ -419,11 +419,11 @@ static struct tt_db_stmt stmt_flush = {
  * that fails unless the guard would pass: if it fails, nothing after it
  * runs, and the guard itself runs alone to say why. The statement is
  * answered only once the flush succeeded; if the connection goes away
- * after sending, it is sent again only when retry allows it.
+ * after sending, it is sent again only when the statement's retry allows it.
  */
 static enum tt_err
 run_flushed(struct tt_arena *a, struct tt_db_stmt *stmt,
-    const char *const *params, int retry, struct tt_db_res **out)
+    const char *const *params, struct tt_db_res **out)
 {
 	struct tt_db_stmt	*g = guard.stmt;
 	struct tt_db_stmt	*as = g != NULL ? guard.assert : NULL;
@@ -460,13 +460,12 @@ run_flushed(struct tt_arena *a, struct tt_db_stmt *stmt,
 		ai = as != NULL ? nprep + 1 : -1;
 		if (!finish_pipeline(ok, sent, nprep, res, st, n, &got,
 		    stmt->name)) {
-			if (!retry)
+			if (!stmt->retry)
 				return TT_EUNAVAIL;	/* it may have run */
 			continue;
 		}
 		/* A failure left the BEGIN's transaction aborted: end it. */
-		if (PQtransactionStatus(conn) != PQTRANS_IDLE)
-			PQclear(PQexec(conn, "ROLLBACK"));
+		tt_db_rollback(a);
 		if (ai >= 0 && st[ai] != PGRES_TUPLES_OK &&
 		    st[ai] != PGRES_PIPELINE_ABORTED) {
 			/* Nothing was written: let the guard say why. */
@@ -572,7 +571,7 @@ tt_db_run_apart(struct tt_arena *a, struct tt_db_stmt *stmt,
 	if ((guard.stmt == NULL || guard.assert == NULL) &&
 	    (e = tt_db_guard_flush(a)) != TT_OK)
 		return e;	/* no assert: the guard goes first, alone */
-	return run_flushed(a, stmt, params, stmt->retry, out);
+	return run_flushed(a, stmt, params, out);
 }
 
 enum tt_err
