@@ -2,6 +2,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <libpq-fe.h>
 #include <assert.h>
+#include <poll.h>
 #include <stdio.h>
 #include <time.h>
 #include <stdlib.h>
@@ -84,6 +85,35 @@ tt_db_close(void)
 	if (conn != NULL)
 		PQfinish(conn);
 	conn = NULL;
+}
+
+/*
+ * A connection to send on: the one held, or a new one. Between requests
+ * nothing arrives on an idle connection unless the server ended it (a
+ * restart, a failover, pg_terminate_backend): its goodbye or the end of
+ * the stream is then waiting on the socket. Such a connection is closed
+ * before anything is sent on it, so a write that may not be sent twice
+ * goes out on a new connection instead of failing as "may have run".
+ * Returns -1 when the database cannot be reached.
+ */
+static int
+db_ready(void)
+{
+	struct pollfd	pfd;
+
+	if (conn != NULL && !in_tx) {
+		pfd.fd = PQsocket(conn);
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		if (pfd.fd < 0 || (poll(&pfd, 1, 0) == 1 && pfd.revents != 0)) {
+			tt_log_warnx("the database ended an idle connection: "
+			    "reconnecting");
+			tt_db_close();
+		}
+	}
+	if (conn == NULL && db_connect() != 0)
+		return -1;
+	return 0;
 }
 
 static void
@@ -184,7 +214,7 @@ run_one(struct tt_arena *a, struct tt_db_stmt *stmt, const char *sql,
 
 	last_state[0] = '\0';
 	for (attempt = 0; attempt < 2; attempt++) {
-		if (conn == NULL && db_connect() != 0)
+		if (db_ready() != 0)
 			return TT_EUNAVAIL;
 		if (stmt != NULL && stmt->prepared_gen != conn_gen) {
 			res = PQprepare(conn, stmt->name, stmt->sql,
@@ -353,7 +383,7 @@ run_guarded(struct tt_arena *a, struct tt_db_stmt *stmt, const char *sql,
 	cmd[0] = g;
 	cmd[1] = stmt;
 	for (attempt = 0; attempt < 2; attempt++) {
-		if (conn == NULL && db_connect() != 0)
+		if (db_ready() != 0)
 			return TT_EUNAVAIL;
 		ok = PQenterPipelineMode(conn);
 		nprep = send_prepares(cmd, 2, sent, &ok);
@@ -447,7 +477,7 @@ run_flushed(struct tt_arena *a, struct tt_db_stmt *stmt,
 	cmd[nc] = &stmt_flush;		args[nc++] = NULL;
 	guard.stmt = NULL;
 	for (attempt = 0; attempt < 2; attempt++) {
-		if (conn == NULL && db_connect() != 0)
+		if (db_ready() != 0)
 			return TT_EUNAVAIL;
 		ok = PQenterPipelineMode(conn);
 		nprep = send_prepares(cmd, nc, sent, &ok);
@@ -687,7 +717,7 @@ tt_db_exec_script(const char *sql, char *err, size_t errlen)
 	PGresult	*res;
 	enum tt_err	 e = TT_OK;
 
-	if (conn == NULL && db_connect() != 0) {
+	if (db_ready() != 0) {
 		snprintf(err, errlen, "database unreachable");
 		return TT_EUNAVAIL;
 	}

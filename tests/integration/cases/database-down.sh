@@ -200,3 +200,73 @@ tap(down and all(e[3] == 503 for e in down),
 slow = max(e[4] for e in log)
 tap(slow < limit, f"the slowest answer took {slow:.2f} s (< the {limit:g} s statement timeout)")
 PY
+
+# --- Writes on sessions the database ended while they sat idle. Every kv
+# process first holds a session (rounds of 16 concurrent reads), then
+# pg_terminate_backend ends them with no request in flight, then 16
+# concurrent writes (PUTs, and compare-and-set creates) must all be 200.
+# A write the dead session never carried is sent on a new session, not
+# refused with a 503 because it "may have run" (lib/db.c).
+TOKEN=$flow_token INST=$INST BASE=$BASE SERVER=$SERVER python3 - <<'PY'
+import http.client, json, os, subprocess, threading, time, urllib.parse
+
+base = urllib.parse.urlparse(os.environ["BASE"])
+server, inst = os.environ["SERVER"], os.environ["INST"]
+H = {"Authorization": "Bearer " + os.environ["TOKEN"],
+     "Content-Type": "application/json"}
+N = 16
+
+def tap(ok, what):
+    print(("ok" if ok else "not ok") + f" - [{server}] idle sessions ended: {what}",
+          flush=True)
+
+def call(m, path, body, out, i):
+    try:
+        c = http.client.HTTPConnection(base.hostname, base.port, timeout=30)
+        c.request(m, path, body=body, headers=H)
+        r = c.getresponse()
+        out[i] = (r.status, r.read()[:200])
+        c.close()
+    except Exception as e:  # a dropped connection is a failure
+        out[i] = (0, str(e))
+
+def burst(reqs):
+    out = [None] * len(reqs)
+    ts = [threading.Thread(target=call, args=(*q, out, i))
+          for i, q in enumerate(reqs)]
+    for t in ts: t.start()
+    for t in ts: t.join()
+    return out
+
+def kv_sessions(sql):
+    r = subprocess.run(["psql", os.environ["TT_DATABASE_URL"], "-Atc",
+                        sql + " FROM pg_stat_activity WHERE application_name = 'kv'"],
+                       capture_output=True, text=True)
+    return int(r.stdout.strip() or 0)
+
+kv = f"/api/v1/github/kv/{inst}"
+for _ in range(3):
+    burst([("GET", f"{kv}/key/flow", None)] * N)
+held = kv_sessions("SELECT count(*)")
+print(f"# {held} kv sessions held before the terminate")
+if server != "lighttpd-cgi":  # plain CGI holds no session between requests
+    tap(held > 0, "the kv programs held sessions")
+kv_sessions("SELECT count(pg_terminate_backend(pid))")
+for _ in range(50):  # pg_terminate_backend only signals: wait for the exits
+    if kv_sessions("SELECT count(*)") == 0:
+        break
+    time.sleep(0.1)
+tag = f"{os.getpid()}-{time.monotonic_ns()}"
+reqs = []
+for i in range(N):
+    if i % 2:
+        reqs.append(("PUT", f"{kv}/key/idle-{tag}-{i}", json.dumps({"data": i})))
+    else:
+        reqs.append(("PUT", f"{kv}/cas/key/idle-{tag}-{i}", json.dumps({"data": i})))
+out = burst(reqs)
+bad = [(q[1].split("/")[-3], q[1].split("/")[-1], o) for q, o in zip(reqs, out) if o[0] != 200]
+tap(not bad, f"all {N} writes right after it were 200 "
+    f"(statuses {sorted(set(o[0] for o in out))})")
+for b in bad[:4]:
+    print(f"# {b}")
+PY
