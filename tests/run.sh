@@ -13,6 +13,7 @@ mkdir -p "$OUT"
 LOG=$OUT/tap.log
 : >"$LOG"
 : >"$OUT/times.log"
+: >"$OUT/failures.log"
 # Debian's python3, the one tools/install-deps.sh installs the modules
 # for, ahead of a version manager's shim on PATH (pyenv's takes half a
 # second to start; the cases start Python hundreds of times).
@@ -32,6 +33,13 @@ cleanup() {
 		done
 		[ -d "$d/data" ] && "$TOP/tests/harness/pg.sh" stop "$d"
 	done
+	# A passing run leaves nothing behind (each directory holds a
+	# database cluster); a failing or interrupted one keeps them.
+	if [ "${fail:-}" = 0 ]; then
+		rm -rf "${cleanup_dirs[@]}"
+	elif [ ${#cleanup_dirs[@]} -gt 0 ]; then
+		echo "# kept for a look: ${cleanup_dirs[*]}" >&2
+	fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -45,6 +53,13 @@ free_port() {
 record() {
 	local name=$1 rc=$2 file=$3 plan got
 	grep -aE '^(ok|not ok)( |$)|^#' "$file" | tee -a "$LOG"
+	# Each failure with the diagnostics printed just before and after
+	# it (six lines each way at most), for the summary at the end: CI
+	# keeps only the tail of the output.
+	awk '/^#/ { if (after > 0) { print; after--; next } d[n++ % 6] = $0; next }
+	    /^not ok( |$)/ { for (i = (n > 6 ? n - 6 : 0); i < n; i++) print d[i % 6]
+		print; n = 0; after = 6; next }
+	    /^ok( |$)/ { n = 0; after = 0 }' "$file" >>"$OUT/failures.log"
 	got=$(grep -acE '^(ok|not ok)( |$)' "$file")
 	plan=$(sed -n 's/^1\.\.\([0-9][0-9]*\)$/\1/p' "$file" | head -1)
 	if [ -n "$plan" ] && [ "$got" -lt "$plan" ]; then
@@ -651,6 +666,11 @@ esac
 
 pass=$(grep -cE '^ok( |$)' "$LOG")
 fail=$(grep -cE '^not ok( |$)' "$LOG")
+# Every failure, then its diagnostics (at most 40 lines in all), last.
 grep -E '^not ok' "$LOG" | sed 's/^/# FAILED: /'
+if [ -s "$OUT/failures.log" ]; then
+	echo "# what the failing checks printed just before:"
+	head -40 "$OUT/failures.log" | sed 's/^/# | /'
+fi
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -36,7 +36,11 @@ def cas(body, results, i):
     try:
         k.request("PUT", path, body=json.dumps(body), headers=H)
         r = k.getresponse()
-        results[i] = (r.status, json.loads(r.read()))
+        raw = r.read()
+        try:
+            results[i] = (r.status, json.loads(raw))
+        except ValueError:  # not JSON: keep the status and the text
+            results[i] = (r.status, {"text": raw[:200].decode("latin-1")})
     except Exception as e:  # a broken connection is a failure, not a pass
         results[i] = (0, str(e))
     finally:
@@ -55,7 +59,9 @@ for rnd in range(rounds):
     wins = [i for i, r in enumerate(results) if r[0] == 200]
     lost = [r for r in results if r[0] == 409 and r[1].get("id") == "VERSION_MISMATCH"]
     if len(wins) != 1 or len(lost) != WRITERS - 1:
-        bad.append((rnd, [r[0] for r in results]))
+        odd = [r for r in results if r[0] != 200 and not (r[0] == 409 and
+               r[1].get("id") == "VERSION_MISMATCH")] or [results[i] for i in wins]
+        bad.append((rnd, [r[0] for r in results], str(odd)[:600]))
         break
     w = results[wins[0]][1]
     if w["version"] != version + 1 or w["data"] != total + wins[0] + 1:
