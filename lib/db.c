@@ -91,17 +91,19 @@ tt_db_close(void)
  * A connection to send on: the one held, or a new one. Between requests
  * nothing arrives on an idle connection unless the server ended it (a
  * restart, a failover, pg_terminate_backend): its goodbye or the end of
- * the stream is then waiting on the socket. Such a connection is closed
- * before anything is sent on it, so a write that may not be sent twice
- * goes out on a new connection instead of failing as "may have run".
+ * the stream is then waiting on the socket. With once set (a statement
+ * that may not be sent twice), such a connection is closed before
+ * anything is sent on it, so the write goes out on a new connection
+ * instead of failing as "may have run"; a statement that may be sent
+ * again finds out by failing, and is (one system call fewer per read).
  * Returns -1 when the database cannot be reached.
  */
 static int
-db_ready(void)
+db_ready(int once)
 {
 	struct pollfd	pfd;
 
-	if (conn != NULL && !in_tx) {
+	if (once && conn != NULL && !in_tx) {
 		pfd.fd = PQsocket(conn);
 		pfd.events = POLLIN;
 		pfd.revents = 0;
@@ -214,7 +216,7 @@ run_one(struct tt_arena *a, struct tt_db_stmt *stmt, const char *sql,
 
 	last_state[0] = '\0';
 	for (attempt = 0; attempt < 2; attempt++) {
-		if (db_ready() != 0)
+		if (db_ready(!retry) != 0)
 			return TT_EUNAVAIL;
 		if (stmt != NULL && stmt->prepared_gen != conn_gen) {
 			res = PQprepare(conn, stmt->name, stmt->sql,
@@ -383,7 +385,7 @@ run_guarded(struct tt_arena *a, struct tt_db_stmt *stmt, const char *sql,
 	cmd[0] = g;
 	cmd[1] = stmt;
 	for (attempt = 0; attempt < 2; attempt++) {
-		if (db_ready() != 0)
+		if (db_ready(0) != 0)
 			return TT_EUNAVAIL;
 		ok = PQenterPipelineMode(conn);
 		nprep = send_prepares(cmd, 2, sent, &ok);
@@ -477,7 +479,7 @@ run_flushed(struct tt_arena *a, struct tt_db_stmt *stmt,
 	cmd[nc] = &stmt_flush;		args[nc++] = NULL;
 	guard.stmt = NULL;
 	for (attempt = 0; attempt < 2; attempt++) {
-		if (db_ready() != 0)
+		if (db_ready(!stmt->retry) != 0)
 			return TT_EUNAVAIL;
 		ok = PQenterPipelineMode(conn);
 		nprep = send_prepares(cmd, nc, sent, &ok);
@@ -717,7 +719,7 @@ tt_db_exec_script(const char *sql, char *err, size_t errlen)
 	PGresult	*res;
 	enum tt_err	 e = TT_OK;
 
-	if (db_ready() != 0) {
+	if (db_ready(1) != 0) {
 		snprintf(err, errlen, "database unreachable");
 		return TT_EUNAVAIL;
 	}
