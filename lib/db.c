@@ -107,7 +107,7 @@ db_ready(int once)
 		pfd.fd = PQsocket(conn);
 		pfd.events = POLLIN;
 		pfd.revents = 0;
-		if (pfd.fd < 0 || (poll(&pfd, 1, 0) == 1 && pfd.revents != 0)) {
+		if (pfd.fd < 0 || poll(&pfd, 1, 0) > 0) {
 			tt_log_warnx("the database ended an idle connection: "
 			    "reconnecting");
 			tt_db_close();

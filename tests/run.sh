@@ -669,7 +669,7 @@ fail=$(grep -cE '^not ok( |$)' "$LOG")
 # Every failure, then its diagnostics (at most 40 lines in all), last.
 grep -E '^not ok' "$LOG" | sed 's/^/# FAILED: /'
 if [ -s "$OUT/failures.log" ]; then
-	echo "# what the failing checks printed just before:"
+	echo "# what the failing checks printed around them:"
 	head -40 "$OUT/failures.log" | sed 's/^/# | /'
 fi
 echo "$pass passed, $fail failed"

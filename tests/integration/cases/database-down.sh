@@ -264,7 +264,7 @@ for i in range(N):
     else:
         reqs.append(("PUT", f"{kv}/cas/key/idle-{tag}-{i}", json.dumps({"data": i})))
 out = burst(reqs)
-bad = [(q[1].split("/")[-3], q[1].split("/")[-1], o) for q, o in zip(reqs, out) if o[0] != 200]
+bad = [(q[1], o) for q, o in zip(reqs, out) if o[0] != 200]
 tap(not bad, f"all {N} writes right after it were 200 "
     f"(statuses {sorted(set(o[0] for o in out))})")
 for b in bad[:4]:
