@@ -1,4 +1,4 @@
-/* db.c: one lazy PostgreSQL connection per process, reconnect once. */
+/* db.c: the process's PostgreSQL connection, statements and pipelines. */
 /* SPDX-License-Identifier: MIT */
 #include <libpq-fe.h>
 #include <assert.h>
@@ -22,14 +22,6 @@ static unsigned		 conn_gen;	/* bumped on every new connection */
 static int		 in_tx;
 static const char	*app_name = "terrateam-c";
 static char		 last_state[6];
-
-static struct {
-	struct tt_db_stmt	*stmt;
-	struct tt_db_stmt	*assert;
-	const char *const	*params;
-	tt_db_guard_fn		 fn;
-	void			*ctx;
-} guard;
 
 void
 tt_db_set_app(const char *name)
@@ -366,64 +358,6 @@ finish_pipeline(int ok, struct tt_db_stmt **sent, int nprep,
 	return 0;
 }
 
-/*
- * The guard and a read-only statement in one pipeline: Parse (when
- * needed), Execute, Execute, Sync, then the results in order. Both only
- * read, so a broken connection is reopened and the pair sent again once.
- */
-static enum tt_err
-run_guarded(struct tt_arena *a, struct tt_db_stmt *stmt, const char *sql,
-    int nparams, const char *const *params, struct tt_db_res **out)
-{
-	struct tt_db_stmt	*g = guard.stmt, *cmd[2], *sent[2];
-	PGresult		*res[4] = { NULL };
-	ExecStatusType		 st[4];
-	int			 attempt, ok, nprep, i, n, got;
-	enum tt_err		 e;
-
-	guard.stmt = NULL;
-	cmd[0] = g;
-	cmd[1] = stmt;
-	for (attempt = 0; attempt < 2; attempt++) {
-		if (db_ready(0) != 0)
-			return TT_EUNAVAIL;
-		ok = PQenterPipelineMode(conn);
-		nprep = send_prepares(cmd, 2, sent, &ok);
-		ok &= PQsendQueryPrepared(conn, g->name, g->nparams,
-		    guard.params, NULL, NULL, 0);
-		if (stmt != NULL)
-			ok &= PQsendQueryPrepared(conn, stmt->name, nparams,
-			    params, NULL, NULL, 0);
-		else
-			ok &= PQsendQueryParams(conn, sql, nparams, NULL,
-			    params, NULL, NULL, 0);
-		ok &= PQpipelineSync(conn);
-		n = nprep + 2;
-		if (!finish_pipeline(ok, sent, nprep, res, st, n, &got,
-		    g->name))
-			continue;
-		for (i = 0; i < n; i++) {
-			if (st[i] != PGRES_COMMAND_OK &&
-			    st[i] != PGRES_TUPLES_OK) {
-				e = classify_first(res, st, n, g->name);
-				for (i = 0; i < n; i++)
-					PQclear(res[i]);
-				return e;
-			}
-		}
-		for (i = 0; i < nprep; i++)
-			PQclear(res[i]);
-		e = guard.fn(guard.ctx, keep(a, res[nprep]));
-		if (e != TT_OK) {
-			PQclear(res[nprep + 1]);
-			return e;
-		}
-		*out = keep(a, res[nprep + 1]);
-		return TT_OK;
-	}
-	return TT_EUNAVAIL;
-}
-
 /* The parts of a tt_db_run_apart write (see db.h). */
 static struct tt_db_stmt stmt_begin = { "tt_begin", "BEGIN", 0, 0, 0, 0 };
 static struct tt_db_stmt stmt_nowait = {
@@ -444,40 +378,32 @@ static struct tt_db_stmt stmt_flush = {
 
 /*
  * A tt_db_run_apart write, in one round trip and one Sync: Parse (when
- * needed), then BEGIN [assert] nowait stmt COMMIT flush Sync. The COMMIT
- * lets the row locks go without waiting for the disk; the flush
- * statement's own transaction (ended by the Sync) waits for the flush
- * that covers both. assert, when given, is the pending guard's statement
- * that fails unless the guard would pass: if it fails, nothing after it
- * runs, and the guard itself runs alone to say why. The statement is
- * answered only once the flush succeeded; if the connection goes away
- * after sending, it is sent again only when the statement's retry allows it.
+ * needed), then BEGIN nowait stmt COMMIT flush Sync. The COMMIT lets the
+ * row locks go without waiting for the disk; the flush statement's own
+ * transaction (ended by the Sync) waits for the flush that covers both.
+ * The statement is answered only once the flush succeeded; if the
+ * connection goes away after sending, it is sent again only when the
+ * statement's retry allows it.
  */
 static enum tt_err
 run_flushed(struct tt_arena *a, struct tt_db_stmt *stmt,
     const char *const *params, struct tt_db_res **out)
 {
-	struct tt_db_stmt	*g = guard.stmt;
-	struct tt_db_stmt	*as = g != NULL ? guard.assert : NULL;
-	struct tt_db_stmt	*cmd[6], *sent[6];
-	const char *const	*args[6];
-	PGresult		*res[12] = { NULL };
-	ExecStatusType		 st[12];
-	int			 attempt, ok, nprep, nc, i, n, got, ai;
+	struct tt_db_stmt	*cmd[5], *sent[5];
+	const char *const	*args[5];
+	PGresult		*res[10] = { NULL };
+	ExecStatusType		 st[10];
+	int			 attempt, ok, nprep, nc, i, n, got;
 	int			 x;	/* the statement's place in cmd */
 	enum tt_err		 e;
 
 	nc = 0;
 	cmd[nc] = &stmt_begin;		args[nc++] = NULL;
-	if (as != NULL) {
-		cmd[nc] = as;		args[nc++] = guard.params;
-	}
 	cmd[nc] = &stmt_nowait;		args[nc++] = NULL;
 	x = nc;
 	cmd[nc] = stmt;			args[nc++] = params;
 	cmd[nc] = &stmt_commit;		args[nc++] = NULL;
 	cmd[nc] = &stmt_flush;		args[nc++] = NULL;
-	guard.stmt = NULL;
 	for (attempt = 0; attempt < 2; attempt++) {
 		if (db_ready(!stmt->retry) != 0)
 			return TT_EUNAVAIL;
@@ -489,7 +415,6 @@ run_flushed(struct tt_arena *a, struct tt_db_stmt *stmt,
 		ok &= PQpipelineSync(conn);
 		/* Results: the Parses, then one per command, then the Sync. */
 		n = nprep + nc;
-		ai = as != NULL ? nprep + 1 : -1;
 		if (!finish_pipeline(ok, sent, nprep, res, st, n, &got,
 		    stmt->name)) {
 			if (!stmt->retry)
@@ -498,27 +423,7 @@ run_flushed(struct tt_arena *a, struct tt_db_stmt *stmt,
 		}
 		/* A failure left the BEGIN's transaction aborted: end it. */
 		tt_db_rollback(a);
-		if (ai >= 0 && st[ai] != PGRES_TUPLES_OK &&
-		    st[ai] != PGRES_PIPELINE_ABORTED) {
-			/* Nothing was written: let the guard say why. */
-			for (i = 0; i < n; i++)
-				PQclear(res[i]);
-			guard.stmt = g;
-			if ((e = tt_db_guard_flush(a)) != TT_OK)
-				return e;
-			tt_log_warnx("%s failed but %s passed", as->name,
-			    g->name);
-			return TT_EUNAVAIL;
-		}
 		e = TT_OK;
-		if (ai >= 0 && st[ai] == PGRES_TUPLES_OK) {
-			/* The guard's verdict, from the assert's own row. */
-			e = guard.fn(guard.ctx, keep(a, res[ai]));
-			res[ai] = NULL;
-			if (e != TT_OK)
-				tt_log_errx("%s passed a guard %s refuses",
-				    as->name, g->name);
-		}
 		for (i = 0; i < n && e == TT_OK; i++)
 			if (st[i] != PGRES_COMMAND_OK &&
 			    st[i] != PGRES_TUPLES_OK)
@@ -534,75 +439,19 @@ run_flushed(struct tt_arena *a, struct tt_db_stmt *stmt,
 }
 
 enum tt_err
-tt_db_guard_flush(struct tt_arena *a)
-{
-	struct tt_db_stmt	*g = guard.stmt;
-	struct tt_db_res	*r;
-	enum tt_err		 e;
-
-	if (g == NULL)
-		return TT_OK;
-	guard.stmt = NULL;
-	if ((e = run_one(a, g, NULL, g->nparams, guard.params, g->retry,
-	    &r)) != TT_OK)
-		return e;
-	return guard.fn(guard.ctx, r);
-}
-
-void
-tt_db_guard(struct tt_db_stmt *stmt, const char *const *params,
-    tt_db_guard_fn fn, void *ctx)
-{
-	guard.stmt = stmt;
-	guard.assert = NULL;
-	guard.params = params;
-	guard.fn = fn;
-	guard.ctx = ctx;
-}
-
-void
-tt_db_guard_assert(struct tt_db_stmt *stmt)
-{
-	if (guard.stmt != NULL)
-		guard.assert = stmt;
-}
-
-/* A statement, after (or together with) a pending guard. */
-static enum tt_err
-run(struct tt_arena *a, struct tt_db_stmt *stmt, const char *sql,
-    int nparams, const char *const *params, int retry, int readonly,
-    struct tt_db_res **out)
-{
-	enum tt_err	e;
-
-	if (guard.stmt != NULL) {
-		if (readonly && !in_tx)
-			return run_guarded(a, stmt, sql, nparams, params, out);
-		if ((e = tt_db_guard_flush(a)) != TT_OK)
-			return e;
-	}
-	return run_one(a, stmt, sql, nparams, params, retry, out);
-}
-
-enum tt_err
 tt_db_run(struct tt_arena *a, struct tt_db_stmt *stmt,
     const char *const *params, struct tt_db_res **out)
 {
-	return run(a, stmt, NULL, stmt->nparams, params, stmt->retry,
-	    stmt->readonly, out);
+	return run_one(a, stmt, NULL, stmt->nparams, params, stmt->retry,
+	    out);
 }
 
 enum tt_err
 tt_db_run_apart(struct tt_arena *a, struct tt_db_stmt *stmt,
     const char *const *params, struct tt_db_res **out)
 {
-	enum tt_err	e;
-
 	if (in_tx)
 		return tt_db_run(a, stmt, params, out);
-	if ((guard.stmt == NULL || guard.assert == NULL) &&
-	    (e = tt_db_guard_flush(a)) != TT_OK)
-		return e;	/* no assert: the guard goes first, alone */
 	return run_flushed(a, stmt, params, out);
 }
 
@@ -610,14 +459,14 @@ enum tt_err
 tt_db_exec(struct tt_arena *a, const char *sql, int nparams,
     const char *const *params, struct tt_db_res **out)
 {
-	return run(a, NULL, sql, nparams, params, 0, 0, out);
+	return run_one(a, NULL, sql, nparams, params, 0, out);
 }
 
 enum tt_err
 tt_db_select(struct tt_arena *a, const char *sql, int nparams,
     const char *const *params, struct tt_db_res **out)
 {
-	return run(a, NULL, sql, nparams, params, 1, 1, out);
+	return run_one(a, NULL, sql, nparams, params, 1, out);
 }
 
 enum tt_err
@@ -627,7 +476,7 @@ tt_db_begin(struct tt_arena *a)
 	enum tt_err		 e;
 
 	/* BEGIN itself is safe to resend on a fresh connection. */
-	if ((e = run(a, NULL, "BEGIN", 0, NULL, 1, 0, &r)) == TT_OK)
+	if ((e = run_one(a, NULL, "BEGIN", 0, NULL, 1, &r)) == TT_OK)
 		in_tx = 1;
 	return e;
 }
@@ -638,7 +487,7 @@ tt_db_commit(struct tt_arena *a)
 	struct tt_db_res	*r;
 	enum tt_err		 e;
 
-	e = run(a, NULL, "COMMIT", 0, NULL, 0, 0, &r);
+	e = run_one(a, NULL, "COMMIT", 0, NULL, 0, &r);
 	in_tx = 0;
 	return e;
 }
@@ -658,7 +507,6 @@ tt_db_end_request(void)
 {
 	PGresult	*res;
 
-	guard.stmt = NULL;
 	if (conn != NULL && PQtransactionStatus(conn) != PQTRANS_IDLE) {
 		res = PQexec(conn, "ROLLBACK");
 		PQclear(res);

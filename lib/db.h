@@ -20,10 +20,10 @@ struct tt_db_res;
 	"(timestamptz 'epoch' + " p "::bigint * interval '1 microsecond')"
 
 /*
- * A statement declared once by its module (STMT_<MODULE>_<ACTION>) and
- * prepared lazily on each new connection. retry marks statements that are
- * safe to run again when the connection was found broken (reads and
- * idempotent writes); others answer 503 in that case.
+ * A statement declared once by its module (a static stmt_<action> in its
+ * .c file) and prepared lazily on each new connection. retry marks
+ * statements that are safe to run again when the connection was found
+ * broken (reads and idempotent writes); others answer 503 in that case.
  */
 struct tt_db_stmt {
 	const char	*name;
@@ -31,7 +31,7 @@ struct tt_db_stmt {
 	int		 nparams;
 	int		 retry;
 	unsigned	 prepared_gen;	/* private to db.c */
-	int		 readonly;	/* may share a round trip with a guard */
+	int		 unused;	/* goes with positional initializers */
 };
 
 /* Sets application_name for connections opened later. */
@@ -56,10 +56,7 @@ enum tt_err	 tt_db_run(struct tt_arena *, struct tt_db_stmt *,
  * waits for the flush that covers both: success is still returned only
  * once the write is on disk, but concurrent writers share flushes instead
  * of queueing one flush each behind the row lock. Another session may
- * read the value before it is on disk. A pending guard with an assert
- * form (tt_db_guard_assert) rides in the same round trip, before the
- * write; without one, the guard runs alone first. Inside a transaction:
- * tt_db_run.
+ * read the value before it is on disk. Inside a transaction: tt_db_run.
  */
 enum tt_err	 tt_db_run_apart(struct tt_arena *, struct tt_db_stmt *,
 		    const char *const *params, struct tt_db_res **);
@@ -68,33 +65,10 @@ enum tt_err	 tt_db_run_apart(struct tt_arena *, struct tt_db_stmt *,
 enum tt_err	 tt_db_exec(struct tt_arena *, const char *sql, int nparams,
 		    const char *const *params, struct tt_db_res **);
 
-/* Like tt_db_exec for ad hoc SQL that only reads (a guard may ride along). */
+/* Like tt_db_exec for ad hoc SQL that only reads (sent again when the
+ * connection was found broken). */
 enum tt_err	 tt_db_select(struct tt_arena *, const char *sql, int nparams,
 		    const char *const *params, struct tt_db_res **);
-
-/*
- * A guard: a read-only statement whose verdict (fn's return) must be
- * known before the request's data may be used, such as the session's
- * "is this key still live". It is sent with the next read-only statement
- * in one pipeline (one round trip); a write, a transaction or
- * tt_db_guard_flush runs it alone first. When fn fails, the statement
- * riding with it is discarded and fn's error returned instead. One guard
- * at a time; cleared by its run and at the end of the request.
- */
-typedef enum tt_err (*tt_db_guard_fn)(void *ctx, struct tt_db_res *);
-void		 tt_db_guard(struct tt_db_stmt *, const char *const *params,
-		    tt_db_guard_fn, void *ctx);
-/*
- * The pending guard's assert form: a statement taking the same params
- * (it may read more of them) that returns the guard's own columns in one
- * row when fn would accept them and fails (any error) otherwise. With it,
- * tt_db_run_apart sends the guard in the write's round trip: a failed
- * assert stops the write, and the guard then runs alone to say why. It
- * must refuse whatever fn refuses. Cleared with the guard.
- */
-void		 tt_db_guard_assert(struct tt_db_stmt *);
-/* Runs a pending guard now; TT_OK when none is pending. */
-enum tt_err	 tt_db_guard_flush(struct tt_arena *);
 
 /* Transactions; statements run inside one are never retried. */
 enum tt_err	 tt_db_begin(struct tt_arena *);

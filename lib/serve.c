@@ -21,7 +21,6 @@
 #include "log.h"
 #include "serve.h"
 #include "session.h"
-#include "websession.h"
 #include "valid.h"
 
 extern char	**environ;
@@ -229,19 +228,11 @@ dispatch(struct io *io, const struct tt_route *routes, size_t n,
 	}
 	if ((e = read_body(io, req, resp)) != TT_OK)
 		return e;
-	if (req->route->flags & TT_ROUTE_AUTH) {
-		/* Bearer paths are unchanged; only flagged routes look on. */
-		if (req->route->flags & TT_ROUTE_COOKIE &&
-		    tt_req_header(req, "Authorization") == NULL &&
-		    tt_req_header(req, "Cookie") != NULL)
-			e = tt_websession_require(req, resp);
-		else
-			e = tt_session_require(req, resp);
-		if (e != TT_OK)
-			return e;
-	}
-	e = req->route->handler(req, resp);
-	return tt_session_settle(req, resp, e);
+	/* The session's verdict is final before the handler runs. */
+	if ((req->route->flags & TT_ROUTE_AUTH) &&
+	    (e = tt_session_require(req, resp)) != TT_OK)
+		return e;
+	return req->route->handler(req, resp);
 }
 
 static void

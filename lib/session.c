@@ -1,4 +1,33 @@
-/* session.c: the session middleware every authenticated route passes. */
+/*
+ * session.c: the session check every authenticated route passes, whole,
+ * in this one file.
+ *
+ * serve.c calls tt_session_require after routing and reading the body,
+ * and calls the handler only when it returns TT_OK: no handler code runs,
+ * no statement of the handler reaches the database, and nothing the
+ * handler could say reaches the client, before the verdict is final. The
+ * sequence, each step answering alone when it refuses:
+ *
+ *   1. the credential: Authorization: Bearer <token>       401
+ *      (a browser session cookie instead, on the key-management routes
+ *      only: websession.c, then its CSRF token on writes   401/403)
+ *   2. the token itself, without the database: shape, alg,
+ *      kid, signature, expiry, issuer (token.c)             401
+ *   3. one statement, alone, waited for (stmt_check): is the
+ *      key or trust policy behind the token still live, and
+ *      is its user a member of the path's installation now  -
+ *   4. the verdict, read in this order:
+ *      a. the key or policy revoked, expired or removed     401
+ *      b. a capability the route needs is not in the claims 403
+ *      c. the path's installation is outside the token's
+ *         installation_id restriction                       403
+ *      d. the user is not a member of it (or it does not
+ *         exist: the same answer, word for word)            403
+ *
+ * Nothing in steps 1-4 reads an installation's data, so a caller who may
+ * not see an installation gets the same answer, in the same time,
+ * whatever else the request holds (select, q, page, prefix, idx).
+ */
 /* SPDX-License-Identifier: MIT */
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -11,51 +40,30 @@
 #include "config.h"
 #include "db.h"
 #include "http.h"
-#include "token.h"
 #include "route.h"
 #include "session.h"
 #include "signkey.h"
+#include "token.h"
 #include "valid.h"
+#include "websession.h"
 
 /*
- * One round trip: is the key (or, for an OIDC exchange, the trust
- * policy) behind the token still there and live, and (when the route
- * names an installation) is its user a member right now.
+ * Step 3. One row: the user of the key ($1) or of the trust policy ($3)
+ * (a token names exactly one), whether it is live, and whether that user
+ * is a member of installation $2 (true when $2 is NULL: no installation
+ * in the path). No row: the key or policy is gone.
  */
-#define CHECK_SQL \
-	"SELECT k.user_id, k.live, " \
-	"($2::bigint IS NULL OR EXISTS (SELECT 1 FROM installation_members m " \
-	"WHERE m.user_id = k.user_id AND m.installation_id = $2::bigint)) " \
-	"AS member FROM (" \
-	"SELECT user_id, (revoked_at IS NULL AND (expires_at IS NULL OR " \
-	"expires_at > now())) AS live FROM api_keys WHERE id = $1::uuid " \
-	"UNION ALL SELECT user_id, true FROM oidc_trust_policies " \
-	"WHERE id = $3::uuid) k"
-
 static struct tt_db_stmt stmt_check = {
 	"session_check",
-	CHECK_SQL,
-	3, 1, 0, 1
-};
-
-/*
- * The same check as an assert (tt_db_guard_assert), for a write sent in
- * the check's round trip: one row with the same columns when the check
- * passes as check_verdict judges it (live, the token's user, a member),
- * else an error (which PostgreSQL logs as an invalid integer "terrateam:
- * the session check refused this write") that stops the write. The outer
- * join turns "no such key" into a row of NULLs, which fails too; a token
- * names exactly one of a key and a trust policy ($1, $3), and both are
- * primary keys, so the check has at most one row.
- */
-static struct tt_db_stmt stmt_check_assert = {
-	"session_check_assert",
-	"SELECT c.user_id, c.live, c.member FROM (SELECT 1) one LEFT JOIN ("
-	CHECK_SQL ") c ON true WHERE (CASE WHEN ($1::uuid IS NULL) <> "
-	"($3::uuid IS NULL) AND c.live AND c.member AND c.user_id::text = $4 "
-	"THEN '1' ELSE 'terrateam: the session check refused this write' "
-	"END)::int = 1",
-	4, 1, 0, 1
+	"SELECT k.user_id, k.live, "
+	"($2::bigint IS NULL OR EXISTS (SELECT 1 FROM installation_members m "
+	"WHERE m.user_id = k.user_id AND m.installation_id = $2::bigint)) "
+	"AS member FROM ("
+	"SELECT user_id, (revoked_at IS NULL AND (expires_at IS NULL OR "
+	"expires_at > now())) AS live FROM api_keys WHERE id = $1::uuid "
+	"UNION ALL SELECT user_id, true FROM oidc_trust_policies "
+	"WHERE id = $3::uuid) k",
+	3, 1, 0, 0
 };
 
 static enum tt_err
@@ -91,121 +99,21 @@ tt_session_bearer(struct tt_req *req, struct tt_resp *resp)
 	return tt_arena_strndup(req->arena, t, n);
 }
 
+/* Step 2: the token verified without the database; the claims into *c. */
 static enum tt_err
-check_caps(struct tt_req *req, struct tt_resp *resp, unsigned need)
+verify_token(struct tt_req *req, struct tt_resp *resp, const char *token,
+    struct tt_token_claims *c)
 {
-	unsigned	bit;
-	const char	*name;
-
-	for (bit = 1; bit < TT_CAP_INSTALLATION; bit <<= 1) {
-		if (!(need & bit))
-			continue;
-		name = tt_caps_name(bit);
-		if (name != NULL && !tt_caps_has(req->session->caps, name) &&
-		    resp == NULL)
-			return TT_EFORBIDDEN;
-		if (name != NULL && !tt_caps_has(req->session->caps, name))
-			return tt_resp_fail(resp, TT_EFORBIDDEN,
-			    "MISSING_CAPABILITY", "this token lacks the %s "
-			    "capability", name);
-	}
-	return TT_OK;
-}
-
-/* The key behind the token: live, and still the token's user's. */
-static enum tt_err
-key_verdict(struct tt_session *s, struct tt_db_res *res,
-    struct tt_resp *resp)
-{
-	const char	*live;
-
-	if (tt_db_nrows(res) != 1 || (live = tt_db_get(res, 0, "live")) ==
-	    NULL || strcmp(live, "t") != 0 ||
-	    strcmp(tt_db_get(res, 0, "user_id"), s->user_id) != 0)
-		return unauth(resp, s->api_key_id != NULL ? "the API key "
-		    "behind this access token was revoked or has expired" :
-		    "the trust policy behind this access token was removed");
-	return TT_OK;
-}
-
-static enum tt_err
-member_verdict(struct tt_session *s, struct tt_db_res *res,
-    struct tt_resp *resp)
-{
-	if (s->installation_id &&
-	    strcmp(tt_db_get(res, 0, "member"), "t") != 0)
-		return tt_resp_fail(resp, TT_EFORBIDDEN,
-		    "NO_INSTALLATION_ACCESS", "user is not a member of "
-		    "installation %s", s->inst);
-	return TT_OK;
-}
-
-/*
- * What the verified claims alone decide: the route's capabilities and
- * the installation_id capability. resp NULL: only the verdict.
- */
-static enum tt_err
-claims_allow(struct tt_req *req, struct tt_resp *resp)
-{
-	struct tt_session	*s = req->session;
-	const struct tt_route	*rt = req->route;
-	enum tt_err		 e;
-
-	if ((e = check_caps(req, resp, rt->caps)) != TT_OK)
-		return e;
-	if (s->installation_id && ((rt->caps & TT_CAP_INSTALLATION) ||
-	    tt_caps_restricted(s->caps)) &&
-	    !tt_caps_has_installation(s->caps, s->installation_id))
-		return resp == NULL ? TT_EFORBIDDEN : tt_resp_fail(resp,
-		    TT_EFORBIDDEN, "NO_INSTALLATION_ACCESS", "this token has "
-		    "no installation_id capability for installation %s",
-		    s->inst);
-	return TT_OK;
-}
-
-/* tt_db_guard callback: the deferred check's result, kept for settle. */
-static enum tt_err
-check_verdict(void *ctx, struct tt_db_res *res)
-{
-	struct tt_session	*s = ctx;
-	struct tt_resp		 r;
-	enum tt_err		 e;
-
-	memset(&r, 0, sizeof(r));
-	if ((e = key_verdict(s, res, &r)) == TT_OK)
-		e = member_verdict(s, res, &r);
-	s->decided = 1;
-	s->verdict = e;
-	if (e != TT_OK) {
-		/* tt_resp_fail's text is static: a later failure reuses it. */
-		s->fail_id = r.err_id;
-		s->fail_detail = tt_arena_strdup(s->req->arena, r.err_detail);
-	}
-	return e;
-}
-
-enum tt_err
-tt_session_require(struct tt_req *req, struct tt_resp *resp)
-{
-	const struct tt_route	*rt = req->route;
-	struct tt_session	*s;
-	struct tt_token_claims	 c;
 	struct tt_token_rules	 rules;
-	struct tt_db_res	*res;
 	const unsigned char	*secret;
-	const char		*token, *kid, *why, *inst = NULL, **p;
+	const char		*kid, *why;
 	size_t			 len;
-	int64_t			 iid = 0;
 	enum tt_err		 e;
 
-	if ((token = tt_session_bearer(req, resp)) == NULL)
-		return TT_EUNAUTH;
 	if (strncmp(token, TT_APIKEY_PREFIX, strlen(TT_APIKEY_PREFIX)) == 0)
 		return unauth(resp, "this is an API key, not an access token: "
 		    "exchange the API key at /api/v1/access-token/refresh and "
 		    "send the access_token it returns");
-
-	/* Shape, algorithm and kid first: no key, no database. */
 	if ((e = tt_token_header(req->arena, token, &kid, &why)) != TT_OK)
 		return unauth(resp, why);
 	e = tt_signkey_lookup(req->arena, req->now, kid, &secret, &len);
@@ -218,14 +126,114 @@ tt_session_require(struct tt_req *req, struct tt_resp *resp)
 	rules.leeway = tt_config.clock_leeway;
 	rules.max_ttl = tt_config.access_token_ttl;
 	rules.issuer = tt_config.jwt_issuer;
-	if ((e = tt_token_verify(req->arena, token, secret, len, &rules, &c,
-	    &why)) != TT_OK) {
-		if (strcmp(why, "token expired") == 0)
-			return unauth(resp, "access token expired: refresh it "
-			    "at /api/v1/access-token/refresh");
-		return unauth(resp, why);
-	}
+	if (tt_token_verify(req->arena, token, secret, len, &rules, c,
+	    &why) == TT_OK)
+		return TT_OK;
+	if (strcmp(why, "token expired") == 0)
+		return unauth(resp, "access token expired: refresh it at "
+		    "/api/v1/access-token/refresh");
+	return unauth(resp, why);
+}
 
+/* Step 4b: every capability bit the route needs, from the claims. */
+static enum tt_err
+check_caps(struct tt_req *req, struct tt_resp *resp)
+{
+	unsigned	bit;
+	const char	*name;
+
+	for (bit = 1; bit < TT_CAP_INSTALLATION; bit <<= 1) {
+		if (!(req->route->caps & bit) ||
+		    (name = tt_caps_name(bit)) == NULL)
+			continue;
+		if (!tt_caps_has(req->session->caps, name))
+			return tt_resp_fail(resp, TT_EFORBIDDEN,
+			    "MISSING_CAPABILITY", "this token lacks the %s "
+			    "capability", name);
+	}
+	return TT_OK;
+}
+
+/*
+ * Step 4c: a token with installation_id capabilities is restricted to
+ * them; routes that need one (TT_CAP_INSTALLATION) need the path's.
+ */
+static enum tt_err
+check_restriction(struct tt_req *req, struct tt_resp *resp)
+{
+	struct tt_session	*s = req->session;
+
+	if (s->installation_id == 0)
+		return TT_OK;
+	if (((req->route->caps & TT_CAP_INSTALLATION) ||
+	    tt_caps_restricted(s->caps)) &&
+	    !tt_caps_has_installation(s->caps, s->installation_id))
+		return tt_resp_fail(resp, TT_EFORBIDDEN,
+		    "NO_INSTALLATION_ACCESS", "this token has no "
+		    "installation_id capability for installation %s", s->inst);
+	return TT_OK;
+}
+
+/* Steps 3 and 4: the database's answer, then the verdict in order. */
+static enum tt_err
+check_live(struct tt_req *req, struct tt_resp *resp)
+{
+	struct tt_session	*s = req->session;
+	struct tt_db_res	*res;
+	const char		*p[3], *live, *user;
+	enum tt_err		 e;
+
+	p[0] = s->api_key_id;
+	p[1] = s->installation_id != 0 ? s->inst : NULL;
+	p[2] = s->policy_id;
+	if ((e = tt_db_run(req->arena, &stmt_check, p, &res)) != TT_OK)
+		return e;
+
+	live = tt_db_nrows(res) == 1 ? tt_db_get(res, 0, "live") : NULL;
+	user = tt_db_nrows(res) == 1 ? tt_db_get(res, 0, "user_id") : NULL;
+	if (live == NULL || strcmp(live, "t") != 0 || user == NULL ||
+	    strcmp(user, s->user_id) != 0)
+		return unauth(resp, s->api_key_id != NULL ? "the API key "
+		    "behind this access token was revoked or has expired" :
+		    "the trust policy behind this access token was removed");
+	if ((e = check_caps(req, resp)) != TT_OK ||
+	    (e = check_restriction(req, resp)) != TT_OK)
+		return e;
+	if (strcmp(tt_db_get(res, 0, "member"), "t") != 0)
+		return tt_resp_fail(resp, TT_EFORBIDDEN,
+		    "NO_INSTALLATION_ACCESS", "user is not a member of "
+		    "installation %s", s->inst);
+	return TT_OK;
+}
+
+enum tt_err
+tt_session_require(struct tt_req *req, struct tt_resp *resp)
+{
+	struct tt_token_claims	 c;
+	struct tt_session	*s;
+	const char		*token, *inst;
+	int64_t			 iid = 0;
+	enum tt_err		 e;
+
+	/* Step 1. */
+	if ((req->route->flags & TT_ROUTE_COOKIE) &&
+	    tt_req_header(req, "Authorization") == NULL &&
+	    tt_req_header(req, "Cookie") != NULL)
+		return tt_websession_require(req, resp);
+	if ((token = tt_session_bearer(req, resp)) == NULL)
+		return TT_EUNAUTH;
+
+	/* Step 2. */
+	if ((e = verify_token(req, resp, token, &c)) != TT_OK)
+		return e;
+	if (req->route->flags & TT_ROUTE_INSTALLATION) {
+		inst = tt_req_param(req, "installation_id");
+		if (inst == NULL || tt_valid_int64(inst, 1, INT64_MAX,
+		    &iid) != 0)
+			return tt_resp_fail(resp, TT_ENOTFOUND, NULL,
+			    "no such installation");
+	} else
+		inst = NULL;
 	s = tt_arena_alloc(req->arena, sizeof(*s));
 	memset(s, 0, sizeof(*s));
 	s->user_id = c.user_id;
@@ -234,83 +242,12 @@ tt_session_require(struct tt_req *req, struct tt_resp *resp)
 	s->oidc = c.oidc;
 	s->caps = c.caps;
 	s->exp = c.exp;
+	s->installation_id = iid;
+	s->inst = inst;
 	req->session = s;
 
-	if (rt->flags & TT_ROUTE_INSTALLATION) {
-		inst = tt_req_param(req, "installation_id");
-		if (inst == NULL || tt_valid_int64(inst, 1, INT64_MAX,
-		    &iid) != 0)
-			return tt_resp_fail(resp, TT_ENOTFOUND, NULL,
-			    "no such installation");
-		s->installation_id = iid;
-	}
-
-	/*
-	 * The key must still be live, and membership is looked up live. When
-	 * the claims already grant the route, that lookup rides along with
-	 * the handler's first read (one round trip, tt_db_guard); its verdict
-	 * is final before any byte of the answer is written (serve.c calls
-	 * tt_session_settle). Otherwise it runs now, so that a revoked key
-	 * still answers 401 before any 403.
-	 */
-	p = tt_arena_alloc(req->arena, 4 * sizeof(*p));
-	p[0] = s->api_key_id;
-	p[1] = iid ? inst : NULL;
-	p[2] = s->policy_id;
-	p[3] = s->user_id;
-	s->inst = inst;
-	s->req = req;
-	if (claims_allow(req, NULL) == TT_OK) {
-		s->guarded = 1;
-		tt_db_guard(&stmt_check, p, check_verdict, s);
-		tt_db_guard_assert(&stmt_check_assert);
-		return TT_OK;
-	}
-	if ((e = tt_db_run(req->arena, &stmt_check, p,
-	    &res)) != TT_OK)
-		return e;
-	if ((e = key_verdict(s, res, resp)) != TT_OK)
-		return e;
-	if ((e = claims_allow(req, resp)) != TT_OK)
-		return e;
-	return member_verdict(s, res, resp);
-}
-
-/*
- * The outcome of a guarded request's deferred check: when the check
- * failed, its error replaces whatever the handler built.
- */
-enum tt_err
-tt_session_settle(struct tt_req *req, struct tt_resp *resp, enum tt_err e)
-{
-	struct tt_session	*s = req->session;
-	enum tt_err		 ge;
-
-	if (s == NULL || !s->guarded)
-		return e;
-	/* The handler read nothing: run the check alone now. */
-	if (!s->decided && (ge = tt_db_guard_flush(req->arena)) != TT_OK &&
-	    !s->decided) {
-		/* The check itself could not run (database down). */
-		resp->err_id = NULL;
-		resp->err_detail = NULL;
-		s->decided = 1;
-		s->verdict = ge;
-		s->fail_id = s->fail_detail = NULL;
-	}
-	if (s->verdict == TT_OK)
-		return e;
-	/* Drop the handler's answer; keep only the check's. */
-	tt_buf_clear(&resp->headers);
-	tt_buf_clear(&resp->body);
-	resp->has_content_type = 0;
-	resp->has_cache_control = 0;
-	resp->status = 0;
-	resp->err_id = s->fail_id;
-	resp->err_detail = s->fail_detail;
-	ge = s->verdict;
-	req->session = NULL;
-	return ge;
+	/* Steps 3 and 4 (a refused request's log line still names its user). */
+	return check_live(req, resp);
 }
 
 const char *

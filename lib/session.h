@@ -29,11 +29,6 @@ struct tt_session {
 	int64_t		 exp;
 	int64_t		 installation_id;	/* from the path, or 0 */
 	const char	*inst;			/* the same, as text */
-	/* The deferred liveness/membership check (session.c). */
-	struct tt_req	*req;
-	int		 guarded, decided;
-	enum tt_err	 verdict;
-	const char	*fail_id, *fail_detail;
 };
 
 /*
@@ -43,23 +38,15 @@ struct tt_session {
 const char	*tt_session_bearer(struct tt_req *, struct tt_resp *);
 
 /*
- * Verifies the request's access token (the JWT wrapper), that its API key
- * is still live, the route's capabilities, and installation access (the
- * path's {installation_id}: membership looked up live, restricted to the
- * token's installation_id capabilities when it has any). Sets
- * req->session. Returns TT_OK, TT_EUNAUTH (401), TT_EFORBIDDEN (403) or a
- * database error, with resp describing it.
+ * The whole check, before the handler (session.c's header lists the
+ * steps): the credential, the access token (the JWT wrapper), its API key
+ * or trust policy still live, the route's capabilities, and installation
+ * access (the path's {installation_id}: restricted to the token's
+ * installation_id capabilities when it has any, membership looked up
+ * live). Sets req->session. Returns TT_OK, TT_EUNAUTH (401),
+ * TT_EFORBIDDEN (403) or a database error, with resp describing it.
  */
 enum tt_err	 tt_session_require(struct tt_req *, struct tt_resp *);
-
-/*
- * Called by serve.c after the handler, before anything is written: makes
- * sure a deferred liveness/membership check has run and, if it failed,
- * replaces the handler's answer with its 401/403. Returns the error to
- * answer with (e when the check passed).
- */
-enum tt_err	 tt_session_settle(struct tt_req *, struct tt_resp *,
-		    enum tt_err e);
 
 /* The user id for log lines, or "-". */
 const char	*tt_session_user(const struct tt_req *);
