@@ -33,7 +33,10 @@ name_ok(const char *s)
 	return 1;
 }
 
-/* POST /api/v1/github/access-token: a new key, at most the caller's caps. */
+/*
+ * POST /api/v1/github/access-token: a new key, at most the caller's caps
+ * and never wider than its installation restriction.
+ */
 static enum tt_err
 handle_create(struct tt_req *req, struct tt_resp *resp)
 {
@@ -62,9 +65,10 @@ handle_create(struct tt_req *req, struct tt_resp *resp)
 	caps = cJSON_GetObjectItemCaseSensitive(body, "capabilities");
 	if (!tt_caps_valid(caps, &why))
 		return tt_resp_fail(resp, TT_EINVAL, "INVALID_PARAM", "%s", why);
-	if (!tt_caps_subset(caps, req->session->caps))
+	if (!tt_caps_may_grant(caps, req->session->caps, req->session->web,
+	    &why))
 		return tt_resp_fail(resp, TT_EFORBIDDEN, "MISSING_CAPABILITY",
-		    "a new key cannot hold a capability the caller lacks");
+		    "%s", why);
 	m = cJSON_GetObjectItemCaseSensitive(body, "expires_at");
 	if (m != NULL && !cJSON_IsNull(m)) {
 		if (!cJSON_IsString(m) || strlen(m->valuestring) > 64)

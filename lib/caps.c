@@ -144,13 +144,35 @@ tt_caps_restricted(const cJSON *arr)
 }
 
 int
-tt_caps_subset(const cJSON *sub, const cJSON *super)
+tt_caps_may_grant(const cJSON *want, const cJSON *have, int restricted,
+    const char **why)
 {
 	const cJSON	*c;
+	int		 ninst = 0;
 
-	cJSON_ArrayForEach(c, sub)
-		if (!contains(super, c))
+	restricted |= tt_caps_restricted(have);
+	cJSON_ArrayForEach(c, want) {
+		if (cJSON_IsString(c) && !contains(have, c)) {
+			*why = "a new key cannot hold a capability the caller "
+			    "lacks";
 			return 0;
+		}
+		if (!cJSON_IsObject(c))
+			continue;
+		/* A restriction narrows: any is fine for an unrestricted caller. */
+		if (restricted && !contains(have, c)) {
+			*why = "a new key can only be restricted to installations "
+			    "the caller is restricted to";
+			return 0;
+		}
+		ninst++;
+	}
+	if (restricted && ninst == 0) {
+		*why = "the caller is restricted to installations: a new key "
+		    "must be restricted to one or more of them (an "
+		    "installation_id capability)";
+		return 0;
+	}
 	return 1;
 }
 

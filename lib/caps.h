@@ -32,8 +32,17 @@ int		 tt_caps_has(const struct cJSON *, const char *name);
 int		 tt_caps_has_installation(const struct cJSON *, int64_t id);
 /* 1 if the array holds any installation_id object (it is restricted). */
 int		 tt_caps_restricted(const struct cJSON *);
-/* 1 if every element of sub is in super (never grant more). */
-int		 tt_caps_subset(const struct cJSON *sub, const struct cJSON *super);
+/*
+ * Whether a caller holding `have` may give a new key `want` (API.md 1.3):
+ * every string capability of want is in have; installation_id entries
+ * are restrictions, so a caller restricted to installations S (have holds
+ * some, or restricted is set: a browser session, restricted to the
+ * user's installations even when it has none) may only give a key
+ * restricted to a non-empty subset of S, and an unrestricted caller any.
+ * 1 if it may; else 0 with *why.
+ */
+int		 tt_caps_may_grant(const struct cJSON *want,
+		    const struct cJSON *have, int restricted, const char **why);
 /*
  * Parses "kv_store_read" or "installation:12345" (the ttctl spelling)
  * into a new cJSON item; NULL if unknown. Caller owns it.

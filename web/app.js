@@ -138,8 +138,8 @@
       sel.appendChild(o);
     }
     $("noinst").hidden = insts.length !== 0;
-    $("cap-inst").disabled = insts.length === 0;
-    sel.disabled = !$("cap-inst").checked || insts.length === 0;
+    sel.disabled = insts.length === 0;
+    $("createbtn").disabled = insts.length === 0;
   }
 
   async function create(ev) {
@@ -148,17 +148,20 @@
     err.hidden = true;
     const name = $("name").value.trim();
     const caps = [];
-    if ($("cap-inst").checked && $("inst").value)
+    // A key made here is restricted to one of the user's installations
+    // (the server refuses any other: API.md 1.3).
+    if ($("inst").value)
       caps.push({ name: "installation_id", id: String($("inst").value) });
     if ($("cap-kvr").checked) caps.push("kv_store_read");
     if ($("cap-kvw").checked) caps.push("kv_store_write");
     let problem = "";
     if (!name) problem = "Give the key a name.";
-    else if (caps.length === 0) problem = "Choose at least one capability.";
+    else if (!$("inst").value) problem = "You are a member of no installation.";
+    else if (caps.length < 2) problem = "Choose at least one capability.";
     if (problem) {
       err.textContent = problem;
       err.hidden = false;
-      (name ? $("cap-inst") : $("name")).focus();
+      (name ? $("inst") : $("name")).focus();
       return;
     }
     const body = { name: name, capabilities: caps };
@@ -171,7 +174,6 @@
     try {
       const k = await api("POST", KEYS, body);
       $("createform").reset();
-      $("cap-inst").dispatchEvent(new Event("change"));
       $("newkey-name").textContent = "\u201c" + k.name + "\u201d";
       $("keyvalue").value = k.api_key;
       $("copied").textContent = "";
@@ -239,9 +241,6 @@
 
   document.addEventListener("DOMContentLoaded", () => {
     $("createform").addEventListener("submit", create);
-    $("cap-inst").addEventListener("change", () => {
-      $("inst").disabled = !$("cap-inst").checked || $("inst").options.length === 0;
-    });
     $("copy").addEventListener("click", copyKey);
     $("newkey-close").addEventListener("click", closeNewKey);
     $("newkey").addEventListener("cancel", () => { $("keyvalue").value = ""; });

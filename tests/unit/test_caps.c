@@ -86,28 +86,52 @@ test_membership_is_exact(void **state)
 	cJSON_Delete(j);
 }
 
-static void
-test_subset_never_grants_more(void **state)
+/* may_grant WANT HAVE RESTRICTED: tt_caps_may_grant on two JSON texts. */
+static int
+may_grant(const char *want, const char *have, int restricted)
 {
-	cJSON	*holder, *sub;
+	cJSON		*w = parse(want), *h = parse(have);
+	const char	*why = NULL;
+	int		 ok;
+
+	ok = tt_caps_may_grant(w, h, restricted, &why);
+	assert_true(ok || (why != NULL && why[0] != '\0'));
+	cJSON_Delete(w);
+	cJSON_Delete(h);
+	return ok;
+}
+
+#define I(n)	"{\"name\":\"installation_id\",\"id\":\"" #n "\"}"
+
+static void
+test_may_grant_never_grants_more(void **state)
+{
+	const char	*holder = "[\"kv_store_read\",\"access_token_create\","
+			    I(7) "," I(9) "]";
 
 	(void)state;
-	holder = parse("[\"kv_store_read\",\"access_token_create\","
-	    "{\"name\":\"installation_id\",\"id\":\"7\"}]");
-	sub = parse("[\"kv_store_read\",{\"id\":\"7\","
-	    "\"name\":\"installation_id\"}]");
-	assert_true(tt_caps_subset(sub, holder));
-	cJSON_Delete(sub);
-	sub = parse("[]");
-	assert_true(tt_caps_subset(sub, holder));
-	cJSON_Delete(sub);
-	sub = parse("[\"kv_store_write\"]");
-	assert_false(tt_caps_subset(sub, holder));
-	cJSON_Delete(sub);
-	sub = parse("[{\"name\":\"installation_id\",\"id\":\"8\"}]");
-	assert_false(tt_caps_subset(sub, holder));
-	cJSON_Delete(sub);
-	cJSON_Delete(holder);
+	/* A restricted caller: a non-empty subset of its installations. */
+	assert_true(may_grant("[\"kv_store_read\"," I(7) "]", holder, 0));
+	assert_true(may_grant("[" I(9) "," I(7) "]", holder, 0));
+	assert_false(may_grant("[]", holder, 0));
+	assert_false(may_grant("[\"kv_store_read\"]", holder, 0));
+	assert_false(may_grant("[\"kv_store_write\"," I(7) "]", holder, 0));
+	assert_false(may_grant("[" I(8) "]", holder, 0));
+	assert_false(may_grant("[" I(7) "," I(8) "]", holder, 0));
+	/* An unrestricted caller: restrictions only narrow. */
+	assert_true(may_grant("[\"kv_store_read\"]", "[\"kv_store_read\"]", 0));
+	assert_true(may_grant("[\"kv_store_read\"," I(8) "]",
+	    "[\"kv_store_read\"]", 0));
+	assert_true(may_grant("[]", "[\"kv_store_read\"]", 0));
+	assert_false(may_grant("[\"kv_store_write\"]", "[\"kv_store_read\"]",
+	    0));
+	/* A browser session is restricted, even to no installation. */
+	assert_false(may_grant("[\"kv_store_read\"]",
+	    "[\"kv_store_read\"]", 1));
+	assert_false(may_grant("[\"kv_store_read\"," I(8) "]",
+	    "[\"kv_store_read\"]", 1));
+	assert_true(may_grant("[\"kv_store_read\"," I(8) "]",
+	    "[\"kv_store_read\"," I(8) "]", 1));
 }
 
 static void
@@ -140,7 +164,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_valid_lists),
 		cmocka_unit_test(test_membership_is_exact),
-		cmocka_unit_test(test_subset_never_grants_more),
+		cmocka_unit_test(test_may_grant_never_grants_more),
 		cmocka_unit_test(test_from_arg),
 	};
 

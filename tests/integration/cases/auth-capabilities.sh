@@ -42,10 +42,44 @@ before=$(nkeys "$user")
 create "$t_admin" '{"name":"escalate","capabilities":["kv_store_write"]}'
 check "creating a key with a capability the caller lacks is a 403" \
     fails_with 403 MISSING_CAPABILITY
-create "$t_admin" '{"name":"escalate","capabilities":["kv_store_read",{"name":"installation_id","id":"12345"}]}'
-check "creating a key for an installation the caller's token lacks is a 403" \
+check "no key was created by the refused request" [ "$(nkeys "$user")" = "$before" ]
+# An unrestricted caller may narrow: an installation_id entry restricts
+# the new key (API.md 1.3: restrictions, not grants).
+create "$t_admin" '{"name":"narrowed","capabilities":["kv_store_read",{"name":"installation_id","id":"12345"}]}'
+check "an unrestricted caller creates a key restricted to one installation (201)" \
+    status_is 201
+check "no other key was created" [ "$(nkeys "$user")" = "$((before + 1))" ]
+
+# --- Installation entries restrict; they never widen (API.md 1.3). ---
+# A key restricted to A with access_token_create, of a user who is a member
+# of A and B, asks for keys without any restriction, restricted to B, and
+# to A: only the last is a key it may give.
+new_installation; rA=$INST
+new_installation; rB=$INST
+add_member "$rA" "$user"
+add_member "$rB" "$user"
+new_key "$user" access_token_create kv_store_read kv_store_write "installation:$rA"
+refresh "$KEY"; t_onlyA=$TOKEN
+before=$(nkeys "$user")
+create "$t_onlyA" '{"name":"widen","capabilities":["kv_store_read","kv_store_write"]}'
+check "a caller restricted to A cannot create an unrestricted key (403)" \
+    fails_with 403 MISSING_CAPABILITY
+create "$t_onlyA" '{"name":"empty","capabilities":[]}'
+check "a caller restricted to A cannot create a key with no restriction at all (403)" \
+    fails_with 403 MISSING_CAPABILITY
+create "$t_onlyA" "{\"name\":\"to-B\",\"capabilities\":[\"kv_store_read\",{\"name\":\"installation_id\",\"id\":\"$rB\"}]}"
+check "a caller restricted to A cannot create a key restricted to B (403)" \
     fails_with 403 MISSING_CAPABILITY
 check "no key was created by the refused requests" [ "$(nkeys "$user")" = "$before" ]
+create "$t_onlyA" "{\"name\":\"to-A\",\"capabilities\":[\"kv_store_read\",{\"name\":\"installation_id\",\"id\":\"$rA\"}]}"
+check "a caller restricted to A creates a key restricted to A (201)" status_is 201
+refresh "$(jq -r .api_key <"$T/body")"
+kv GET "$TOKEN" "$rB/key/anything"
+check "the key it created cannot reach B, where its user is a member (403)" \
+    fails_with 403 NO_INSTALLATION_ACCESS
+kv GET "$TOKEN" "$rA/key/anything"
+check "the key it created reaches A (404: no such key, past the session check)" \
+    fails_with 404 NOT_FOUND
 
 create "$t_admin" '{"name":"read only","capabilities":["kv_store_read"]}'
 check "creating a key with a subset of the caller's capabilities is a 201" \
