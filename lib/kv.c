@@ -26,8 +26,26 @@
 	"key, idx, version, committed, size, read_caps::text AS read_caps, " \
 	"write_caps::text AS write_caps, " TT_DB_UTC("created_at") " AS created_at"
 
-#define READABLE(caps) "(read_caps IS NULL OR " caps "::jsonb @> read_caps)"
-#define WRITABLE(caps) "(write_caps IS NULL OR " caps "::jsonb @> write_caps)"
+/*
+ * Row-level caps (API.md 3): a record is readable (writable) by a token
+ * holding its own read_caps (write_caps) and those of its key's chunk 0,
+ * committed and staged alike: chunk 0 governs every chunk, so a chunk
+ * written without caps, or a new chunk of a protected key, is no way
+ * around them. CHUNK0(col, caps, inst, key): no chunk 0 of the key has
+ * caps in col that the token lacks.
+ */
+#define CHUNK0(col, caps, inst, key) \
+	"NOT EXISTS (SELECT 1 FROM kv_store z WHERE z.installation_id = " \
+	inst " AND z.key = " key " AND z.idx = 0 AND z." col " IS NOT NULL " \
+	"AND NOT " caps "::jsonb @> z." col ")"
+#define READABLE(caps) "((read_caps IS NULL OR " caps "::jsonb @> " \
+	"read_caps) AND " CHUNK0("read_caps", caps, \
+	"kv_store.installation_id", "kv_store.key") ")"
+#define WRITABLE(caps) "((write_caps IS NULL OR " caps "::jsonb @> " \
+	"write_caps) AND " CHUNK0("write_caps", caps, \
+	"kv_store.installation_id", "kv_store.key") ")"
+/* A new record of key $2 in installation $1 by a token holding $8. */
+#define NEW_WRITABLE	CHUNK0("write_caps", "$8", "$1::bigint", "$2::text")
 
 static struct tt_db_stmt stmt_get = {
 	"kv_get",
@@ -75,12 +93,19 @@ static struct tt_db_stmt stmt_iter = {
 #define DATA \
 	"kv_checked_value(coalesce($4::jsonb -> 'data', $4::jsonb -> 'value'))"
 
-/* Insert, or overwrite when the record's write_caps are all held. */
+#define NEW_RECORD \
+	"INSERT INTO kv_store (installation_id, key, idx, data, committed, " \
+	"size, read_caps, write_caps) SELECT $1::bigint, $2::text, $3::int, " \
+	DATA ", $5::bool, octet_length((" DATA ")::text), $6::jsonb, " \
+	"$7::jsonb WHERE " NEW_WRITABLE " "
+
+/*
+ * Insert, or overwrite when the record's write_caps are all held; either
+ * only when its key's chunk 0 allows (no row: 403).
+ */
 static struct tt_db_stmt stmt_set = {
 	"kv_set",
-	"INSERT INTO kv_store (installation_id, key, idx, data, committed, "
-	"size, read_caps, write_caps) VALUES ($1, $2, $3::int, " DATA ", "
-	"$5::bool, octet_length((" DATA ")::text), $6::jsonb, $7::jsonb) "
+	NEW_RECORD
 	"ON CONFLICT (installation_id, key, idx, committed) DO UPDATE SET "
 	"data = excluded.data, size = excluded.size, read_caps = "
 	"excluded.read_caps, write_caps = excluded.write_caps, version = "
@@ -90,14 +115,13 @@ static struct tt_db_stmt stmt_set = {
 	8, 0, 0, 0
 };
 
+/* Create only (no row: it exists, or its key's chunk 0 refuses: kv_why). */
 static struct tt_db_stmt stmt_create = {
 	"kv_create",
-	"INSERT INTO kv_store (installation_id, key, idx, data, committed, "
-	"size, read_caps, write_caps) VALUES ($1, $2, $3::int, " DATA ", "
-	"$5::bool, octet_length((" DATA ")::text), $6::jsonb, $7::jsonb) "
+	NEW_RECORD
 	"ON CONFLICT (installation_id, key, idx, committed) DO NOTHING "
 	"RETURNING " COLS("NULL"),
-	7, 0, 0, 0
+	8, 0, 0, 0
 };
 
 /* Compare-and-set: the version and the caps in the same UPDATE. */
@@ -111,11 +135,16 @@ static struct tt_db_stmt stmt_cas = {
 	9, 0, 0, 0
 };
 
+/*
+ * Why a CAS wrote nothing: whether the record (when there is one) or its
+ * key's chunk 0 refuses this token; if neither, it lost the race.
+ */
 static struct tt_db_stmt stmt_why = {
 	"kv_why",
-	"SELECT " WRITABLE("$5") " AS writable FROM kv_store WHERE "
+	"SELECT coalesce((SELECT " WRITABLE("$5") " FROM kv_store WHERE "
 	"installation_id = $1 AND key = $2 AND idx = $3::int AND "
-	"committed = $4::bool",
+	"committed = $4::bool), " CHUNK0("write_caps", "$5", "$1::bigint",
+	"$2::text") ") AS writable",
 	5, 1, 0, 0
 };
 
@@ -371,18 +400,10 @@ tt_kv_cas(struct tt_arena *a, const struct tt_kv_ctx *c,
 	enum tt_err		 e;
 
 	write_params(a, c, w, p);
-	if (!has_version) {
-		if ((e = tt_db_run_apart(a, &stmt_create, p, &r)) != TT_OK)
-			return e;
-		if (tt_db_nrows(r) == 1) {
-			read_record_data(r, 0, rec);
-			return TT_OK;
-		}
-		*conflict = "ALREADY_EXISTS";
-		return TT_ECONFLICT;
-	}
-	p[8] = num(a, version);
-	if ((e = tt_db_run_apart(a, &stmt_cas, p, &r)) != TT_OK)
+	if (has_version)
+		p[8] = num(a, version);
+	e = tt_db_run_apart(a, has_version ? &stmt_cas : &stmt_create, p, &r);
+	if (e != TT_OK)
 		return e;
 	if (tt_db_nrows(r) == 1) {
 		read_record_data(r, 0, rec);
@@ -397,9 +418,9 @@ tt_kv_cas(struct tt_arena *a, const struct tt_kv_ctx *c,
 	why[4] = c->caps;
 	if ((e = tt_db_run(a, &stmt_why, why, &r)) != TT_OK)
 		return e;
-	if (tt_db_nrows(r) == 1 && strcmp(tt_db_get(r, 0, "writable"), "t"))
+	if (strcmp(tt_db_get(r, 0, "writable"), "t") != 0)
 		return TT_EFORBIDDEN;
-	*conflict = "VERSION_MISMATCH";
+	*conflict = has_version ? "VERSION_MISMATCH" : "ALREADY_EXISTS";
 	return TT_ECONFLICT;
 }
 

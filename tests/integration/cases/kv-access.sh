@@ -218,6 +218,45 @@ check "write_caps: the refused commit left the record unchanged" \
 kv GET "$t_sys" "$A/key/locked?committed=false"
 check "the refused commit left the staged record staged" data_is '"staged"'
 
+# --- Chunk 0's caps govern every chunk of its key (API.md 3). ---
+# A two-chunk value whose chunk 0 carries read_caps and write_caps; chunk 1
+# was written without caps of its own.
+kv_json PUT "$t_sys" "$A/key/big" '{"data":"part0","read_caps":["kv_store_system_read"],"write_caps":["kv_store_system_write"]}'
+check "chunk 0 of a protected two-chunk value is written" status_is 200
+kv_json PUT "$t_sys" "$A/key/big" '{"data":"part1","idx":1}'
+check "its chunk 1 is written without caps of its own" status_is 200
+kv GET "$t_rw" "$A/key/big?idx=1"
+check "chunk 0's read_caps hide chunk 1 too (404)" error_is 404 NOT_FOUND
+kv GET "$t_rw" "$A/iter/big?prefix=true"
+check "iter lists no chunk of the key without chunk 0's read_caps" \
+    json_is '.results | length' 0
+kv GET "$t_rw" "$A/count/key/big"
+check "count finds no chunk without chunk 0's read_caps (404)" error_is 404 NOT_FOUND
+kv GET "$t_rw" "$A/size/key/big?idx=1"
+check "size of chunk 1 is a 404 without chunk 0's read_caps" error_is 404 NOT_FOUND
+kv_json PUT "$t_rw" "$A/key/big" '{"data":"evil","idx":1}'
+check "overwriting chunk 1 without chunk 0's write_caps is a 403" \
+    error_is 403 MISSING_CAPABILITY
+kv_json PUT "$t_rw" "$A/key/big" '{"data":"evil","idx":2}'
+check "extending the value with a chunk 2 is a 403" error_is 403 MISSING_CAPABILITY
+kv_json PUT "$t_rw" "$A/key/big" '{"data":"evil","idx":2,"committed":false}'
+check "staging a chunk 2 is a 403" error_is 403 MISSING_CAPABILITY
+kv_json PUT "$t_rw" "$A/cas/key/big" '{"data":"evil","idx":2}'
+check "creating chunk 2 by CAS is a 403" error_is 403 MISSING_CAPABILITY
+kv_json PUT "$t_rw" "$A/cas/key/big" '{"data":"evil","idx":1,"version":0}'
+check "CAS on chunk 1 at its version is a 403" error_is 403 MISSING_CAPABILITY
+kv DELETE "$t_rw" "$A/key/big?idx=1"
+check "deleting chunk 1 is a 403" error_is 403 MISSING_CAPABILITY
+kv_json PUT "$t_sys" "$A/key/big" '{"data":"staged1","idx":1,"committed":false}'
+kv_json POST "$t_rw" "$A/commit" '{"keys":[{"key":"big","idx":1}]}'
+check "committing a staged chunk 1 (staged without caps) is a 403" \
+    error_is 403 MISSING_CAPABILITY
+kv GET "$t_sys" "$A/count/key/big"
+check "the value still has its two chunks" json_is .count 2
+check "chunk 1 is unchanged (part1, version 0)" unchanged "$A/key/big?idx=1" '"part1"' 0
+kv_json PUT "$t_sys" "$A/key/big" '{"data":"part2","idx":2}'
+check "a token holding chunk 0's caps extends the value (200)" status_is 200
+
 # A token holding the cap may do all of it.
 kv_json POST "$t_sys" "$A/commit" '{"keys":[{"key":"locked"}]}'
 check "write_caps: commit with the cap is a 200 listing the record" \
