@@ -1,7 +1,7 @@
 #!/bin/bash
 # run.sh: runs the test suites and prints "N passed, N failed" last.
 #   tests/run.sh unit|integration|sanitize|valgrind|fuzz|lint|all
-#   CASES='kv-*' tests/run.sh integration    only the matching cases
+#   CASES='kv-* audit-trail.sh' tests/run.sh integration    only those cases
 # Every suite prints TAP-style lines; a crashed or silent suite counts as
 # a failure, never as a pass.
 set -u
@@ -148,14 +148,27 @@ github_secrets() {
 	fakeoidc_stop
 }
 
+# matches_cases NAME: the case is one CASES names (a list of patterns;
+# unset: every case).
+matches_cases() {
+	local p -
+	[ -z "${CASES:-}" ] && return 0
+	set -f	# the patterns are not file names here
+	for p in $CASES; do
+		# shellcheck disable=SC2254 # p is a pattern
+		case $1 in $p) return 0 ;; esac
+	done
+	return 1
+}
+
 # run_cases SERVER BASE [DIR]: every integration case in DIR (cases/ by
 # default), or those of SUBSET, against one server.
 run_cases() {
 	local server=$1 base=$2 dir=${3:-$TOP/tests/integration/cases} c rc start
 	for c in "$dir"/*.sh; do
-		# CASES=pattern runs only the matching cases (by hand); a pass
-		# may run only those named in SUBSET.
-		case $(basename "$c") in ${CASES:-*}) ;; *) continue ;; esac
+		# CASES='pattern ...' runs only the cases matching one of the
+		# patterns (by hand); a pass may run only those named in SUBSET.
+		matches_cases "$(basename "$c")" || continue
 		case " ${SUBSET:-$(basename "$c")} " in
 		*[[:space:]]$(basename "$c")[[:space:]]*) ;; *) continue ;; esac
 		T=$(mktemp -d "$PGDIR/case.XXXXXX")
