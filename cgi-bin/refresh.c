@@ -3,9 +3,10 @@
  * token a trust policy accepts, to an access token.
  *
  * The bearer's kind is told apart without work: the tt_live_ prefix is
- * an API key (the benchmarked path: one statement, stmt_refresh); a JWT
- * whose iss is ours is an access token sent to the wrong place; any other
- * JWT is tried as an ID token (lib/trust.c), then audited and counted
+ * an API key (the benchmarked path: one statement, stmt_refresh); a key
+ * whose checksum fails, or a JWT whose iss is ours (an access token sent
+ * to the wrong place), is a 401 that touches no database; any other JWT
+ * is tried as an ID token (lib/trust.c), then audited and counted
  * against the address's bucket when refused (one statement,
  * stmt_exchange).
  */
@@ -39,13 +40,14 @@
 int main(void);
 
 /*
- * One statement, one round trip, for every refresh (granted or refused):
- * the key looked up by its hash, the caller's address bucket read (an
- * address that has used up its refused credentials gets 429 whatever it
- * sends), the key's bucket moved on when the key is good (ON CONFLICT ...
- * WHERE refuses when it is empty), the address bucket moved on when the
- * credential is refused, last_used_at written at most once a minute, and
- * the audit row. Buckets live in an UNLOGGED table and the transaction
+ * One statement, one round trip, for every refresh of a well-formed key
+ * (granted or refused): the key looked up by its hash, the caller's
+ * address bucket read (an address that has used up its refused
+ * credentials gets 429 for the next refused one; a good key is never
+ * refused for its address), the key's bucket moved on when the key is
+ * good (ON CONFLICT ... WHERE refuses when it is empty), the address
+ * bucket moved on when the key is refused, last_used_at written at most
+ * once a minute, and the audit row. Buckets live in an UNLOGGED table and the transaction
  * commits without waiting for its WAL flush (synchronous_commit off for
  * this statement only): a crash of PostgreSQL may lose the last fraction
  * of a second of audit rows, a refresh never waits for a disk.
@@ -54,22 +56,21 @@ int main(void);
  * $8 asked for (lib/lease.h: one unless the process is under load and
  * the key has thousands to spare); granted says how many it took.
  *
- * $1 key hash (NULL when the key is malformed), $2 source address ("" if
- * none), $3 user agent, $4 default per-key limit, $5 per-address limit,
- * $6 window in microseconds, $7 the outcome when already known
- * ("malformed") or NULL, $8 tokens asked for.
+ * $1 key hash, $2 source address ("" if none), $3 user agent, $4 default
+ * per-key limit, $5 per-address limit, $6 window in microseconds, $7
+ * tokens asked for.
  */
 #define US(x)	"((" x ") * interval '1 microsecond')"
 #define AHEAD(t) "(extract(epoch FROM (" t ") - now()) * 1000000)::bigint"
 /*
- * Tokens a key's bucket can give now, at most the $8 asked for: those
+ * Tokens a key's bucket can give now, at most the $7 asked for: those
  * whose steps still fit in the window (all of them when the step rounds
  * to 0 microseconds). Evaluated on the bucket row's latest version, so
  * concurrent reservations never take more than the bucket holds.
  */
 #define KTAKE \
-	"(CASE WHEN (SELECT step FROM st) = 0 THEN $8::bigint " \
-	"ELSE least($8::bigint, ($6::bigint - " \
+	"(CASE WHEN (SELECT step FROM st) = 0 THEN $7::bigint " \
+	"ELSE least($7::bigint, ($6::bigint - " \
 	AHEAD("greatest(b.tat, now())") ") / (SELECT step FROM st)) END)"
 
 static struct tt_db_stmt stmt_refresh = {
@@ -83,26 +84,27 @@ static struct tt_db_stmt stmt_refresh = {
 	"FROM api_keys WHERE key_sha256 = decode($1, 'hex')), "
 	"a AS (SELECT " AHEAD("greatest(tat, now())") " AS d "
 	"FROM rate_buckets WHERE bucket = 'a:' || $2), "
-	"v AS (SELECT CASE "
-	"WHEN coalesce((SELECT d FROM a), 0) > "
-	"$6::bigint - $6::bigint / $5::int THEN 'address_rate_limited' "
-	"WHEN $7::text IS NOT NULL THEN $7::text "
+	"v0 AS (SELECT CASE "
 	"WHEN k.id IS NULL THEN 'unknown' WHEN k.revoked THEN 'revoked' "
-	"WHEN k.expired THEN 'expired' ELSE 'ok' END AS outcome, k.* "
+	"WHEN k.expired THEN 'expired' ELSE 'ok' END AS known, k.* "
 	"FROM (SELECT 1) one LEFT JOIN k ON true), "
+	"v AS (SELECT CASE WHEN known <> 'ok' AND "
+	"coalesce((SELECT d FROM a), 0) > $6::bigint - $6::bigint / $5::int "
+	"THEN 'address_rate_limited' ELSE known END AS outcome, v0.* "
+	"FROM v0), "
 	"kprev AS (SELECT " AHEAD("greatest(b.tat, now())") " AS d "
 	"FROM rate_buckets b, v WHERE b.bucket = 'k:' || v.id), "
 	"st AS (SELECT $6::bigint / v.lim AS step FROM v), "
 	"kb AS (INSERT INTO rate_buckets AS b (bucket, tat, granted) "
-	"SELECT 'k:' || v.id, now() + " US("st.step * least($8::int, v.lim)")
-	", least($8::int, v.lim) FROM v, st WHERE v.outcome = 'ok' "
+	"SELECT 'k:' || v.id, now() + " US("st.step * least($7::int, v.lim)")
+	", least($7::int, v.lim) FROM v, st WHERE v.outcome = 'ok' "
 	"ON CONFLICT (bucket) DO UPDATE "
 	"SET tat = greatest(b.tat, now()) + " US("(SELECT step FROM st) * "
 	KTAKE) ", granted = " KTAKE " WHERE " KTAKE " >= 1 "
 	"RETURNING tat, granted), "
 	"ab AS (INSERT INTO rate_buckets AS b (bucket, tat) "
 	"SELECT 'a:' || $2, now() + " US("$6::bigint / $5::int") " FROM v "
-	"WHERE v.outcome IN ('malformed', 'unknown', 'revoked', 'expired') "
+	"WHERE v.outcome IN ('unknown', 'revoked', 'expired') "
 	"ON CONFLICT (bucket) DO UPDATE "
 	"SET tat = greatest(b.tat, now()) + (excluded.tat - now()) "
 	"RETURNING 1), "
@@ -122,29 +124,24 @@ static struct tt_db_stmt stmt_refresh = {
 	"(SELECT d FROM a) AS addr_before, "
 	"set_config('synchronous_commit', 'off', true) AS sc "
 	"FROM v, au",
-	8, 1, 0, 0
+	7, 1, 0, 0
 };
 
 /*
  * A refresh of a key this process holds reserved tokens for: the key
- * and the caller's address checked, read only. No row, or ok false (the
- * key revoked or expired, or the address limited), goes on to
- * stmt_refresh, which records why.
+ * checked, read only. No row, or ok false (the key revoked or expired),
+ * goes on to stmt_refresh, which records why.
  *
- * $1 key hash, $2 source address ("" if none), $3 per-address limit,
- * $4 window in microseconds.
+ * $1 key hash.
  */
 static struct tt_db_stmt stmt_refresh_lookup = {
 	"refresh_lookup",
 	"SELECT id, user_id, capabilities::text AS capabilities, "
 	"revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now()) "
-	"AND coalesce((SELECT " AHEAD("greatest(tat, now())") " FROM "
-	"rate_buckets WHERE bucket = 'a:' || $2), 0) <= "
-	"$4::bigint - $4::bigint / $3::int AS ok, "
-	"last_used_at IS NULL OR last_used_at < now() - interval "
+	"AS ok, last_used_at IS NULL OR last_used_at < now() - interval "
 	"'60 seconds' AS stale, " TT_DB_US("now()") " AS now_us "
 	"FROM api_keys WHERE key_sha256 = decode($1, 'hex')",
-	4, 1, 0, 1
+	1, 1, 0, 1
 };
 
 /*
@@ -252,7 +249,7 @@ settle_queue(struct tt_arena *a)
 	tt_serve_idle(tt_auditq_count() > 0 ? flush_idle : NULL);
 }
 
-/* The 401 of each refused outcome (a malformed key has its own). */
+/* The 401 of each refused outcome. */
 static enum tt_err
 refused(struct tt_resp *resp, const char *outcome)
 {
@@ -313,18 +310,13 @@ address_limited(struct tt_resp *resp, const struct call *k,
 	    "credentials from this address: try again later");
 }
 
-/*
- * Runs the statement. *res is NULL (and TT_OK returned) when a malformed
- * key cannot be recorded because the database is down: the 401 needs no
- * database.
- */
+/* Runs stmt_refresh for the key whose hash is given. */
 static enum tt_err
 run_refresh(struct tt_req *req, const struct call *k, const char *hash,
-    const char *known, int64_t want, struct tt_db_res **res)
+    int64_t want, struct tt_db_res **res)
 {
-	const char		*p[8];
+	const char		*p[7];
 	char			 n[24];
-	enum tt_err		 e;
 
 	snprintf(n, sizeof(n), "%lld", (long long)want);
 	p[0] = hash;
@@ -333,15 +325,8 @@ run_refresh(struct tt_req *req, const struct call *k, const char *hash,
 	p[3] = k->per_key;
 	p[4] = k->per_addr;
 	p[5] = k->window;
-	p[6] = known;
-	p[7] = n;
-	e = tt_db_run(req->arena, &stmt_refresh, p, res);
-	if (e != TT_OK && known != NULL &&
-	    (e == TT_EUNAVAIL || e == TT_ETIMEOUT)) {
-		*res = NULL;
-		return TT_OK;
-	}
-	return e;
+	p[6] = n;
+	return tt_db_run(req->arena, &stmt_refresh, p, res);
 }
 
 /* Signs the access token and writes the answer both paths share. */
@@ -515,15 +500,12 @@ from_lease(struct tt_req *req, struct tt_resp *resp, const struct call *k,
 {
 	struct tt_db_res	*res;
 	struct tt_rate		 rate;
-	const char		*p[4];
+	const char		*p[1];
 	int64_t			 ahead;
 	enum tt_err		 e;
 
 	*done = 0;
 	p[0] = hash;
-	p[1] = k->addr;
-	p[2] = k->per_addr;
-	p[3] = k->window;
 	if ((e = tt_db_run(req->arena, &stmt_refresh_lookup, p, &res)) !=
 	    TT_OK)
 		return e;
@@ -554,9 +536,8 @@ refresh(struct tt_req *req, struct tt_resp *resp)
 	struct tt_rate		 rate;
 	struct call		 k;
 	const char		*key, *iss, *outcome;
-	const char		*malformed = NULL;
 	char			 hash[65];
-	int			 busy = 0, done = 0;
+	int			 busy, done = 0;
 	enum tt_err		 e;
 
 	if ((key = tt_session_bearer(req, resp)) == NULL)
@@ -566,31 +547,27 @@ refresh(struct tt_req *req, struct tt_resp *resp)
 		if (tt_oidc_issuer_of(req->arena, key, tt_config.jwt_issuer,
 		    &iss))
 			return exchange_oidc(req, resp, key);
-		malformed = "this is an access token, not an API key: send "
-		    "the API key (tt_live_...) here, and the access token to "
-		    "the other endpoints";
-	/* The checksum tells typos and guesses from keys without a lookup. */
-	} else if (!tt_apikey_check(key))
-		malformed = "malformed API key: expected tt_live_ followed by "
-		    "42 letters and digits";
-	call_init(req, &k);
-	if (malformed == NULL) {
-		tt_apikey_hash_hex(key, hash);
-		busy = tt_serve_busy(0);
-		if (tt_lease_has(hash) && ((e = from_lease(req, resp, &k,
-		    hash, &done)) != TT_OK || done))
-			return e;
+		return tt_resp_fail(resp, TT_EUNAUTH, NULL, "this is an access "
+		    "token, not an API key: send the API key (tt_live_...) "
+		    "here, and the access token to the other endpoints");
 	}
-
-	if ((e = run_refresh(req, &k, malformed ? NULL : hash,
-	    malformed ? "malformed" : NULL,
-	    malformed ? 1 : tt_lease_want(hash, busy), &res)) != TT_OK)
+	/* The checksum tells typos and guesses from keys: no database. */
+	if (!tt_apikey_check(key))
+		return tt_resp_fail(resp, TT_EUNAUTH, NULL, "malformed API key: "
+		    "expected tt_live_ followed by 42 letters and digits");
+	call_init(req, &k);
+	tt_apikey_hash_hex(key, hash);
+	busy = tt_serve_busy(0);
+	if (tt_lease_has(hash) && ((e = from_lease(req, resp, &k, hash,
+	    &done)) != TT_OK || done))
 		return e;
-	outcome = res != NULL ? tt_db_get(res, 0, "outcome") : "malformed";
+
+	if ((e = run_refresh(req, &k, hash, tt_lease_want(hash, busy),
+	    &res)) != TT_OK)
+		return e;
+	outcome = tt_db_get(res, 0, "outcome");
 	if (strcmp(outcome, "address_rate_limited") == 0)
 		return address_limited(resp, &k, num(res, "addr_before"));
-	if (strcmp(outcome, "malformed") == 0)
-		return tt_resp_fail(resp, TT_EUNAUTH, NULL, "%s", malformed);
 	if (strcmp(outcome, "ok") != 0 &&
 	    strcmp(outcome, "key_rate_limited") != 0) {
 		tt_lease_drop(hash);
