@@ -464,21 +464,23 @@ tap() {
 # program, errors and bodies through Apache's proxy, the key exchange,
 # KV round trips with encoded slashes in keys, the database going away
 # under long-lived processes, the OIDC exchange (its environment through
-# spawn-fcgi).
+# spawn-fcgi), and tenant isolation as a property (each server pass).
 PROXY_CASES='healthz.sh routes-reach-programs.sh routing-errors.sh
     request-body.sh auth-refresh.sh examples-scenarios.sh kv-basic.sh
-    kv-keys.sh database-down.sh oidc-exchange.sh'
+    kv-keys.sh database-down.sh oidc-exchange.sh isolation-property.sh'
 
 # The cases of the plain-CGI pass (lighttpd mod_cgi): a process and a
 # database connection per request, the request read from the environment
 # and stdin, and the webhook's work done after its answer. These reach
 # every program and each of those paths; the rest run the same code as
-# under FastCGI, where every case ran (about 2 min saved).
+# under FastCGI, where every case ran (about 2 min saved). Tenant
+# isolation runs on every server pass (with fewer generated inputs here).
 CGI_CASES='healthz.sh routes-reach-programs.sh routing-errors.sh
     request-body.sh auth-refresh.sh auth-revocation.sh examples-scenarios.sh
     readme-tour.sh kv-basic.sh kv-keys.sh kv-cas.sh manifests.sh stacks.sh
     webhooks.sh database-down.sh load-kill.sh oidc-exchange.sh
-    web-session.sh audit-trail.sh refresh-rate-limit.sh openapi-contract.sh'
+    web-session.sh audit-trail.sh refresh-rate-limit.sh openapi-contract.sh
+    isolation-property.sh'
 
 run_integration() {
 	echo "# integration tests"
@@ -512,7 +514,8 @@ run_integration() {
 
 CGI_ASAN_CASES='healthz.sh routes-reach-programs.sh routing-errors.sh
     request-body.sh auth-refresh.sh auth-token-forgery.sh kv-basic.sh
-    kv-keys.sh kv-commit.sh manifests.sh stacks.sh readme-tour.sh'
+    kv-keys.sh kv-commit.sh manifests.sh stacks.sh readme-tour.sh
+    isolation-property.sh'
 
 run_sanitize() {
 	echo "# sanitizer build (ASan + UBSan)"
