@@ -107,15 +107,15 @@ check "and a CSRF token" bash -c "[[ '$csrf' =~ ^[0-9a-f]{64}$ ]]"
 http GET /api/v1/web/session
 check "without the cookie: not signed in, GitHub offered" json_is '[.signed_in, .sign_in.github] | join(",")' "false,true"
 
-# A second sign-in refreshes the memberships from GitHub.
-add_member "$inst_gone" "$uid"
+# A second sign-in refreshes the memberships from GitHub (those an
+# admin added stay: web-signin-binding.sh).
 fakegh_oauth_user "$(who "{\"id\":$inst,\"login\":\"kv-$inst\"}")"
 signin "$T/jar2"
 sess2=$(cookie "$T/jar2" tt_session)
 remember "$sess2"
 check "signing in again keeps the same user" \
     bash -c "[ \"\$(psql '$TT_DATABASE_URL' -Atc \"SELECT count(*) FROM users WHERE github_id = $gid\")\" = 1 ]"
-check "and replaces the memberships with GitHub's list" \
+check "and replaces the GitHub memberships with GitHub's list" \
     bash -c "[ \"\$(psql '$TT_DATABASE_URL' -Atc \"SELECT string_agg(installation_id::text, ',') FROM installation_members WHERE user_id = '$uid'\")\" = '$inst' ]"
 check "each sign-in is its own session" bash -c "[ -n '$sess2' ] && [ '$sess2' != '$sess' ]"
 
