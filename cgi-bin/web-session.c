@@ -51,21 +51,21 @@ to_page(struct tt_resp *resp, const char *err)
 	return TT_OK;
 }
 
-/* The callback URL as this request reached us (GitHub checks it). */
+/*
+ * The callback URL GitHub sends the browser back to: TT_PUBLIC_URL's,
+ * never the request's Host (which the client chooses). NULL, logged,
+ * when TT_PUBLIC_URL is not set.
+ */
 static const char *
 redirect_uri(struct tt_req *req)
 {
-	const char	*host = tt_req_header(req, "Host"), *https, *p;
-
-	if (host == NULL || host[0] == '\0' || strlen(host) > 255)
+	if (tt_config.public_url == NULL) {
+		tt_log_errx("GitHub sign-in refused: TT_PUBLIC_URL is not set "
+		    "(the OAuth callback URL is built from it)");
 		return NULL;
-	for (p = host; *p != '\0'; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || strchr(".-:[]", *p) != NULL))
-			return NULL;
-	https = tt_req_env(req, "HTTPS");
-	return tt_arena_printf(req->arena, "%s://%s%s", https != NULL &&
-	    strcmp(https, "on") == 0 ? "https" : "http", host, CALLBACK);
+	}
+	return tt_arena_printf(req->arena, "%s%s", tt_config.public_url,
+	    CALLBACK);
 }
 
 /*
@@ -82,10 +82,13 @@ handle_login(struct tt_req *req, struct tt_resp *resp)
 		    "GitHub sign-in is not configured (TT_GITHUB_OAUTH_"
 		    "CLIENT_ID, TT_GITHUB_OAUTH_CLIENT_SECRET_FILE)");
 	if ((uri = redirect_uri(req)) == NULL)
-		return tt_resp_fail(resp, TT_EINVAL, "INVALID_PARAM",
-		    "the request's Host header is not usable");
+		return tt_resp_fail(resp, TT_EUNAVAIL, "NOT_CONFIGURED",
+		    "GitHub sign-in is not configured: TT_PUBLIC_URL is not "
+		    "set (the server's public base URL, e.g. "
+		    "https://tt.example.com; the OAuth callback URL is built "
+		    "from it)");
 	state = tt_websession_random(req->arena);
-	tt_websession_set_cookie(req, resp, TT_WEBSESSION_STATE, state,
+	tt_websession_set_cookie(resp, TT_WEBSESSION_STATE, state,
 	    CALLBACK, STATE_TTL);
 	tt_resp_header(resp, "Location", "%s",
 	    tt_ghoauth_authorize_url(req->arena, uri, state));
@@ -143,7 +146,7 @@ handle_callback(struct tt_req *req, struct tt_resp *resp)
 	enum tt_err		 e;
 
 	/* The state is single-use: the cookie goes whatever happens. */
-	tt_websession_set_cookie(req, resp, TT_WEBSESSION_STATE, "", CALLBACK,
+	tt_websession_set_cookie(resp, TT_WEBSESSION_STATE, "", CALLBACK,
 	    0);
 	state = tt_req_query(req, "state", &bad);
 	want = tt_websession_cookie(req, TT_WEBSESSION_STATE);
@@ -248,7 +251,7 @@ handle_session(struct tt_req *req, struct tt_resp *resp)
 		cJSON_AddStringToObject(j, "csrf_token",
 		    tt_websession_csrf(req));
 	} else if (tt_websession_cookie(req, TT_WEBSESSION_COOKIE) != NULL)
-		tt_websession_set_cookie(req, resp, TT_WEBSESSION_COOKIE, "",
+		tt_websession_set_cookie(resp, TT_WEBSESSION_COOKIE, "",
 		    "/", 0);
 	tt_resp_cjson(resp, 200, j);
 	return TT_OK;

@@ -73,6 +73,63 @@ tt_config_url_ok(const char *u, int http_loopback)
 	return 0;
 }
 
+/* A host name or IPv4 address ([A-Za-z0-9.-]) or [IPv6]; its length. */
+static size_t
+host_len(const char *p)
+{
+	size_t	n;
+
+	if (*p == '[') {
+		n = 1 + strspn(p + 1, "0123456789abcdefABCDEF:.");
+		return n > 1 && p[n] == ']' ? n + 1 : 0;
+	}
+	n = strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789.-");
+	return n > 0 && p[0] != '.' && p[0] != '-' ? n : 0;
+}
+
+int
+tt_config_public_url_ok(const char *u)
+{
+	static const char *const loopback[] = { "127.0.0.1", "localhost",
+	    "[::1]" };
+	const char	*host, *p;
+	size_t		 n, i;
+	long		 port = 0;
+	int		 https;
+
+	if (strncmp(u, "https://", 8) == 0)
+		https = 1;
+	else if (strncmp(u, "http://", 7) == 0)
+		https = 0;
+	else
+		return 0;
+	host = u + (https ? 8 : 7);
+	if ((n = host_len(host)) == 0 || n > 253)
+		return 0;
+	p = host + n;
+	if (*p == ':') {
+		for (p++, i = 0; *p >= '0' && *p <= '9' && i < 6; p++, i++)
+			port = port * 10 + (*p - '0');
+		if (i == 0 || port < 1 || port > 65535)
+			return 0;
+	}
+	if (*p != '\0' && *p != '/')
+		return 0;
+	/* A path: RFC 3986 pchars without '%' and '@'; not ending in '/'. */
+	if (strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789-._~!$&'()*+,;=:/") != strlen(p) ||
+	    (*p != '\0' && p[strlen(p) - 1] == '/'))
+		return 0;
+	if (https)
+		return 1;
+	for (i = 0; i < sizeof(loopback) / sizeof(loopback[0]); i++)
+		if (strlen(loopback[i]) == n &&
+		    strncmp(host, loopback[i], n) == 0)
+			return 1;
+	return 0;
+}
+
 int
 tt_config_load(char *err, size_t errlen)
 {
@@ -149,6 +206,17 @@ tt_config_load(char *err, size_t errlen)
 		    c->github_url);
 		return -1;
 	}
+	c->public_url = str_var("TT_PUBLIC_URL", NULL);
+	if (c->public_url != NULL && !tt_config_public_url_ok(c->public_url)) {
+		snprintf(err, errlen, "invalid TT_PUBLIC_URL \"%.128s\": "
+		    "expected the server's base URL as browsers reach it, "
+		    "https://host[:port][/path] without a trailing '/', query "
+		    "or fragment (http:// only to 127.0.0.1, localhost or "
+		    "[::1])", c->public_url);
+		return -1;
+	}
+	c->public_url_https = c->public_url != NULL &&
+	    strncmp(c->public_url, "https://", 8) == 0;
 	if (strlen(c->jwt_issuer) > 256) {
 		snprintf(err, errlen, "invalid TT_JWT_ISSUER: longer than 256 "
 		    "bytes");

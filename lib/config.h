@@ -23,6 +23,13 @@ struct tt_config {
 	const char		*github_url;	/* github.com: OAuth sign-in */
 	const char		*github_oauth_client_id;
 	const char		*github_oauth_client_secret_file;
+	/*
+	 * TT_PUBLIC_URL, the server's base URL as browsers and GitHub
+	 * reach it (NULL when unset): the OAuth redirect_uri, and whether
+	 * cookies are Secure. Never taken from a request's Host.
+	 */
+	const char		*public_url;
+	int			 public_url_https;
 	int64_t			 web_session_ttl;	/* seconds */
 	int64_t			 web_remote_user;	/* trust REMOTE_USER */
 	enum tt_log_level	 log_level;
@@ -50,6 +57,14 @@ int	tt_config_load(char *err, size_t errlen);
  * http:// to exactly 127.0.0.1, localhost or [::1] with an optional port.
  */
 int	tt_config_url_ok(const char *u, int http_loopback);
+
+/*
+ * 1 if u may be TT_PUBLIC_URL: https:// or http:// (http only to exactly
+ * 127.0.0.1, localhost or [::1]), a host (name, IPv4 address or
+ * [IPv6]), an optional :port (1..65535) and an optional path; no
+ * userinfo, query, fragment or trailing '/'.
+ */
+int	tt_config_public_url_ok(const char *u);
 
 /* tt_config_load, and on failure print the message and exit(1). */
 void	tt_config_load_or_die(const char *prog);

@@ -111,12 +111,17 @@ static struct tt_db_stmt stmt_members_drop = {
 	1, 1, 0, 0
 };
 
-/* The installing user, when a user with that GitHub login exists. */
+/*
+ * The installing user, when a user is bound to that GitHub account id (a
+ * login can name another account by now): a GitHub membership.
+ */
 static struct tt_db_stmt stmt_member_add = {
 	"gh_member_add",
-	"INSERT INTO installation_members (installation_id, user_id) SELECT "
-	"$1::bigint, u.id FROM users u WHERE u.github_login = $2 ON CONFLICT "
-	"DO NOTHING",
+	"INSERT INTO installation_members (installation_id, user_id, "
+	"via_github, via_admin) SELECT $1::bigint, u.id, true, false FROM "
+	"users u WHERE u.github_id = $2::bigint ON CONFLICT (installation_id, "
+	"user_id) DO UPDATE SET via_github = true WHERE NOT "
+	"installation_members.via_github",
 	2, 1, 0, 0
 };
 
@@ -206,8 +211,7 @@ on_installation(struct tt_arena *a, const char *event, const char *action,
 		return TT_OK;
 	acct = obj(in, "account");
 	login = acct ? tt_json_string(acct, "login") : NULL;
-	sender = obj(pl, "sender") ? tt_json_string(obj(pl, "sender"),
-	    "login") : NULL;
+	sender = obj(pl, "sender") ? id_of(a, obj(pl, "sender"), "id") : NULL;
 	if (action == NULL)
 		action = "";
 

@@ -4,7 +4,6 @@
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "arena.h"
 #include "config.h"
@@ -81,34 +80,18 @@ tt_websession_cookie(struct tt_req *req, const char *name)
 }
 
 int
-tt_websession_loopback(const struct tt_req *req)
+tt_websession_secure(void)
 {
-	static const char *const hosts[] = { "127.0.0.1", "localhost",
-	    "[::1]" };
-	const char	*host = tt_req_header(req, "Host");
-	const char	*https = tt_req_env(req, "HTTPS");
-	size_t		 i, n;
-
-	if (https != NULL && strcasecmp(https, "on") == 0)
-		return 0;
-	if (host == NULL)
-		return 0;
-	for (i = 0; i < TT_NITEMS(hosts); i++) {
-		n = strlen(hosts[i]);
-		if (strncmp(host, hosts[i], n) == 0 &&
-		    (host[n] == '\0' || host[n] == ':'))
-			return 1;
-	}
-	return 0;
+	return tt_config.public_url == NULL || tt_config.public_url_https;
 }
 
 void
-tt_websession_set_cookie(struct tt_req *req, struct tt_resp *resp,
-    const char *name, const char *value, const char *path, int64_t max_age)
+tt_websession_set_cookie(struct tt_resp *resp, const char *name,
+    const char *value, const char *path, int64_t max_age)
 {
 	tt_resp_header(resp, "Set-Cookie", "%s=%s; Path=%s; Max-Age=%lld; "
 	    "HttpOnly; SameSite=Lax%s", name, max_age > 0 ? value : "", path,
-	    (long long)max_age, tt_websession_loopback(req) ? "" : "; Secure");
+	    (long long)max_age, tt_websession_secure() ? "; Secure" : "");
 }
 
 const char *
@@ -169,7 +152,7 @@ tt_websession_start(struct tt_req *req, struct tt_resp *resp,
 	    (long long)tt_config.web_session_ttl);
 	if ((e = tt_db_run(req->arena, &stmt_start, p, &res)) != TT_OK)
 		return e;
-	tt_websession_set_cookie(req, resp, TT_WEBSESSION_COOKIE, v, "/",
+	tt_websession_set_cookie(resp, TT_WEBSESSION_COOKIE, v, "/",
 	    tt_config.web_session_ttl);
 	return TT_OK;
 }
@@ -264,6 +247,6 @@ tt_websession_end(struct tt_req *req, struct tt_resp *resp)
 	p[0] = id_hash(req->arena, req->session->web_id);
 	if ((e = tt_db_run(req->arena, &stmt_end, p, &res)) != TT_OK)
 		return e;
-	tt_websession_set_cookie(req, resp, TT_WEBSESSION_COOKIE, "", "/", 0);
+	tt_websession_set_cookie(resp, TT_WEBSESSION_COOKIE, "", "/", 0);
 	return TT_OK;
 }

@@ -24,15 +24,20 @@ const char	*tt_websession_cookie(struct tt_req *, const char *name);
 
 /*
  * Adds a Set-Cookie header: name=value; Path=path; Max-Age=max_age
- * (0 deletes it); HttpOnly; SameSite=Lax; Secure unless the request came
- * over plain HTTP to a loopback Host (127.0.0.1, localhost, [::1]).
+ * (0 deletes it); HttpOnly; SameSite=Lax; and Secure as
+ * tt_websession_secure says.
  */
-void		 tt_websession_set_cookie(struct tt_req *, struct tt_resp *,
-		    const char *name, const char *value, const char *path,
-		    int64_t max_age);
+void		 tt_websession_set_cookie(struct tt_resp *, const char *name,
+		    const char *value, const char *path, int64_t max_age);
 
-/* 1 when the request's Host is a loopback name and HTTPS is off. */
-int		 tt_websession_loopback(const struct tt_req *);
+/*
+ * 1 when cookies carry Secure: unless TT_PUBLIC_URL is an http:// URL
+ * (loopback only, for local use). Without TT_PUBLIC_URL they are always
+ * Secure: neither the request's Host nor its HTTPS variable decides (a
+ * proxy that ends TLS in front of the web server turns HTTPS off while
+ * the browser speaks https).
+ */
+int		 tt_websession_secure(void);
 
 /* 32 random bytes as base64url (43 characters), arena-owned. */
 const char	*tt_websession_random(struct tt_arena *);

@@ -24,6 +24,9 @@ if [ -x /usr/bin/python3 ]; then
 fi
 SCHEMA_VERSION=$(ls "$TOP/sql" | sed -n 's/^0*\([0-9][0-9]*\)_.*\.sql$/\1/p' | sort -n | tail -1)
 export TOP SCHEMA_VERSION
+# Each web server gets its own address as TT_PUBLIC_URL (tests/harness/
+# web.sh); one from the caller's shell would send sign-ins elsewhere.
+unset TT_PUBLIC_URL
 
 cleanup_dirs=()
 cleanup() {

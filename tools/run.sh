@@ -29,6 +29,11 @@ chmod 755 "$var"
 # database defaults to the cluster under var/.
 TT_DATABASE_URL=${TT_DATABASE_URL:-$("$harness/pg.sh" url "$var" 5432)}
 export TT_DATABASE_URL
+# The address people use: GitHub sign-in's callback URL and the cookies'
+# Secure flag come from it (plain http only on loopback). Set it to the
+# https address of a tunnel or proxy in front of this server to use that.
+TT_PUBLIC_URL=${TT_PUBLIC_URL:-http://127.0.0.1:$port}
+export TT_PUBLIC_URL
 
 stop() {
 	trap - INT TERM EXIT
@@ -70,18 +75,19 @@ else
 (bin/ttctl events list); they are processed once the App is set."
 fi
 if [ -n "${TT_GITHUB_OAUTH_CLIENT_ID:-}" ] && [ -n "${TT_GITHUB_OAUTH_CLIENT_SECRET_FILE:-}" ]; then
-	signin="Sign-in with GitHub: OAuth App $TT_GITHUB_OAUTH_CLIENT_ID."
+	signin="Sign-in with GitHub: OAuth App $TT_GITHUB_OAUTH_CLIENT_ID, callback URL
+  $TT_PUBLIC_URL/api/v1/github/callback"
 else
 	signin="No sign-in configured yet. Register an OAuth App (github.com > Settings >
 Developer settings > OAuth Apps; or your GitHub App's client id and secret)
-with the callback URL http://127.0.0.1:$port/api/v1/github/callback, put
+with the callback URL $TT_PUBLIC_URL/api/v1/github/callback, put
 its client secret in a file and run again with
     TT_GITHUB_OAUTH_CLIENT_ID=<client id> TT_GITHUB_OAUTH_CLIENT_SECRET_FILE=<file> make run"
 fi
 cat <<MSG
 
 API Access page (people sign in, create and revoke API keys):
-  http://127.0.0.1:$port/web/
+  $TT_PUBLIC_URL/web/
 $signin
 
 GitHub webhooks: POST http://127.0.0.1:$port/api/github/v1/events

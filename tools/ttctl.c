@@ -20,7 +20,9 @@ static const struct {
 	{ "migrate", ttctl_migrate,
 	  "migrate [--status]            apply pending sql/ migrations" },
 	{ "user", ttctl_user,
-	  "user create [--github-login L] | user list" },
+	  "user create [--github-login L] | user list\n"
+	  "  ttctl user link --id U --github-id N | user unlink --id U  "
+	  "GitHub sign-in" },
 	{ "installation", ttctl_installation,
 	  "installation create --id N --login L\n"
 	  "  ttctl installation add-member|remove-member --id N --user U" },

@@ -5,7 +5,8 @@
 #   web.sh apache start|stop DIR PORT CGIBIN [extra.conf]    (mod_fcgid)
 #   web.sh apache-proxy start|stop DIR PORT CGIBIN [extra.conf]
 #                      (mod_proxy_fcgi to programs started by spawn-fcgi)
-# The programs get the caller's TT_* environment. As root the servers run
+# The programs get the caller's TT_* environment, and TT_PUBLIC_URL
+# http://127.0.0.1:PORT when the caller has none. As root the servers run
 # their workers as www-data, as on a Debian host. CONFDIR names the
 # directory of apache.conf, apache-proxy-fcgi.conf and lighttpd.conf
 # (default: the checkout; an installed copy's share/doc/terrateam-c).
@@ -113,6 +114,11 @@ spawn_user() {
 
 case "$cmd" in start) reachable "$top"; [ -n "$cgibin" ] && reachable "$cgibin" ;; esac
 
+# The programs' public base URL (GitHub sign-in's callback, the cookies'
+# Secure flag): this server on loopback unless the caller set one.
+TT_PUBLIC_URL=${TT_PUBLIC_URL:-http://127.0.0.1:$port}
+export TT_PUBLIC_URL
+
 case "$kind:$cmd" in
 lighttpd:start)
 	mkdir -p "$sd/sock" "$sd/log" "$sd/www"
@@ -159,7 +165,7 @@ Define TT_CGIBIN $cgibin
 Define TT_WEBDIR $top/web
 Define TT_DATABASE_URL "${TT_DATABASE_URL:-}"
 Define TT_LOG_LEVEL "${TT_LOG_LEVEL:-info}"
-$(env | grep -E '^TT_(ACCESS_TOKEN_TTL|CLOCK_LEEWAY|JWT_ISSUER|KV_MAX_VALUE_BYTES|OPENAPI_FILE|OIDC_ALLOW_LOOPBACK|GITHUB_[A-Z_]*|WEB_[A-Z_]*|REFRESH_RATE_[A-Z_]*)=' | sed 's/^\([^=]*\)=\(.*\)$/Define \1 "\2"/')
+$(env | grep -E '^TT_(ACCESS_TOKEN_TTL|CLOCK_LEEWAY|JWT_ISSUER|KV_MAX_VALUE_BYTES|OPENAPI_FILE|OIDC_ALLOW_LOOPBACK|PUBLIC_URL|GITHUB_[A-Z_]*|WEB_[A-Z_]*|REFRESH_RATE_[A-Z_]*)=' | sed 's/^\([^=]*\)=\(.*\)$/Define \1 "\2"/')
 $( [ -n "$extra" ] && cat "$extra" )
 Include "$confdir/apache.conf"
 CONF

@@ -18,7 +18,7 @@ static const char *const vars[] = {
 	"TT_GITHUB_APP_PRIVATE_KEY_FILE", "TT_GITHUB_WEBHOOK_SECRET_FILE",
 	"TT_SQL_DIR", "TT_LOG_LEVEL", "TT_OPENAPI_FILE",
 	"TT_REFRESH_RATE_PER_KEY", "TT_REFRESH_RATE_PER_ADDRESS",
-	"TT_REFRESH_RATE_WINDOW", "TT_AUDIT_RETENTION_DAYS",
+	"TT_REFRESH_RATE_WINDOW", "TT_AUDIT_RETENTION_DAYS", "TT_PUBLIC_URL",
 };
 
 static char	err[512];
@@ -225,6 +225,53 @@ test_github_api_url_loopback_is_exact(void **state)
 	rejected("TT_GITHUB_API_URL", "http://127.0.0.1:80@example.com/");
 }
 
+/*
+ * TT_PUBLIC_URL: a scheme and host, maybe a port and a path; no query,
+ * fragment, userinfo or trailing '/'; plain http only to loopback. The
+ * scheme decides Secure.
+ */
+static void
+test_public_url(void **state)
+{
+	static const char *const good[] = {
+		"https://tt.example.com", "https://tt.example.com:8443",
+		"https://example.com/terrateam", "https://10.0.0.7",
+		"https://[2001:db8::1]:443", "http://127.0.0.1:8080",
+		"http://localhost", "http://[::1]:80/tt",
+	};
+	static const char *const bad[] = {
+		"tt.example.com", "ftp://tt.example.com", "https://",
+		"https:///path", "https://tt.example.com/",
+		"https://tt.example.com?x=1", "https://tt.example.com/a?x",
+		"https://tt.example.com#top", "https://u@tt.example.com",
+		"https://u:p@tt.example.com", "https://tt.example.com:",
+		"https://tt.example.com:0", "https://tt.example.com:65536",
+		"https://tt.example.com:80x", "https://tt.exa mple.com",
+		"https://tt.example.com/a b", "https://tt.example.com/%2e",
+		"https://[::1", "https://-x.example.com",
+		"http://tt.example.com", "http://127.0.0.1.example.com",
+		"http://localhost.example.com:80", "http://10.0.0.7",
+		"HTTPS://tt.example.com",
+	};
+	size_t	i;
+
+	(void)state;
+	assert_int_equal(load(), 0);
+	assert_null(tt_config.public_url);
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		accepted("TT_PUBLIC_URL", good[i]);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		rejected("TT_PUBLIC_URL", bad[i]);
+	setenv("TT_PUBLIC_URL", "https://tt.example.com", 1);
+	assert_int_equal(load(), 0);
+	assert_string_equal(tt_config.public_url, "https://tt.example.com");
+	assert_int_equal(tt_config.public_url_https, 1);
+	setenv("TT_PUBLIC_URL", "http://127.0.0.1:8080", 1);
+	assert_int_equal(load(), 0);
+	assert_int_equal(tt_config.public_url_https, 0);
+	unsetenv("TT_PUBLIC_URL");
+}
+
 static void
 test_jwt_issuer_length(void **state)
 {
@@ -266,6 +313,7 @@ main(void)
 		cmocka_unit_test_setup(test_github_api_url, clean_env),
 		cmocka_unit_test_setup(test_github_api_url_loopback_is_exact,
 		    clean_env),
+		cmocka_unit_test_setup(test_public_url, clean_env),
 		cmocka_unit_test_setup(test_jwt_issuer_length, clean_env),
 		cmocka_unit_test_setup(test_error_message_fits_small_buffers,
 		    clean_env),

@@ -1,4 +1,4 @@
-/* test_websession.c: unit tests for websession.c (cookies, loopback). */
+/* test_websession.c: unit tests for websession.c (cookies, Secure). */
 /* SPDX-License-Identifier: MIT */
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +10,7 @@
 
 #include "arena.h"
 #include "buf.h"
+#include "config.h"
 #include "http.h"
 #include "websession.h"
 #include "testhelp.h"
@@ -73,51 +74,47 @@ test_cookie_not_found(void **state)
 	assert_null(cookie_of(big, "tt_session"));
 }
 
+/* Secure follows TT_PUBLIC_URL's scheme; without it, always Secure. */
 static void
-test_loopback(void **state)
+test_secure(void **state)
 {
-	char	*local[] = { "HTTP_HOST=127.0.0.1:8080", NULL };
-	char	*named[] = { "HTTP_HOST=localhost", NULL };
-	char	*v6[] = { "HTTP_HOST=[::1]:80", NULL };
-	char	*tls[] = { "HTTP_HOST=127.0.0.1:8080", "HTTPS=on", NULL };
-	char	*remote[] = { "HTTP_HOST=terrateam.example.com", NULL };
-	char	*tricky[] = { "HTTP_HOST=127.0.0.1.example.com", NULL };
-	char	*nohost[] = { NULL };
-
 	(void)state;
-	assert_true(tt_websession_loopback(req_with(local)));
-	assert_true(tt_websession_loopback(req_with(named)));
-	assert_true(tt_websession_loopback(req_with(v6)));
-	assert_false(tt_websession_loopback(req_with(tls)));
-	assert_false(tt_websession_loopback(req_with(remote)));
-	assert_false(tt_websession_loopback(req_with(tricky)));
-	assert_false(tt_websession_loopback(req_with(nohost)));
+	tt_config.public_url = NULL;
+	tt_config.public_url_https = 0;
+	assert_true(tt_websession_secure());
+	tt_config.public_url = "https://tt.example.com";
+	tt_config.public_url_https = 1;
+	assert_true(tt_websession_secure());
+	tt_config.public_url = "http://127.0.0.1:8080";
+	tt_config.public_url_https = 0;
+	assert_false(tt_websession_secure());
+	tt_config.public_url = NULL;
 }
 
 static void
 test_set_cookie(void **state)
 {
-	char		*remote[] = { "HTTP_HOST=terrateam.example.com", NULL };
-	char		*local[] = { "HTTP_HOST=127.0.0.1:8080", NULL };
 	struct tt_resp	 resp;
 
 	(void)state;
+	tt_config.public_url = NULL;
+	tt_config.public_url_https = 0;
 	memset(&resp, 0, sizeof(resp));
-	tt_websession_set_cookie(req_with(remote), &resp, "tt_session", "v",
-	    "/", 60);
+	tt_websession_set_cookie(&resp, "tt_session", "v", "/", 60);
 	tt_buf_put(&resp.headers, "", 1);
 	assert_string_equal(resp.headers.p, "Set-Cookie: tt_session=v; "
 	    "Path=/; Max-Age=60; HttpOnly; SameSite=Lax; Secure\r\n");
 	tt_buf_free(&resp.headers);
 
+	tt_config.public_url = "http://127.0.0.1:8080";
 	memset(&resp, 0, sizeof(resp));
-	tt_websession_set_cookie(req_with(local), &resp, "tt_session", "v",
-	    "/", 0);
+	tt_websession_set_cookie(&resp, "tt_session", "v", "/", 0);
 	tt_buf_put(&resp.headers, "", 1);
 	/* Max-Age 0 deletes it, and never repeats the value. */
 	assert_string_equal(resp.headers.p, "Set-Cookie: tt_session=; "
 	    "Path=/; Max-Age=0; HttpOnly; SameSite=Lax\r\n");
 	tt_buf_free(&resp.headers);
+	tt_config.public_url = NULL;
 }
 
 static void
@@ -140,7 +137,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cookie_found),
 		cmocka_unit_test(test_cookie_not_found),
-		cmocka_unit_test(test_loopback),
+		cmocka_unit_test(test_secure),
 		cmocka_unit_test(test_set_cookie),
 		cmocka_unit_test(test_random_ids),
 	};

@@ -58,13 +58,19 @@ state=${loc#*state=}; state=${state%%&*}
 sc=$(set_cookie tt_oauth_state)
 check "the state is bound to the browser: the same value in an HttpOnly cookie" \
     bash -c "[ -n '$state' ] && [ '$(cookie "$jar" tt_oauth_state)' = '$state' ]"
-check "state cookie: HttpOnly, SameSite=Lax, callback path, 10 minutes, no Secure on loopback" \
+check "state cookie: HttpOnly, SameSite=Lax, callback path, 10 minutes, no Secure (TT_PUBLIC_URL is http on loopback)" \
     bash -c "printf '%s' '$sc' | grep -q 'Path=/api/v1/github/callback; Max-Age=600; HttpOnly; SameSite=Lax\$'"
-http GET /api/v1/github/login -H 'Host: terrateam.example.com'
-check "off loopback the state cookie is Secure" \
-    bash -c "grep -qi '^Set-Cookie: tt_oauth_state=.*; Secure' '$T/hdrs'"
-check "and the callback URL names the request's host" header_matches Location \
-    'redirect_uri=http%3A%2F%2Fterrateam.example.com%2Fapi%2Fv1%2Fgithub%2Fcallback'
+# The callback URL and Secure come from TT_PUBLIC_URL (the harness sets
+# it to this server's http://127.0.0.1:PORT), never from the request.
+pub=$(printf '%s' "$BASE" | sed 's/:/%3A/g; s|/|%2F|g')
+http GET /api/v1/github/login -H 'Host: evil.example' -H 'X-Forwarded-Host: evil.example' \
+    -H 'X-Forwarded-Proto: https'
+check "a hostile Host header still gets a redirect to GitHub" status_is 302
+check "whose redirect_uri is TT_PUBLIC_URL's callback, not the Host's" header_matches Location \
+    "redirect_uri=${pub}%2Fapi%2Fv1%2Fgithub%2Fcallback&"
+check "the Host appears nowhere in it" bash -c "! grep -qi '^Location:.*evil' '$T/hdrs'"
+check "and the state cookie's Secure flag does not change with the Host (none: TT_PUBLIC_URL is http)" \
+    bash -c "grep -qi '^Set-Cookie: tt_oauth_state=' '$T/hdrs' && ! grep -qi '^Set-Cookie: tt_oauth_state=.*Secure' '$T/hdrs'"
 
 # --- A callback from another browser, or without state, signs nobody in. ---
 cb=$(curl -s -o /dev/null -w '%{redirect_url}' "$loc")
@@ -107,15 +113,15 @@ check "and a CSRF token" bash -c "[[ '$csrf' =~ ^[0-9a-f]{64}$ ]]"
 http GET /api/v1/web/session
 check "without the cookie: not signed in, GitHub offered" json_is '[.signed_in, .sign_in.github] | join(",")' "false,true"
 
-# A second sign-in refreshes the memberships from GitHub.
-add_member "$inst_gone" "$uid"
+# A second sign-in refreshes the memberships from GitHub (those an
+# admin added stay: web-signin-binding.sh).
 fakegh_oauth_user "$(who "{\"id\":$inst,\"login\":\"kv-$inst\"}")"
 signin "$T/jar2"
 sess2=$(cookie "$T/jar2" tt_session)
 remember "$sess2"
 check "signing in again keeps the same user" \
     bash -c "[ \"\$(psql '$TT_DATABASE_URL' -Atc \"SELECT count(*) FROM users WHERE github_id = $gid\")\" = 1 ]"
-check "and replaces the memberships with GitHub's list" \
+check "and replaces the GitHub memberships with GitHub's list" \
     bash -c "[ \"\$(psql '$TT_DATABASE_URL' -Atc \"SELECT string_agg(installation_id::text, ',') FROM installation_members WHERE user_id = '$uid'\")\" = '$inst' ]"
 check "each sign-in is its own session" bash -c "[ -n '$sess2' ] && [ '$sess2' != '$sess' ]"
 

@@ -43,19 +43,26 @@ check "... recorded as ignored" test "$(state_of "$d")" = ignored
 # --- installation created: installation, repositories, membership. ---
 inst=$((RANDOM * 32768 + RANDOM + 1000000))
 login=octo-$nonce
+# The installing user is found by GitHub account id (the sender's), never
+# by login: a user merely named like the sender gets nothing.
+sender_id=$(( 2000000000 + ($$ * 32768 + RANDOM) % 900000000 ))
 user=$("$ttctl" user create --github-login "sender-$nonce")
+"$ttctl" user link --id "$user" --github-id "$sender_id" >/dev/null
+# (Once the first is linked, the login names a second, unlinked user.)
+namesake=$("$ttctl" user create --github-login "sender-$nonce")
 cat >"$T/inst.json" <<JSON
 {"action":"created","installation":{"id":$inst,"account":{"login":"$login","type":"Organization"}},
  "repositories":[{"id":$((inst + 1)),"name":"infra","full_name":"$login/infra"},
                  {"id":$((inst + 2)),"name":"app","full_name":"$login/app"}],
- "sender":{"login":"sender-$nonce","id":1}}
+ "sender":{"login":"sender-$nonce","id":$sender_id}}
 JSON
 d=$(uuid); hook installation "$d" "$T/inst.json"
 check "installation.created is a 202" status_is 202
 check "installation.created is processed" wait_state "$d" done
 check "the installation exists" test "$(q "SELECT login FROM installations WHERE id = $inst")" = "$login"
 check "its two repositories exist" test "$(q "SELECT count(*) FROM repositories WHERE installation_id = $inst")" = 2
-check "the installing user is a member" test "$(q "SELECT count(*) FROM installation_members WHERE installation_id = $inst AND user_id = '$user'")" = 1
+check "the installing user (by account id) is a member, through GitHub" test "$(q "SELECT via_github AND NOT via_admin FROM installation_members WHERE installation_id = $inst AND user_id = '$user'")" = t
+check "a user that only has the sender's login is not" test "$(q "SELECT count(*) FROM installation_members WHERE installation_id = $inst AND user_id = '$namesake'")" = 0
 
 # --- pull_request opened: files, manifest, stacks, check run, comment. ---
 repo=$((inst + 1)); pr=7; sha=$(openssl rand -hex 20)
