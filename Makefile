@@ -49,7 +49,8 @@ DEFAULT_PATHS = -DTT_DEFAULT_DATABASE_URL='"$(DEFAULT_DB)"' \
 LDFLAGS	+= -pie $(SANFLAGS)
 LDLIBS	+= $(PKG_LIBS) -lm
 
-LIB_SRCS = lib/apikey.c lib/arena.c lib/asset.c lib/buf.c lib/caps.c lib/clock.c \
+LIB_SRCS = lib/apikey.c lib/arena.c lib/asset.c lib/buf.c lib/caps.c lib/clientaddr.c \
+	   lib/clock.c \
 	   lib/config.c \
 	   lib/crypto.c lib/db.c lib/token.c lib/signkey.c \
 	   lib/github.c lib/ghauth.c lib/ledger.c lib/ghevents.c lib/ghsig.c \

@@ -160,8 +160,9 @@ tt_config_load(char *err, size_t errlen)
 		[TT_LOG_DEBUG] = "debug", [TT_LOG_INFO] = "info",
 		[TT_LOG_WARN] = "warn", [TT_LOG_ERROR] = "error",
 	};
-	const char	*v;
+	const char	*v, *why;
 	size_t		 i;
+	int		 n;
 
 	for (i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
 		v = getenv(ints[i].name);
@@ -206,6 +207,17 @@ tt_config_load(char *err, size_t errlen)
 		    c->github_url);
 		return -1;
 	}
+	v = str_var("TT_TRUSTED_PROXIES", "");
+	if ((n = tt_clientaddr_parse(v, c->trusted_proxies,
+	    TT_CLIENTADDR_MAX, &why)) < 0) {
+		snprintf(err, errlen, "invalid TT_TRUSTED_PROXIES \"%.128s\": "
+		    "%s (expected addresses or CIDR blocks, such as "
+		    "\"10.0.0.0/8, 192.0.2.7\", at most %d)", v, why,
+		    TT_CLIENTADDR_MAX);
+		return -1;
+	}
+	c->ntrusted_proxies = (size_t)n;
+
 	c->public_url = str_var("TT_PUBLIC_URL", NULL);
 	if (c->public_url != NULL && !tt_config_public_url_ok(c->public_url)) {
 		snprintf(err, errlen, "invalid TT_PUBLIC_URL \"%.128s\": "

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "clientaddr.h"
 #include "log.h"
 
 struct tt_config {
@@ -30,6 +31,9 @@ struct tt_config {
 	 */
 	const char		*public_url;
 	int			 public_url_https;
+	/* TT_TRUSTED_PROXIES: peers whose X-Forwarded-For names the client */
+	struct tt_cidr		 trusted_proxies[TT_CLIENTADDR_MAX];
+	size_t			 ntrusted_proxies;
 	int64_t			 web_session_ttl;	/* seconds */
 	int64_t			 web_remote_user;	/* trust REMOTE_USER */
 	enum tt_log_level	 log_level;

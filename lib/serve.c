@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "arena.h"
+#include "clientaddr.h"
 #include "config.h"
 #include "crypto.h"
 #include "db.h"
@@ -280,7 +281,10 @@ handle(struct io *io, char **envp, struct tt_arena *arena,
 	if (req.method_name == NULL)
 		req.method_name = "GET";
 	req.method = tt_http_method(req.method_name);
-	req.remote_addr = tt_req_env(&req, "REMOTE_ADDR");
+	/* Behind trusted proxies, the address X-Forwarded-For vouches for. */
+	req.remote_addr = tt_clientaddr(arena, tt_req_env(&req, "REMOTE_ADDR"),
+	    tt_req_header(&req, "X-Forwarded-For"), tt_config.trusted_proxies,
+	    tt_config.ntrusted_proxies);
 	new_request_id(&req);
 	tt_log_set_request(req.request_id);
 	split_uri(&req);

@@ -27,6 +27,11 @@ export TOP SCHEMA_VERSION
 # Each web server gets its own address as TT_PUBLIC_URL (tests/harness/
 # web.sh); one from the caller's shell would send sign-ins elsewhere.
 unset TT_PUBLIC_URL
+# Every server runs behind a "proxy" at 127.0.0.9 (no case sends from it
+# but trusted-proxies.sh; rand_addr never makes it): requests from there
+# name their client in X-Forwarded-For.
+TT_TRUSTED_PROXIES=127.0.0.9
+export TT_TRUSTED_PROXIES
 
 cleanup_dirs=()
 cleanup() {
@@ -470,7 +475,8 @@ tap() {
 # spawn-fcgi), and tenant isolation as a property (each server pass).
 PROXY_CASES='healthz.sh routes-reach-programs.sh routing-errors.sh
     request-body.sh auth-refresh.sh examples-scenarios.sh kv-basic.sh
-    kv-keys.sh database-down.sh oidc-exchange.sh isolation-property.sh'
+    kv-keys.sh database-down.sh oidc-exchange.sh isolation-property.sh
+    trusted-proxies.sh'
 
 # The cases of the plain-CGI pass (lighttpd mod_cgi): a process and a
 # database connection per request, the request read from the environment
@@ -483,7 +489,8 @@ CGI_CASES='healthz.sh routes-reach-programs.sh routing-errors.sh
     readme-tour.sh kv-basic.sh kv-keys.sh kv-cas.sh manifests.sh stacks.sh
     webhooks.sh database-down.sh load-kill.sh oidc-exchange.sh
     web-session.sh audit-trail.sh refresh-rate-limit.sh openapi-contract.sh
-    isolation-property.sh'
+    isolation-property.sh
+    trusted-proxies.sh'
 
 run_integration() {
 	echo "# integration tests"
