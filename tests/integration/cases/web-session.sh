@@ -146,6 +146,10 @@ check "a page session cannot grant access_token_create" error_is 403 MISSING_CAP
 http POST $K -b "tt_session=$sess" -H 'Content-Type: application/json' -H "X-CSRF-Token: $csrf" \
     -d "{\"name\":\"gone\",\"capabilities\":[{\"name\":\"installation_id\",\"id\":\"$inst_gone\"}]}"
 check "nor an installation the user is no member of" error_is 403 MISSING_CAPABILITY
+http POST $K -b "tt_session=$sess" -H 'Content-Type: application/json' -H "X-CSRF-Token: $csrf" \
+    -d '{"name":"anywhere","capabilities":["kv_store_read","kv_store_write"]}'
+check "nor a key restricted to no installation (the page restricts every key)" \
+    error_is 403 MISSING_CAPABILITY
 http GET $K -b "tt_session=$sess"
 check "list with the cookie (a GET needs no CSRF token)" json_is '[.results[].id] | join(",")' "$key_id"
 
