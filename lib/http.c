@@ -300,16 +300,15 @@ enum tt_err
 tt_resp_fail(struct tt_resp *resp, enum tt_err e, const char *id,
     const char *fmt, ...)
 {
-	static char	detail[512];
 	va_list		ap;
 
 	va_start(ap, fmt);
-	vsnprintf(detail, sizeof(detail), fmt, ap);
+	vsnprintf(resp->detail, sizeof(resp->detail), fmt, ap);
 	va_end(ap);
 	/* A cut (or a caller's) multibyte character must not break JSON. */
-	tt_valid_utf8_scrub(detail);
+	tt_valid_utf8_scrub(resp->detail);
 	resp->err_id = id;
-	resp->err_detail = detail;
+	resp->err_detail = resp->detail;
 	return e;
 }
 

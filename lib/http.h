@@ -64,6 +64,7 @@ struct tt_resp {
 	int		 has_cache_control; /* else Cache-Control: no-store */
 	const char	*err_id;	/* overrides the table's error id */
 	const char	*err_detail;	/* overrides the table's message */
+	char		 detail[512];	/* tt_resp_fail's text (err_detail) */
 	const char	*www_auth_error; /* RFC 6750 error code for 401 */
 	unsigned	 allow;		/* methods for 405 */
 };
