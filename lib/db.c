@@ -1,4 +1,8 @@
-/* db.c: the process's PostgreSQL connection, statements and pipelines. */
+/*
+ * db.c: the process's PostgreSQL connection, opened lazily and opened
+ * again once when found broken, and the statements run on it one at a
+ * time. dbpipe.c sends several in one round trip on the same connection.
+ */
 /* SPDX-License-Identifier: MIT */
 #include <libpq-fe.h>
 #include <assert.h>
@@ -11,17 +15,32 @@
 #include "arena.h"
 #include "config.h"
 #include "db.h"
+#include "dbconn.h"
 #include "log.h"
-
-struct tt_db_res {
-	PGresult	*res;
-};
 
 static PGconn		*conn;
 static unsigned		 conn_gen;	/* bumped on every new connection */
 static int		 in_tx;
 static const char	*app_name = "terrateam-c";
 static char		 last_state[6];
+
+PGconn *
+tt_dbconn(void)
+{
+	return conn;
+}
+
+unsigned
+tt_dbconn_gen(void)
+{
+	return conn_gen;
+}
+
+int
+tt_dbconn_in_tx(void)
+{
+	return in_tx;
+}
 
 void
 tt_db_set_app(const char *name)
@@ -90,8 +109,8 @@ tt_db_close(void)
  * again finds out by failing, and is (one system call fewer per read).
  * Returns -1 when the database cannot be reached.
  */
-static int
-db_ready(int once)
+int
+tt_dbconn_ready(int once)
 {
 	struct pollfd	pfd;
 
@@ -116,8 +135,8 @@ res_clear(void *p)
 	PQclear(p);
 }
 
-static int
-is_conn_lost(PGresult *res)
+int
+tt_dbconn_lost(PGresult *res)
 {
 	const char	*st;
 
@@ -134,9 +153,8 @@ is_conn_lost(PGresult *res)
 	    strcmp(st, "57P02") == 0 || strcmp(st, "57P03") == 0;
 }
 
-/* Maps a failed result to an error code, logging the unexpected ones. */
-static enum tt_err
-classify(PGresult *res, const char *what)
+enum tt_err
+tt_dbconn_classify(PGresult *res, const char *what)
 {
 	const char	*st, *msg;
 
@@ -166,31 +184,6 @@ classify(PGresult *res, const char *what)
 	return TT_EINTERNAL;
 }
 
-/* In a pipeline: was any failure the connection going away? */
-static int
-is_lost_status(PGresult **res, ExecStatusType *st, int n)
-{
-	int	i;
-
-	for (i = 0; i < n; i++)
-		if (st[i] == PGRES_FATAL_ERROR && is_conn_lost(res[i]))
-			return 1;
-	return 0;
-}
-
-/* The first real error of a pipeline (later ones are only "aborted"). */
-static enum tt_err
-classify_first(PGresult **res, ExecStatusType *st, int n, const char *what)
-{
-	int	i;
-
-	for (i = 0; i < n; i++)
-		if (st[i] == PGRES_FATAL_ERROR)
-			return classify(res[i], what);
-	tt_log_errx("pipeline for %s failed without an error", what);
-	return TT_EINTERNAL;
-}
-
 /*
  * Runs one statement (prepared when stmt != NULL) with the reconnect
  * policy: a connection found broken is reopened once; the statement is
@@ -208,21 +201,21 @@ run_one(struct tt_arena *a, struct tt_db_stmt *stmt, const char *sql,
 
 	last_state[0] = '\0';
 	for (attempt = 0; attempt < 2; attempt++) {
-		if (db_ready(!retry) != 0)
+		if (tt_dbconn_ready(!retry) != 0)
 			return TT_EUNAVAIL;
 		if (stmt != NULL && stmt->prepared_gen != conn_gen) {
 			res = PQprepare(conn, stmt->name, stmt->sql,
 			    stmt->nparams, NULL);
 			if (res == NULL ||
 			    PQresultStatus(res) != PGRES_COMMAND_OK) {
-				if (is_conn_lost(res)) {
+				if (tt_dbconn_lost(res)) {
 					PQclear(res);
 					tt_db_close();
 					if (in_tx)
 						return TT_EUNAVAIL;
 					continue;	/* never sent: safe */
 				}
-				enum tt_err e = classify(res, what);
+				enum tt_err e = tt_dbconn_classify(res, what);
 				PQclear(res);
 				return e;
 			}
@@ -242,7 +235,7 @@ run_one(struct tt_arena *a, struct tt_db_stmt *stmt, const char *sql,
 			tt_arena_defer(a, res_clear, res);
 			return TT_OK;
 		}
-		if (is_conn_lost(res)) {
+		if (tt_dbconn_lost(res)) {
 			tt_log_warnx("database connection lost during %s", what);
 			PQclear(res);
 			tt_db_close();
@@ -250,15 +243,15 @@ run_one(struct tt_arena *a, struct tt_db_stmt *stmt, const char *sql,
 				return TT_EUNAVAIL;
 			continue;
 		}
-		enum tt_err e = classify(res, what);
+		enum tt_err e = tt_dbconn_classify(res, what);
 		PQclear(res);
 		return e;
 	}
 	return TT_EUNAVAIL;
 }
 
-static struct tt_db_res *
-keep(struct tt_arena *a, PGresult *res)
+struct tt_db_res *
+tt_dbconn_keep(struct tt_arena *a, PGresult *res)
 {
 	struct tt_db_res	*r;
 
@@ -268,191 +261,12 @@ keep(struct tt_arena *a, PGresult *res)
 	return r;
 }
 
-/*
- * Collects the result of one pipelined command: its PGresult (kept when
- * it succeeded) and the NULL that ends it. Returns the status.
- */
-static ExecStatusType
-collect(PGresult **out)
-{
-	PGresult	*res, *extra;
-	ExecStatusType	 st;
-
-	*out = NULL;
-	if ((res = PQgetResult(conn)) == NULL)
-		return PGRES_FATAL_ERROR;
-	st = PQresultStatus(res);
-	while ((extra = PQgetResult(conn)) != NULL) {
-		if (PQresultStatus(extra) == PGRES_PIPELINE_SYNC) {
-			PQclear(extra);
-			break;
-		}
-		PQclear(extra);
-	}
-	*out = res;
-	return st;
-}
-
-/* Sends a Parse for stmt unless this connection has it; 1 if sent. */
-static int
-send_prepare(struct tt_db_stmt *stmt, int *ok)
-{
-	if (stmt == NULL || stmt->prepared_gen == conn_gen)
-		return 0;
-	*ok &= PQsendPrepare(conn, stmt->name, stmt->sql, stmt->nparams,
-	    NULL);
-	return 1;
-}
-
-/*
- * Sends a Parse for each of cmd[0..n) this connection lacks (NULL
- * entries are skipped); sent[] gets them in order. Returns how many.
- */
-static int
-send_prepares(struct tt_db_stmt **cmd, int n, struct tt_db_stmt **sent,
-    int *ok)
-{
-	int	i, nprep = 0;
-
-	for (i = 0; i < n; i++)
-		if (send_prepare(cmd[i], ok))
-			sent[nprep++] = cmd[i];
-	return nprep;
-}
-
-/*
- * Reads a pipeline's n results (the first nprep those of the Parses of
- * sent[]) and the Sync that closes it, and leaves pipeline mode; ok says
- * whether everything was sent. A Parse that succeeded stays, whatever
- * came after it. *got is how many results arrived. Returns 0 when the
- * connection is gone (the results are then cleared and it is closed).
- */
-static int
-finish_pipeline(int ok, struct tt_db_stmt **sent, int nprep,
-    PGresult **res, ExecStatusType *st, int n, int *got, const char *what)
-{
-	PGresult	*s;
-	int		 i;
-
-	for (i = 0; ok && i < n; i++)
-		st[i] = collect(&res[i]);
-	*got = i;
-	if (ok) {
-		s = PQgetResult(conn);
-		ok = s != NULL && PQresultStatus(s) == PGRES_PIPELINE_SYNC;
-		PQclear(s);
-	}
-	if (ok)
-		ok = PQexitPipelineMode(conn);
-	for (i = 0; i < nprep && i < *got; i++)
-		if (st[i] == PGRES_COMMAND_OK)
-			sent[i]->prepared_gen = conn_gen;
-	if (ok && !is_lost_status(res, st, *got))
-		return 1;
-	for (i = 0; i < *got; i++) {
-		PQclear(res[i]);
-		res[i] = NULL;
-	}
-	tt_log_warnx("database connection lost during %s", what);
-	tt_db_close();
-	return 0;
-}
-
-/* The parts of a tt_db_run_apart write (see db.h). */
-static struct tt_db_stmt stmt_begin = { "tt_begin", "BEGIN", 0, 0, 0, 0 };
-static struct tt_db_stmt stmt_nowait = {
-	"tt_commit_nowait", "SET LOCAL synchronous_commit = off", 0, 0, 0, 0
-};
-static struct tt_db_stmt stmt_commit = { "tt_commit", "COMMIT", 0, 0, 0, 0 };
-/*
- * A transaction that writes WAL (a logical decoding message, which
- * changes no table) commits with the configured synchronous_commit,
- * so its commit waits for the flush of everything before it, the
- * write above included. One that writes none (txid_current) would not.
- */
-static struct tt_db_stmt stmt_flush = {
-	"tt_flush",
-	"SELECT pg_logical_emit_message(true, 'terrateam.flush', '')",
-	0, 1, 0, 0
-};
-
-/*
- * A tt_db_run_apart write, in one round trip and one Sync: Parse (when
- * needed), then BEGIN nowait stmt COMMIT flush Sync. The COMMIT lets the
- * row locks go without waiting for the disk; the flush statement's own
- * transaction (ended by the Sync) waits for the flush that covers both.
- * The statement is answered only once the flush succeeded; if the
- * connection goes away after sending, it is sent again only when the
- * statement's retry allows it.
- */
-static enum tt_err
-run_flushed(struct tt_arena *a, struct tt_db_stmt *stmt,
-    const char *const *params, struct tt_db_res **out)
-{
-	struct tt_db_stmt	*cmd[5], *sent[5];
-	const char *const	*args[5];
-	PGresult		*res[10] = { NULL };
-	ExecStatusType		 st[10];
-	int			 attempt, ok, nprep, nc, i, n, got;
-	int			 x;	/* the statement's place in cmd */
-	enum tt_err		 e;
-
-	nc = 0;
-	cmd[nc] = &stmt_begin;		args[nc++] = NULL;
-	cmd[nc] = &stmt_nowait;		args[nc++] = NULL;
-	x = nc;
-	cmd[nc] = stmt;			args[nc++] = params;
-	cmd[nc] = &stmt_commit;		args[nc++] = NULL;
-	cmd[nc] = &stmt_flush;		args[nc++] = NULL;
-	for (attempt = 0; attempt < 2; attempt++) {
-		if (db_ready(!stmt->retry) != 0)
-			return TT_EUNAVAIL;
-		ok = PQenterPipelineMode(conn);
-		nprep = send_prepares(cmd, nc, sent, &ok);
-		for (i = 0; i < nc; i++)
-			ok &= PQsendQueryPrepared(conn, cmd[i]->name,
-			    cmd[i]->nparams, args[i], NULL, NULL, 0);
-		ok &= PQpipelineSync(conn);
-		/* Results: the Parses, then one per command, then the Sync. */
-		n = nprep + nc;
-		if (!finish_pipeline(ok, sent, nprep, res, st, n, &got,
-		    stmt->name)) {
-			if (!stmt->retry)
-				return TT_EUNAVAIL;	/* it may have run */
-			continue;
-		}
-		/* A failure left the BEGIN's transaction aborted: end it. */
-		tt_db_rollback(a);
-		e = TT_OK;
-		for (i = 0; i < n && e == TT_OK; i++)
-			if (st[i] != PGRES_COMMAND_OK &&
-			    st[i] != PGRES_TUPLES_OK)
-				e = classify_first(res, st, n, stmt->name);
-		for (i = 0; i < n; i++)
-			if (i != nprep + x || e != TT_OK)
-				PQclear(res[i]);
-		if (e == TT_OK)
-			*out = keep(a, res[nprep + x]);
-		return e;
-	}
-	return TT_EUNAVAIL;
-}
-
 enum tt_err
 tt_db_run(struct tt_arena *a, struct tt_db_stmt *stmt,
     const char *const *params, struct tt_db_res **out)
 {
 	return run_one(a, stmt, NULL, stmt->nparams, params, stmt->retry,
 	    out);
-}
-
-enum tt_err
-tt_db_run_apart(struct tt_arena *a, struct tt_db_stmt *stmt,
-    const char *const *params, struct tt_db_res **out)
-{
-	if (in_tx)
-		return tt_db_run(a, stmt, params, out);
-	return run_flushed(a, stmt, params, out);
 }
 
 enum tt_err
@@ -567,7 +381,7 @@ tt_db_exec_script(const char *sql, char *err, size_t errlen)
 	PGresult	*res;
 	enum tt_err	 e = TT_OK;
 
-	if (db_ready(1) != 0) {
+	if (tt_dbconn_ready(1) != 0) {
 		snprintf(err, errlen, "database unreachable");
 		return TT_EUNAVAIL;
 	}
@@ -575,7 +389,7 @@ tt_db_exec_script(const char *sql, char *err, size_t errlen)
 	if (res == NULL || (PQresultStatus(res) != PGRES_COMMAND_OK &&
 	    PQresultStatus(res) != PGRES_TUPLES_OK)) {
 		snprintf(err, errlen, "%s", conn ? PQerrorMessage(conn) : "");
-		e = is_conn_lost(res) ? TT_EUNAVAIL : TT_EINTERNAL;
+		e = tt_dbconn_lost(res) ? TT_EUNAVAIL : TT_EINTERNAL;
 	}
 	PQclear(res);
 	return e;

@@ -1,4 +1,5 @@
-/* db.h: the process's PostgreSQL connection and statement runner. */
+/* db.h: the process's PostgreSQL connection and statement runner (db.c,
+ * dbpipe.c). */
 /* SPDX-License-Identifier: MIT */
 #ifndef TT_DB_H
 #define TT_DB_H
@@ -30,7 +31,7 @@ struct tt_db_stmt {
 	const char	*sql;
 	int		 nparams;
 	int		 retry;
-	unsigned	 prepared_gen;	/* private to db.c */
+	unsigned	 prepared_gen;	/* private to db.c and dbpipe.c */
 	int		 unused;	/* goes with positional initializers */
 };
 

@@ -1,0 +1,39 @@
+/*
+ * dbconn.h: what db.c shares with dbpipe.c, the other half of the db
+ * module: the connection, its results and its error classes. Not for
+ * other modules (they include db.h).
+ */
+/* SPDX-License-Identifier: MIT */
+#ifndef TT_DBCONN_H
+#define TT_DBCONN_H
+
+#include <libpq-fe.h>
+
+#include "tt.h"
+
+struct tt_arena;
+
+/* A statement's result, owned by the request's arena. */
+struct tt_db_res {
+	PGresult	*res;
+};
+
+/* The connection held (NULL when none), and its generation: a
+ * statement whose prepared_gen differs must be prepared on it. */
+PGconn		*tt_dbconn(void);
+unsigned	 tt_dbconn_gen(void);
+/* 1 inside tt_db_begin ... tt_db_commit. */
+int		 tt_dbconn_in_tx(void);
+/*
+ * A connection to send on (see db.c): once set for a statement that may
+ * not be sent twice. -1 when the database cannot be reached.
+ */
+int		 tt_dbconn_ready(int once);
+/* 1 when a failed result means the connection went away. */
+int		 tt_dbconn_lost(PGresult *);
+/* A failed result as an error code; the unexpected ones are logged. */
+enum tt_err	 tt_dbconn_classify(PGresult *, const char *what);
+/* res, handed to the arena (cleared when it is reset). */
+struct tt_db_res *tt_dbconn_keep(struct tt_arena *, PGresult *);
+
+#endif
