@@ -38,3 +38,27 @@ check "a body over the route's limit is a 413" error_is 413 PAYLOAD_TOO_LARGE
 
 http POST /echo -H 'Content-Type: application/json' -H 'Content-Length: 0'
 check "an empty body is a 400" error_is 400 INVALID_JSON
+
+# --- A leading byte order mark (U+FEFF): cJSON alone would skip it and
+# the stored text would then fail later with an unrelated message. ---
+user=$(new_user)
+new_installation; add_member "$INST" "$user"
+new_token "$user" kv_store_read kv_store_write access_token_create; tok=$TOKEN
+printf '\357\273\277{"data":"bom"}' >"$T/bom-kv"
+kv_json PUT "$tok" "$INST/key/bom" @"$T/bom-kv"
+check "a KV PUT body starting with a byte order mark is a 400" \
+    fails_with 400 INVALID_JSON
+check "... that names the byte order mark" \
+    body_matches 'byte order mark \(U\+FEFF\)'
+kv GET "$tok" "$INST/key/bom"
+check "... and nothing was stored" fails_with 404 NOT_FOUND
+printf '\357\273\277{"name":"bom","capabilities":["kv_store_read"]}' >"$T/bom-key"
+http POST /api/v1/github/access-token -H "Authorization: Bearer $tok" \
+    -H 'Content-Type: application/json' --data-binary @"$T/bom-key"
+check "a key creation body starting with a byte order mark is a 400" \
+    fails_with 400 INVALID_JSON
+check "... that names the byte order mark" \
+    body_matches 'byte order mark \(U\+FEFF\)'
+tail -c +4 "$T/bom-kv" >"$T/no-bom-kv"
+kv_json PUT "$tok" "$INST/key/bom" @"$T/no-bom-kv"
+check "the same KV body without the mark is a 200" status_is 200
