@@ -26,6 +26,7 @@ BINDIR	  ?= $(PREFIX)/bin
 CGIBINDIR ?= $(PREFIX)/lib/cgi-bin/terrateam-c
 DATADIR	  ?= $(PREFIX)/share/terrateam-c
 WEBDIR     ?= $(DATADIR)/web
+ERRDIR     ?= $(DATADIR)/errors
 SQLDIR	  ?= $(DATADIR)/sql
 DOCDIR	  ?= $(PREFIX)/share/doc/terrateam-c
 INSTALL	  ?= install
@@ -54,6 +55,7 @@ LIB_SRCS = lib/apikey.c lib/arena.c lib/asset.c lib/buf.c lib/caps.c lib/clienta
 	   lib/config.c \
 	   lib/crypto.c lib/db.c lib/dbpipe.c lib/token.c lib/signkey.c \
 	   lib/github.c lib/ghauth.c lib/ledger.c lib/ghevents.c lib/ghsig.c \
+	   lib/ghsetup.c \
 	   lib/http.c lib/json.c lib/jwk.c lib/jwks.c lib/keystore.c lib/kv.c lib/log.c \
 	   lib/manifests.c lib/oidc.c lib/page.c lib/audit.c lib/auditq.c \
 	   lib/lease.c lib/ratelimit.c \
@@ -159,6 +161,8 @@ INST_SQL   = $(notdir $(wildcard sql/*.sql))
 INST_DOCS  = README.md apache.conf apache-proxy-fcgi.conf lighttpd.conf
 # The API Access page (static files the web server serves at /web/).
 WEB_FILES  = $(notdir $(wildcard web/*))
+# The web servers' own JSON error bodies (413 for a body over a route's limit).
+ERR_FILES  = $(notdir $(wildcard errors/*))
 
 $(INST)/paths: FORCE
 	@mkdir -p $(dir $@)
@@ -191,6 +195,8 @@ install: $(INST_PROGS) $(INST_TTCTL) $(OPENAPI_JSON)
 	$(INSTALL) -m 0644 $(INST_DOCS) $(DESTDIR)$(DOCDIR)/
 	$(INSTALL) -d -m 0755 $(DESTDIR)$(WEBDIR)
 	$(INSTALL) -m 0644 $(WEB_FILES:%=web/%) $(DESTDIR)$(WEBDIR)/
+	$(INSTALL) -d -m 0755 $(DESTDIR)$(ERRDIR)
+	$(INSTALL) -m 0644 $(ERR_FILES:%=errors/%) $(DESTDIR)$(ERRDIR)/
 
 # Removes the files install put there, then this package's own
 # directories (those named terrateam-c, and its sql/) once empty.
@@ -198,8 +204,9 @@ uninstall:
 	rm -f $(PROGRAMS:%=$(DESTDIR)$(CGIBINDIR)/%) $(DESTDIR)$(BINDIR)/ttctl \
 	    $(DESTDIR)$(DATADIR)/openapi.json \
 	    $(INST_SQL:%=$(DESTDIR)$(SQLDIR)/%) $(INST_DOCS:%=$(DESTDIR)$(DOCDIR)/%) \
-	    $(WEB_FILES:%=$(DESTDIR)$(WEBDIR)/%)
+	    $(WEB_FILES:%=$(DESTDIR)$(WEBDIR)/%) $(ERR_FILES:%=$(DESTDIR)$(ERRDIR)/%)
 	@[ ! -d $(DESTDIR)$(WEBDIR) ] || rmdir $(DESTDIR)$(WEBDIR) 2>/dev/null || true
+	@[ ! -d $(DESTDIR)$(ERRDIR) ] || rmdir $(DESTDIR)$(ERRDIR) 2>/dev/null || true
 	@for d in $(DESTDIR)$(SQLDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR) \
 	    $(DESTDIR)$(CGIBINDIR); do \
 		case $$d in */terrateam-c|*/terrateam-c/sql) \

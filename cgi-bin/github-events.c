@@ -9,6 +9,7 @@
 #include "config.h"
 #include "db.h"
 #include "ghevents.h"
+#include "ghsetup.h"
 #include "ghsig.h"
 #include "github.h"
 #include "http.h"
@@ -63,6 +64,23 @@ event_valid(const char *s)
 		    (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
 			return 0;
 	return 1;
+}
+
+/*
+ * A delivery to process waits in the ledger while the App cannot be
+ * used. When the App is set up but unusable (an unreadable key file, say)
+ * that is a misconfiguration: one error line for each delivery it holds
+ * back. An App not set up at all is a choice and stays quiet.
+ */
+static void
+say_if_waiting(const char *delivery, const char *event)
+{
+	char	why[512];
+
+	if (tt_github_wanted() &&
+	    tt_github_configured(why, sizeof(why)) != TT_OK)
+		tt_log_errx("delivery %s (%s) waits in the ledger: %s",
+		    delivery, event, why);
 }
 
 static enum tt_err
@@ -157,6 +175,7 @@ handle_event(struct tt_req *req, struct tt_resp *resp)
 		tt_log_info("delivery %s (%s) seen before: %s%s", delivery,
 		    event, rec.state, rec.requeued ? ", retried" : "");
 		if (rec.requeued) {
+			say_if_waiting(delivery, event);
 			snprintf(pending_id, sizeof(pending_id), "%s", rec.id);
 			pending = 1;
 		}
@@ -166,9 +185,10 @@ handle_event(struct tt_req *req, struct tt_resp *resp)
 	    in.action ? "." : "", in.action ? in.action : "", rec.state);
 	if (kind == TT_GHEVENTS_PING)
 		return answer(resp, 200, "pong", &rec, delivery);
-	if (kind == TT_GHEVENTS_PROCESS)
+	if (kind == TT_GHEVENTS_PROCESS) {
+		say_if_waiting(delivery, event);
 		snprintf(pending_id, sizeof(pending_id), "%s", rec.id);
-	else
+	} else
 		pending_id[0] = '\0';
 	/* Other due deliveries ride along after any answer. */
 	pending = 1;
@@ -186,6 +206,7 @@ main(void)
 {
 	int	rc;
 
+	tt_serve_at_start(tt_ghsetup_log);
 	rc = tt_serve("github-events", routes, TT_NITEMS(routes));
 	tt_github_cleanup();
 	tt_ghsig_cleanup();

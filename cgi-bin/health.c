@@ -1,7 +1,8 @@
 /*
- * health.c: GET /healthz (database reachable, migrations current), the
- * API's OpenAPI document, and a JSON 404 for any other /api/ path (the
- * web server configurations send those here).
+ * health.c: GET /healthz (database reachable, migrations current, the
+ * GitHub settings that are set usable), the API's OpenAPI document, and a
+ * JSON 404 for any other /api/ path (the web server configurations send
+ * those here).
  */
 /* SPDX-License-Identifier: MIT */
 #include <cjson/cJSON.h>
@@ -12,6 +13,9 @@
 #include "asset.h"
 #include "config.h"
 #include "db.h"
+#include "ghsetup.h"
+#include "ghsig.h"
+#include "github.h"
 #include "json.h"
 #include "route.h"
 #include "serve.h"
@@ -31,11 +35,13 @@ static struct tt_db_stmt stmt_schema = {
 static enum tt_err
 handle_health(struct tt_req *req, struct tt_resp *resp)
 {
-	struct tt_db_res	*res;
-	enum tt_err		 e;
-	const char		*v;
-	long long		 version;
-	cJSON			*j;
+	struct tt_ghsetup_problem	 p[TT_GHSETUP_MAX];
+	struct tt_db_res		*res;
+	enum tt_err			 e;
+	const char			*v, *what;
+	long long			 version;
+	size_t				 n, i;
+	cJSON				*j;
 
 	e = tt_db_run(req->arena, &stmt_schema, NULL, &res);
 	if (e != TT_OK && strcmp(tt_db_last_sqlstate(), "42P01") == 0)
@@ -50,6 +56,16 @@ handle_health(struct tt_req *req, struct tt_resp *resp)
 		return tt_resp_fail(resp, TT_EUNAVAIL, NULL,
 		    "database schema version %lld, this build needs %d: run "
 		    "ttctl migrate", version, TT_SCHEMA_VERSION);
+
+	/* A GitHub setting that is set and unusable fails loudly too. */
+	if ((n = tt_ghsetup_check(p, TT_NITEMS(p))) > 0) {
+		what = "";
+		for (i = 0; i < n; i++)
+			what = tt_arena_printf(req->arena, "%s%s%s %s", what,
+			    i > 0 ? "; " : "", p[i].var, p[i].reason);
+		return tt_resp_fail(resp, TT_EUNAVAIL, NULL, "GitHub setup: "
+		    "%s (the program log names the file)", what);
+	}
 
 	j = tt_json_own(req->arena, cJSON_CreateObject());
 	cJSON_AddStringToObject(j, "status", "ok");
@@ -89,7 +105,10 @@ main(void)
 {
 	int	rc;
 
+	tt_serve_at_start(tt_ghsetup_log);
 	rc = tt_serve("health", routes, TT_NITEMS(routes));
 	tt_asset_cleanup();
+	tt_github_cleanup();
+	tt_ghsig_cleanup();
 	return rc;
 }

@@ -207,6 +207,13 @@ tt_github_configured(char *why, size_t whylen)
 	return load_key(why, whylen);
 }
 
+int
+tt_github_wanted(void)
+{
+	return tt_config.github_app_id != NULL ||
+	    tt_config.github_app_private_key_file != NULL;
+}
+
 enum tt_err
 tt_github_app_jwt(struct tt_arena *a, time_t now, const char **jwt)
 {

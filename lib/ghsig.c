@@ -49,6 +49,9 @@ tt_ghsig_verify(const char *header, const void *body, size_t len,
 	return tt_crypto_equal(want, got, TT_SHA256_LEN);
 }
 
+/* Why the secret is unusable: the file and the system's reason. */
+static char	why_buf[512];
+
 static struct {
 	unsigned char	*buf;
 	size_t		 len[2];
@@ -111,7 +114,10 @@ tt_ghsig_secrets(const unsigned char *secret[2], size_t len[2],
 		return 0;
 	}
 	if (stat(path, &st) != 0) {
-		*why = "TT_GITHUB_WEBHOOK_SECRET_FILE cannot be read";
+		snprintf(why_buf, sizeof(why_buf), "cannot read "
+		    "TT_GITHUB_WEBHOOK_SECRET_FILE %s: %s", path,
+		    strerror(errno));
+		*why = why_buf;
 		return 0;
 	}
 	if (!sec.loaded || st.st_ino != sec.ino || st.st_size != sec.size ||
@@ -122,15 +128,21 @@ tt_ghsig_secrets(const unsigned char *secret[2], size_t len[2],
 			tt_oom(SECRET_MAX);
 		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 ||
 		    (r = read(fd, sec.buf, SECRET_MAX)) < 0) {
+			snprintf(why_buf, sizeof(why_buf), "cannot read "
+			    "TT_GITHUB_WEBHOOK_SECRET_FILE %s: %s", path,
+			    strerror(errno));
 			if (fd >= 0)
 				close(fd);
-			*why = "TT_GITHUB_WEBHOOK_SECRET_FILE cannot be read";
+			*why = why_buf;
 			tt_ghsig_cleanup();
 			return 0;
 		}
 		close(fd);
 		if (r >= SECRET_MAX) {
-			*why = "TT_GITHUB_WEBHOOK_SECRET_FILE is too large";
+			snprintf(why_buf, sizeof(why_buf),
+			    "TT_GITHUB_WEBHOOK_SECRET_FILE %s is too large (%d "
+			    "bytes or more)", path, SECRET_MAX);
+			*why = why_buf;
 			tt_ghsig_cleanup();
 			return 0;
 		}
@@ -145,7 +157,9 @@ tt_ghsig_secrets(const unsigned char *secret[2], size_t len[2],
 		sec.loaded = 1;
 	}
 	if (sec.n == 0) {
-		*why = "TT_GITHUB_WEBHOOK_SECRET_FILE is empty";
+		snprintf(why_buf, sizeof(why_buf), "TT_GITHUB_WEBHOOK_SECRET_FILE "
+		    "%s is empty", path);
+		*why = why_buf;
 		return 0;
 	}
 	secret[0] = sec.buf;

@@ -25,8 +25,10 @@ int	tt_ghsig_verify(const char *header, const void *body, size_t len,
  * The webhook secrets from TT_GITHUB_WEBHOOK_SECRET_FILE: the first line
  * is the current secret, an optional second line the previous one (still
  * accepted while GitHub is switched over). Re-read when the file changes.
- * Returns the number of secrets (0: not configured, or unreadable, with
- * why set) and points at them; they stay valid until the next call.
+ * Returns the number of secrets (0: not configured, unreadable, empty or
+ * too large, with why set: the variable, the file and the system's
+ * reason, never its contents) and points at them; they and why stay valid
+ * until the next call.
  */
 int	tt_ghsig_secrets(const unsigned char *secret[2], size_t len[2],
 	    const char **why);

@@ -30,6 +30,14 @@ struct tt_github_resp {
 enum tt_err	 tt_github_configured(char *why, size_t whylen);
 
 /*
+ * 1 when the App is meant to be used: TT_GITHUB_APP_ID or
+ * TT_GITHUB_APP_PRIVATE_KEY_FILE is set. A tt_github_configured failure
+ * is then a misconfiguration to report as an error; with neither set,
+ * deliveries wait in the ledger by design.
+ */
+int		 tt_github_wanted(void);
+
+/*
  * The App's RS256 JWT: header {"alg":"RS256","typ":"JWT"}, claims
  * iat = now - 60, exp = now + 540, iss = the app id (a string).
  */

@@ -128,6 +128,16 @@ tt_json_parse(struct tt_arena *a, const char *s, size_t n, const char **why)
 		*why = "empty body";
 		return NULL;
 	}
+	/*
+	 * cJSON skips a leading UTF-8 byte order mark, so the tree would
+	 * parse while the raw text (stored as is, e.g. as a KV record)
+	 * would not; RFC 8259 section 8.1 says not to send one.
+	 */
+	if (n >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0) {
+		*why = "body starts with a byte order mark (U+FEFF): send JSON "
+		    "without it";
+		return NULL;
+	}
 	if (!tt_valid_utf8(s, n)) {
 		*why = "body is not valid UTF-8";
 		return NULL;

@@ -12,10 +12,11 @@ struct cJSON;
 #define TT_JSON_MAX_DEPTH	64
 
 /*
- * Parses a request body under the project's rules: non-empty, valid UTF-8,
- * no \u0000 escape, nesting at most TT_JSON_MAX_DEPTH, no trailing bytes,
- * no duplicate member names, no non-finite numbers. Returns an arena-owned
- * tree (deleted at reset) or NULL with *why set to a static message.
+ * Parses a request body under the project's rules: non-empty, no leading
+ * byte order mark, valid UTF-8, no \u0000 escape, nesting at most
+ * TT_JSON_MAX_DEPTH, no trailing bytes, no duplicate member names, no
+ * non-finite numbers. Returns an arena-owned tree (deleted at reset) or
+ * NULL with *why set to a static message.
  */
 struct cJSON	*tt_json_parse(struct tt_arena *, const char *, size_t,
 		    const char **why);

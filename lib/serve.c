@@ -32,11 +32,18 @@ struct io {
 	int		 unread;	/* body left unread on purpose (413) */
 };
 
+static void	(*start_fn)(void);
 static void	(*after_fn)(void *);
 static void	*after_arg;
 static volatile sig_atomic_t	stopping;
 static void	(*idle_fn)(int);
 static int	fastcgi;
+
+void
+tt_serve_at_start(void (*fn)(void))
+{
+	start_fn = fn;
+}
 
 void
 tt_serve_after(void (*fn)(void *), void *arg)
@@ -438,6 +445,8 @@ tt_serve(const char *prog, const struct tt_route *routes, size_t n)
 
 	tt_config_load_or_die(prog);
 	tt_db_set_app(prog);
+	if (start_fn != NULL)
+		start_fn();
 	arena = tt_arena_new();
 
 	if (FCGX_IsCGI()) {

@@ -19,6 +19,13 @@
 int	tt_serve(const char *prog, const struct tt_route *, size_t);
 
 /*
+ * fn runs once when the program starts, after the configuration is
+ * loaded and before the first request (under CGI, every run): checks
+ * that log what is wrong with the setup. Call before tt_serve.
+ */
+void	tt_serve_at_start(void (*fn)(void));
+
+/*
  * Runs fn(arg) after the response has been sent to the client (FastCGI:
  * after FCGX_Finish_r; CGI: after stdout is closed). At most one per
  * request; anything fn needs from the request must be copied into

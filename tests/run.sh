@@ -422,6 +422,7 @@ install_copy() {
 		for f in "$TOP"/sql/*.sql; do echo "644 share/terrateam-c/sql/${f##*/}"; done
 		echo "644 share/terrateam-c/openapi.json"
 		for f in "$TOP"/web/*; do echo "644 share/terrateam-c/web/${f##*/}"; done
+		for f in "$TOP"/errors/*; do echo "644 share/terrateam-c/errors/${f##*/}"; done
 		for f in README.md apache.conf apache-proxy-fcgi.conf lighttpd.conf; do
 			echo "644 share/doc/terrateam-c/$f"
 		done
@@ -505,13 +506,16 @@ run_integration() {
 	run_cgi cgi "$TOP/build"
 	serve lighttpd lighttpd "$TOP/build"
 	serve_pair "$TOP/build"
-	# Apache serves the installed copy: its programs, its apache.conf
-	# (mod_fcgid, every case) and its apache-proxy-fcgi.conf (spawn-fcgi
-	# and mod_proxy_fcgi, the cases of PROXY_CASES).
+	# Apache serves the installed copy: its programs, its error
+	# documents, its apache.conf (mod_fcgid, every case) and its
+	# apache-proxy-fcgi.conf (spawn-fcgi and mod_proxy_fcgi, the cases
+	# of PROXY_CASES).
 	if install_copy; then
 		CONFDIR=$INSTALLED/share/doc/terrateam-c \
+		ERRDIR=$INSTALLED/share/terrateam-c/errors \
 		    serve apache apache "$TOP/build" "$INSTALLED/lib/cgi-bin/terrateam-c"
 		CONFDIR=$INSTALLED/share/doc/terrateam-c SUBSET=$PROXY_CASES \
+		ERRDIR=$INSTALLED/share/terrateam-c/errors \
 		    serve apache-proxy apache-proxy "$TOP/build" \
 		    "$INSTALLED/lib/cgi-bin/terrateam-c"
 		uninstall_copy

@@ -9,7 +9,9 @@
 # http://127.0.0.1:PORT when the caller has none. As root the servers run
 # their workers as www-data, as on a Debian host. CONFDIR names the
 # directory of apache.conf, apache-proxy-fcgi.conf and lighttpd.conf
-# (default: the checkout; an installed copy's share/doc/terrateam-c).
+# (default: the checkout; an installed copy's share/doc/terrateam-c),
+# ERRDIR that of the web servers' own JSON error files (default: the
+# checkout's errors/; an installed copy's share/terrateam-c/errors).
 # TESTBIN (optional) holds the test-only echo program. TT_MAX_PROCS=N
 # runs N processes of each program under lighttpd instead of
 # lighttpd.conf's (the valgrind pass).
@@ -18,6 +20,7 @@ set -eu
 kind=$1; cmd=$2; dir=$3; port=$4; cgibin=${5:-}; extra=${6:-}
 top=$(cd "$(dirname "$0")/../.." && pwd)
 confdir=${CONFDIR:-$top}
+errdir=${ERRDIR:-$top/errors}
 sd="$dir/$kind"
 
 owner() {
@@ -78,6 +81,7 @@ $(userconf 'server.groupname = "www-data"')
 var.tt_cgibin = "$cgibin"
 var.tt_sockdir = "$sd/sock"
 var.tt_webdir = "$top/web"
+var.tt_errdir = "$errdir"
 CONF
 }
 
@@ -163,6 +167,7 @@ FcgidIPCDir "$sd/fcgid"
 FcgidProcessTableFile "$sd/fcgid/shm"
 Define TT_CGIBIN $cgibin
 Define TT_WEBDIR $top/web
+Define TT_ERRDIR $errdir
 Define TT_DATABASE_URL "${TT_DATABASE_URL:-}"
 Define TT_LOG_LEVEL "${TT_LOG_LEVEL:-info}"
 $(env | grep -E '^TT_(ACCESS_TOKEN_TTL|CLOCK_LEEWAY|JWT_ISSUER|KV_MAX_VALUE_BYTES|OPENAPI_FILE|OIDC_ALLOW_LOOPBACK|PUBLIC_URL|TRUSTED_PROXIES|GITHUB_[A-Z_]*|WEB_[A-Z_]*|REFRESH_RATE_[A-Z_]*)=' | sed 's/^\([^=]*\)=\(.*\)$/Define \1 "\2"/')
@@ -191,6 +196,7 @@ apache-proxy:start)
 		apache_main
 		echo "Define TT_SOCKDIR $sd/sock"
 		echo "Define TT_WEBDIR $top/web"
+		echo "Define TT_ERRDIR $errdir"
 		[ -n "$extra" ] && cat "$extra"
 		echo "Include \"$confdir/apache-proxy-fcgi.conf\""
 	} >"$sd/httpd.conf"

@@ -125,6 +125,8 @@ test_secret_file(void **state)
 	close(fd);
 	tt_config.github_webhook_secret_file = path;
 	assert_int_equal(tt_ghsig_secrets(s, len, &why), 0);	/* empty */
+	assert_non_null(strstr(why, "is empty"));
+	assert_non_null(strstr(why, path));
 
 	assert_non_null(f = fopen(path, "w"));
 	fputs("new-secret\r\nold-secret\n", f);
@@ -145,6 +147,14 @@ test_secret_file(void **state)
 
 	unlink(path);
 	assert_int_equal(tt_ghsig_secrets(s, len, &why), 0);
+	/* Why names the variable, the file and the system's reason. */
+	assert_non_null(strstr(why, "cannot read TT_GITHUB_WEBHOOK_SECRET_FILE"));
+	assert_non_null(strstr(why, path));
+	assert_non_null(strstr(why, "No such file or directory"));
+	/* A directory opens, and its read fails. */
+	tt_config.github_webhook_secret_file = "/tmp";
+	assert_int_equal(tt_ghsig_secrets(s, len, &why), 0);
+	assert_non_null(strstr(why, "/tmp: Is a directory"));
 	tt_ghsig_cleanup();
 }
 

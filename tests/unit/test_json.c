@@ -106,6 +106,31 @@ test_rejects_empty_and_truncated(void **state)
 	reject("{\"a\":1}", 6);
 }
 
+/*
+ * A leading UTF-8 byte order mark: cJSON would skip it and parse the rest,
+ * so the parser refuses it first, saying what it is.
+ */
+static void
+test_rejects_byte_order_mark(void **state)
+{
+	const char	*why;
+
+	(void)state;
+	assert_null(parse("\xef\xbb\xbf{\"a\":1}", &why));
+	assert_non_null(strstr(why, "byte order mark (U+FEFF)"));
+	assert_null(parse("\xef\xbb\xbf", &why));
+	assert_non_null(strstr(why, "byte order mark"));
+	assert_null(parse("\xef\xbb\xbf\"s\"", &why));
+	assert_non_null(strstr(why, "byte order mark"));
+	/* Not a mark: a lone or cut-short sequence is invalid UTF-8. */
+	assert_null(parse("\xef\xbb{}", &why));
+	assert_string_equal(why, "body is not valid UTF-8");
+	/* U+FEFF inside a string is just a character. */
+	assert_non_null(parse("\"\xef\xbb\xbf\"", &why));
+	/* After whitespace it is no whitespace to JSON: invalid. */
+	reject(" \xef\xbb\xbf{}", 6);
+}
+
 static void
 test_rejects_invalid_utf8(void **state)
 {
@@ -453,6 +478,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_accepts_valid_documents),
 		cmocka_unit_test(test_rejects_empty_and_truncated),
+		cmocka_unit_test(test_rejects_byte_order_mark),
 		cmocka_unit_test(test_rejects_invalid_utf8),
 		cmocka_unit_test(
 		    test_rejects_nul_escape_but_not_escaped_backslash),
