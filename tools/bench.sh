@@ -4,6 +4,10 @@
 # to a bare libfcgi hello-world program measured in the same run.
 #   BENCH_SECONDS (10), BENCH_CONNECTIONS (32), BENCH_THREADS (2),
 #   BENCH_SCENARIOS ("refresh whoami": only those, after hello; default all)
+#   BENCH_CGIBIN (the programs to measure, default build/cgi-bin: another
+#   build's, for alternating runs of two builds)
+# The programs run as the shipped lighttpd.conf runs them: its process
+# counts and the default log level (one info line per request).
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,7 +28,9 @@ cleanup() {
 trap cleanup EXIT
 
 TT_DATABASE_URL=$("$harness/pg.sh" start "$dir" "$pgport" --durable)
-export TT_DATABASE_URL TT_LOG_LEVEL=warn
+export TT_DATABASE_URL
+unset TT_LOG_LEVEL
+cgibin=${BENCH_CGIBIN:-$top/build/cgi-bin}
 "$top/bin/ttctl" migrate >/dev/null
 
 cat >"$dir/extra.conf" <<CONF
@@ -37,7 +43,7 @@ cat >"$dir/extra.conf" <<CONF
 	)))
 }
 CONF
-"$harness/web.sh" lighttpd start "$dir" "$port" "$top/build/cgi-bin" "$dir/extra.conf"
+"$harness/web.sh" lighttpd start "$dir" "$port" "$cgibin" "$dir/extra.conf"
 base=http://127.0.0.1:$port
 
 # A user, an installation and a key for the authenticated scenarios.
