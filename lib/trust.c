@@ -11,6 +11,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <cjson/cJSON.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "arena.h"
@@ -28,7 +29,7 @@
 #define POLICY_COLUMNS \
 	"id, name, issuer, audience, subject, conditions::text AS conditions, " \
 	"user_id, capabilities::text AS capabilities, max_ttl, " \
-	TT_DB_UTC("created_at") " AS created_at"
+	"max_token_age, " TT_DB_UTC("created_at") " AS created_at"
 
 static struct tt_db_stmt stmt_vet = {
 	"trust_vet",
@@ -50,11 +51,12 @@ static struct tt_db_stmt stmt_vet = {
 static struct tt_db_stmt stmt_add = {
 	"trust_add",
 	"WITH ins AS (INSERT INTO oidc_trust_policies (name, issuer, audience, "
-	"subject, conditions, user_id, capabilities, max_ttl) VALUES ($1, $2, "
-	"$3, $4, $5::jsonb, $6::uuid, $7::jsonb, $8::int) RETURNING *), "
+	"subject, conditions, user_id, capabilities, max_ttl, max_token_age) "
+	"VALUES ($1, $2, $3, $4, $5::jsonb, $6::uuid, $7::jsonb, $8::int, "
+	"$12::int) RETURNING *), "
 	AUDIT("policy_add", "ins", "$9", "$10", "$11")
 	"SELECT " POLICY_COLUMNS " FROM ins",
-	11, 0, 0, 0
+	12, 0, 0, 0
 };
 
 static struct tt_db_stmt stmt_list = {
@@ -72,12 +74,23 @@ static struct tt_db_stmt stmt_remove = {
 	4, 0, 0, 0
 };
 
+/*
+ * Exchanged ID tokens' ids an hour past their exp: no server accepts
+ * those tokens any more, whatever its leeway (at most 300 s) or clock.
+ */
+static struct tt_db_stmt stmt_prune = {
+	"trust_prune",
+	"WITH d AS (DELETE FROM oidc_exchanged_jti WHERE exp < now() - "
+	"interval '1 hour' RETURNING 1) SELECT count(*) AS n FROM d",
+	0, 0, 0, 0
+};
+
 /* The issuer's policies and its cached keys, in one read. */
 static struct tt_db_stmt stmt_issuer = {
 	"trust_issuer",
 	"SELECT p.id, p.name, p.issuer, p.audience, p.subject, "
 	"p.conditions::text AS conditions, p.user_id, "
-	"p.capabilities::text AS capabilities, p.max_ttl, "
+	"p.capabilities::text AS capabilities, p.max_ttl, p.max_token_age, "
 	TT_DB_UTC("p.created_at") " AS created_at, "
 	/* The keys once, on the first row only: they can be 256 KiB. */
 	"CASE WHEN row_number() OVER (ORDER BY p.created_at, p.id) = 1 "
@@ -111,6 +124,10 @@ read_policy(struct tt_arena *a, struct tt_db_res *r, int i,
 	s = tt_db_get(r, i, "max_ttl");
 	if (tt_valid_int64(s, 1, 3600, &t->p.max_ttl) != 0)
 		t->p.max_ttl = 1;
+	s = tt_db_get(r, i, "max_token_age");
+	if (tt_valid_int64(s, 1, TT_OIDC_MAX_TOKEN_AGE,
+	    &t->p.max_token_age) != 0)
+		t->p.max_token_age = 1;
 	t->created_at = tt_db_get(r, i, "created_at");
 }
 
@@ -127,8 +144,8 @@ tt_trust_add(struct tt_arena *a, const char *name,
     struct tt_trust_row *out, const char **why)
 {
 	struct tt_db_res	*r;
-	const char		*v[11], *miss;
-	char			 ttl[24];
+	const char		*v[12], *miss;
+	char			 ttl[24], age[24];
 	enum tt_err		 e;
 
 	if (name == NULL || name[0] == '\0' || strlen(name) > 200)
@@ -153,6 +170,9 @@ tt_trust_add(struct tt_arena *a, const char *name,
 		return TT_EINVAL;
 	if (p->max_ttl < 1 || p->max_ttl > 3600)
 		return refuse(why, "the maximum lifetime must be 1 to 3600 s");
+	if (p->max_token_age < 1 || p->max_token_age > TT_OIDC_MAX_TOKEN_AGE)
+		return refuse(why, "the maximum ID token age must be 1 to "
+		    "86400 s");
 
 	v[0] = p->user_id;
 	v[1] = tt_json_print(a, p->caps);
@@ -166,6 +186,7 @@ tt_trust_add(struct tt_arena *a, const char *name,
 		    "user may hold", miss));
 
 	snprintf(ttl, sizeof(ttl), "%lld", (long long)p->max_ttl);
+	snprintf(age, sizeof(age), "%lld", (long long)p->max_token_age);
 	v[0] = name;
 	v[1] = p->issuer;
 	v[2] = p->audience;
@@ -177,6 +198,7 @@ tt_trust_add(struct tt_arena *a, const char *name,
 	v[8] = src->via;
 	v[9] = src->addr;
 	v[10] = src->ua;
+	v[11] = age;
 	if ((e = tt_db_run(a, &stmt_add, v, &r)) != TT_OK)
 		return e;
 	read_policy(a, r, 0, out);
@@ -214,6 +236,18 @@ tt_trust_remove(struct tt_arena *a, const char *id,
 	return tt_db_nrows(r) == 1 ? TT_OK : TT_ENOTFOUND;
 }
 
+enum tt_err
+tt_trust_prune(struct tt_arena *a, int64_t *n)
+{
+	struct tt_db_res	*r;
+	enum tt_err		 e;
+
+	if ((e = tt_db_run(a, &stmt_prune, NULL, &r)) != TT_OK)
+		return e;
+	*n = strtoll(tt_db_get(r, 0, "n"), NULL, 10);
+	return TT_OK;
+}
+
 cJSON *
 tt_trust_json(struct tt_arena *a, const struct tt_trust_row *t)
 {
@@ -229,6 +263,8 @@ tt_trust_json(struct tt_arena *a, const struct tt_trust_row *t)
 	cJSON_AddStringToObject(o, "user_id", t->p.user_id);
 	cJSON_AddItemReferenceToObject(o, "capabilities", t->p.caps);
 	cJSON_AddNumberToObject(o, "max_ttl", (double)t->p.max_ttl);
+	cJSON_AddNumberToObject(o, "max_token_age",
+	    (double)t->p.max_token_age);
 	cJSON_AddStringToObject(o, "created_at", t->created_at);
 	return o;
 }

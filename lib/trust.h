@@ -25,7 +25,9 @@ struct tt_trust_row {
  * (tt_caps_valid) and every installation:N among them an installation
  * the user is a member of; conditions valid (tt_oidc_conditions_valid);
  * issuer https (http on loopback only with TT_OIDC_ALLOW_LOOPBACK=1);
- * max_ttl 1..3600. TT_EINVAL with *why for a refused policy. The
+ * max_ttl 1..3600; max_token_age 1..TT_OIDC_MAX_TOKEN_AGE (the caller
+ * sets it: TT_OIDC_DEFAULT_TOKEN_AGE unless told otherwise). TT_EINVAL
+ * with *why for a refused policy. The
  * 'policy_add' audit row (from src) is written in the same statement.
  */
 enum tt_err	 tt_trust_add(struct tt_arena *, const char *name,
@@ -44,6 +46,12 @@ enum tt_err	 tt_trust_list(struct tt_arena *, struct tt_trust_row **rows,
  */
 enum tt_err	 tt_trust_remove(struct tt_arena *, const char *id,
 		    const struct tt_audit_src *src);
+
+/*
+ * Forgets the exchanged ID tokens (the replay check's rows) an hour
+ * past their exp; *n is how many (ttctl audit prune).
+ */
+enum tt_err	 tt_trust_prune(struct tt_arena *, int64_t *n);
 
 /* The policy as a JSON object; arena-owned. */
 struct cJSON	*tt_trust_json(struct tt_arena *, const struct tt_trust_row *);

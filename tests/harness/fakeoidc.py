@@ -25,8 +25,9 @@ Control API (JSON in and out, no auth):
                        HS256-pubkey|RS256-wrongkey, "claims": {...},
                        "header": {...}} -> {"token"}. Default claims:
                        iss, aud "terrateam", sub, iat/nbf now, exp now+300,
-                       repository, repository_owner, run_id, environment;
-                       a claim given as null is left out. alg defaults to
+                       jti (a fresh UUID, as GitHub's), repository,
+                       repository_owner, run_id, environment; a claim
+                       given as null is left out. alg defaults to
                        the key's own (RS256 for RSA, ES256 for EC).
   POST /_fake/actions  {"issuer", "request_token", "kid"?, "claims"}: what
                        /NAME/actions-token mints (aud = its ?audience=)
@@ -39,6 +40,7 @@ import os
 import signal
 import threading
 import time
+import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
@@ -109,7 +111,7 @@ def mint(name, kid="k1", alg=None, claims=None, header=None):
     now = int(time.time())
     c = {"iss": BASE + "/" + name, "aud": "terrateam",
          "sub": "repo:mycompany/infra:ref:refs/heads/main",
-         "iat": now, "nbf": now, "exp": now + 300,
+         "iat": now, "nbf": now, "exp": now + 300, "jti": str(uuid.uuid4()),
          "repository": "mycompany/infra", "repository_owner": "mycompany",
          "run_id": "4242", "environment": "production"}
     for k, v in (claims or {}).items():

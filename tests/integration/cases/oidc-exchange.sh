@@ -92,6 +92,7 @@ check "refused policies leave no policy_add row" test "$(q "SELECT count(*)
     FROM audit_events WHERE event = 'policy_add' AND user_id = '$user'")" = 1
 check "ttctl oidc trust list --json shows the policy" test "$(jq -s --arg id "$pol" \
     'map(select(.id == $id)) | length == 1 and .[0].max_ttl == 30 and
+     .[0].max_token_age == 3600 and
      .[0].subject == "repo:mycompany/infra:ref:refs/heads/*" and
      .[0].conditions.repository_owner == "mycompany"' "$T/list")" = true
 
@@ -188,6 +189,28 @@ refresh "$(mint '"claims":{"exp":"9999999999"}')"
 check "a string exp is malformed: 401" unauth_is 'malformed'
 check "audited: malformed" audited exchange malformed - -
 
+# --- An ID token's lifetime (exp - iat): at most the policy's
+# --max-token-age, 3600 s unless set. ---
+t0=$(date +%s)
+refresh "$(mint "\"claims\":{\"iat\":$t0,\"nbf\":$t0,\"exp\":$((t0 + 315360000))}")"
+check "an ID token whose exp is ten years after its iat: 401 'lifetime'" \
+    unauth_is 'lifetime \(exp - iat\) too long'
+check "audited: lifetime" audited exchange lifetime - -
+refresh "$(mint "\"claims\":{\"iat\":$t0,\"nbf\":$t0,\"exp\":$((t0 + 3601))}")"
+check "one second past the default 3600 s: 401 'lifetime'" unauth_is 'lifetime'
+check "audited: lifetime" audited exchange lifetime - -
+refresh "$(mint "\"claims\":{\"iat\":$t0,\"nbf\":$t0,\"exp\":$((t0 + 3600))}")"
+check "exactly 3600 s is exchanged" status_is 200
+check "audited: ok" audited exchange ok "$pol" "$user"
+refresh "$(mint "\"claims\":{\"iat\":null}")"
+check "an ID token without iat is malformed (no lifetime to check): 401" \
+    unauth_is 'malformed'
+check "audited: malformed" audited exchange malformed - -
+refresh "$(mint "\"claims\":{\"jti\":null}")"
+check "an ID token without jti is malformed (it could not be used once only): 401" \
+    unauth_is 'malformed'
+check "audited: malformed" audited exchange malformed - -
+
 # --- The second issuer matches only its own policies. ---
 refresh "$(oidc_mint "{\"issuer\":\"other-$run\"}")"
 check "a token of the second issuer does not match the first's policy" \
@@ -198,6 +221,31 @@ check "with its own audience it is exchanged" status_is 200
 check "audited: ok, the second issuer's policy and user" audited exchange ok "$pol2" "$user2"
 whoami "$TOKEN"
 check "as its own policy's user" json_is .id "$user2"
+
+# --- A policy's own --max-token-age (1..86400). ---
+ISS3=$(oidc_issuer "long-$run")
+for bad in 0 86401 x; do
+	"$TOP/bin/ttctl" oidc trust add --name "long $run" --issuer "$ISS3" \
+	    --audience terrateam --subject "$SUB" --user "$user" \
+	    --cap kv_store_read --max-token-age $bad >/dev/null 2>"$T/err"
+	check "--max-token-age $bad is a usage error (2)" \
+	    bash -c "[ $? = 2 ] && grep -q 'max-token-age' '$T/err'"
+done
+pol3=$("$TOP/bin/ttctl" oidc trust add --name "long $run" --issuer "$ISS3" \
+    --audience terrateam --subject "$SUB" --user "$user" --cap kv_store_read \
+    --max-token-age 7200 2>"$T/err")
+check "a policy with --max-token-age 7200 is added" \
+    bash -c "[[ '$pol3' =~ ^[0-9a-f-]{36}$ ]] || { cat '$T/err'; false; }"
+"$TOP/bin/ttctl" --json oidc trust list >"$T/list"
+check "ttctl oidc trust list --json shows its max_token_age" \
+    test "$(jq -s --arg id "$pol3" 'map(select(.id == $id)) | .[0].max_token_age' "$T/list")" = 7200
+t0=$(date +%s)
+refresh "$(oidc_mint "{\"issuer\":\"long-$run\",\"claims\":{\"iat\":$t0,\"nbf\":$t0,\"exp\":$((t0 + 7200))}}")"
+check "it exchanges a 2-hour ID token" status_is 200
+check "audited: ok, that policy" audited exchange ok "$pol3" "$user"
+refresh "$(oidc_mint "{\"issuer\":\"long-$run\",\"claims\":{\"iat\":$t0,\"nbf\":$t0,\"exp\":$((t0 + 7201))}}")"
+check "and refuses one a second longer: 401 'lifetime'" unauth_is 'lifetime'
+"$TOP/bin/ttctl" oidc trust remove "$pol3" >/dev/null
 
 # --- Key rotation: an unknown kid, then the issuer publishes it. ---
 oidc_post /_fake/key "{\"issuer\":\"gh-$run\",\"kid\":\"k2\",\"kty\":\"RSA\"}" >/dev/null
