@@ -369,6 +369,9 @@ tt_trust_exchange(struct tt_arena *a, const char *token, time_t now,
 			g->ttl = tt_config.access_token_ttl < row->p.max_ttl ?
 			    tt_config.access_token_ttl : row->p.max_ttl;
 			g->identity = identity(a, &t);
+			g->issuer = t.iss;
+			g->jti = t.jti;
+			g->exp = t.exp;
 			*check = TT_OIDC_OK;
 			return TT_OK;
 		}

@@ -56,11 +56,17 @@ enum tt_err	 tt_trust_prune(struct tt_arena *, int64_t *n);
 /* The policy as a JSON object; arena-owned. */
 struct cJSON	*tt_trust_json(struct tt_arena *, const struct tt_trust_row *);
 
-/* What a successful exchange grants (arena-owned). */
+/*
+ * What a successful exchange grants (arena-owned), and the token's
+ * issuer, jti and exp, which the caller records so that it is granted
+ * once only.
+ */
 struct tt_trust_grant {
 	const struct tt_oidc_policy *policy;
 	int64_t		 ttl;		/* min(access token TTL, policy max) */
 	struct cJSON	*identity;	/* {"sub","repository","run_id"} */
+	const char	*issuer, *jti;
+	int64_t		 exp;
 };
 
 /*

@@ -23,15 +23,15 @@ REFRESH_FROM=$addr
 
 q() { psql "$TT_DATABASE_URL" -Atc "$1"; }
 
-# audited EVENT OUTCOME POLICY USER: the newest audit row from this run's
-# address is that ("-" for NULL).
+# audited EVENT OUTCOME POLICY USER: the newest audit row from the
+# address refreshes come from (REFRESH_FROM) is that ("-" for NULL).
 audited() {
 	_row=$(q "SELECT event || ' ' || outcome || ' ' ||
 	    coalesce(policy_id::text, '-') || ' ' || coalesce(user_id::text, '-')
-	    FROM audit_events WHERE source_address = '$addr'
+	    FROM audit_events WHERE source_address = '$REFRESH_FROM'
 	    ORDER BY id DESC LIMIT 1")
 	[ "$_row" = "$*" ] && return 0
-	echo "# newest audit row from $addr: '$_row', expected '$*'"
+	echo "# newest audit row from $REFRESH_FROM: '$_row', expected '$*'"
 	return 1
 }
 
@@ -139,6 +139,44 @@ check "a condition pattern with * matches" status_is 200
 check "audited: ok" audited exchange ok "$pol" "$user"
 check "the issuer's JWKS was fetched once for all of these (cached)" \
     test "$(oidc_stats "gh-$run" | jq .jwks)" -eq $((stats0 + 1))
+
+# --- Each ID token is exchanged once: its issuer and jti are recorded
+# in the statement that audits the grant (a unique key decides). ---
+tok=$(mint)
+refresh "$tok"
+check "an ID token is exchanged (200)" status_is 200
+refresh "$tok"
+check "the same ID token again: 401 'token already used'" \
+    unauth_is 'token already used'
+check "audited: replayed, with the policy it matched" \
+    audited exchange replayed "$pol" "$user"
+REFRESH_FROM=$(rand_addr) refresh "$tok"
+check "from another address too" unauth_is 'token already used'
+mark=$(q "SELECT coalesce(max(id), 0) FROM audit_events")
+tok=$(mint)
+codes=$(refresh_parallel 12 "$tok" "$addr")
+check "12 parallel exchanges of one ID token: exactly one 200" \
+    test "$(printf '%s\n' "$codes" | grep -c '^200$')" = 1
+check "and 11 401s" test "$(printf '%s\n' "$codes" | grep -c '^401$')" = 11
+check "audited: one ok and 11 replayed" test "$(q "SELECT string_agg(outcome
+    || ' ' || n, ',' ORDER BY outcome) FROM (SELECT outcome, count(*) AS n
+    FROM audit_events WHERE id > $mark AND source_address = '$addr' GROUP BY
+    outcome) s")" = "ok 1,replayed 11"
+# A row of a token expired for every server does not block its jti (an
+# issuer may reuse one); ttctl audit prune drops it an hour after exp.
+q "INSERT INTO oidc_exchanged_jti VALUES ('$ISS', 'old-$run',
+    now() - interval '10 minutes'), ('$ISS', 'older-$run',
+    now() - interval '2 hours')" >/dev/null
+refresh "$(mint "\"claims\":{\"jti\":\"old-$run\"}")"
+check "a jti whose recorded token has expired is exchanged again" status_is 200
+refresh "$(mint "\"claims\":{\"jti\":\"old-$run\"}")"
+check "and is then recorded anew: 401 'token already used'" \
+    unauth_is 'token already used'
+"$TOP/bin/ttctl" --json audit prune >"$T/prune"
+check "ttctl audit prune drops exchanged jti an hour past their exp" \
+    test "$(q "SELECT string_agg(jti, ',' ORDER BY jti) FROM oidc_exchanged_jti
+        WHERE issuer = '$ISS' AND jti LIKE 'old%-$run'")" = "old-$run"
+check "and counts them" jq -e '.exchanged_tokens >= 1' "$T/prune"
 
 # --- Capabilities never exceed the user's. ---
 http POST /api/v1/github/access-token -H "Authorization: Bearer $at" \
@@ -278,12 +316,11 @@ check "and the issuer is no longer trusted" unauth_is 'issuer not trusted'
 check "audited: issuer" audited exchange issuer - -
 
 # --- A flood of refused ID tokens from one address: 429s (the same
-# bucket, TT_REFRESH_RATE_PER_ADDRESS = 30 a minute, as refused keys). ---
+# bucket, TT_REFRESH_RATE_PER_ADDRESS = 30 a minute, as refused keys),
+# but never for a valid one. ---
 a3=$(rand_addr)
 badtok=$(oidc_mint "{\"issuer\":\"other-$run\"}")
-goodtok=$(oidc_mint "{\"issuer\":\"other-$run\",\"claims\":{\"aud\":\"ci-other\"}}")
 remember "$badtok"
-remember "$goodtok"
 REFRESH_FROM=$a3
 t0=$(date +%s%3N)
 codes=$(refresh_burst 30 "$badtok" "$a3")
@@ -309,9 +346,11 @@ check "the 429 says when to retry" header_matches Retry-After '^[12]$'
 check "the 429 says the address's limit, 30" header_matches RateLimit-Limit '^30$'
 check "the 429 says none remain" header_matches RateLimit-Remaining '^0$'
 check "the 429 has the standard headers" std_headers
-# Once the bucket gains a token back, a refused ID token spends it (a
-# 401) and the address is dry for a whole step (2 s): the good token is
-# sent right then (again when that took 1.5 s or more).
+# A valid ID token is granted even from a limited address: nobody can
+# guess one, so only refused ones are limited. Once the bucket gains a
+# token back, a refused ID token spends it (a 401) and the address is
+# dry for a whole step (2 s): a fresh good token is sent right then
+# (again when that took 1.5 s or more).
 good=none
 for try in 1 2 3 4 5; do
 	prev=429 n=0
@@ -321,6 +360,8 @@ for try in 1 2 3 4 5; do
 		prev=$STATUS n=$((n + 1))
 		sleep 0.05
 	done
+	goodtok=$(oidc_mint "{\"issuer\":\"other-$run\",\"claims\":{\"aud\":\"ci-other\"}}")
+	remember "$goodtok"
 	t1=$(date +%s%3N)
 	refresh "$goodtok"
 	good=$STATUS
@@ -328,20 +369,21 @@ for try in 1 2 3 4 5; do
 	echo "# try $try took 1.5 s or more: the bucket may have refilled; again"
 done
 STATUS=$good
-check "a good ID token from the limited address is a 429 too" status_is 429
-check "audited as address_rate_limited, with the policy it matched" \
-    test "$(q "SELECT count(*) FROM audit_events WHERE source_address = '$a3'
-        AND event = 'exchange' AND outcome = 'address_rate_limited'
-        AND policy_id = '$pol2' AND user_id = '$user2'")" -ge 1
+check "a valid ID token from the limited address is exchanged (200)" status_is 200
+check "audited as ok, with its policy" audited exchange ok "$pol2" "$user2"
 check "the refused ID tokens are audited as audience" \
     test "$(q "SELECT count(*) FROM audit_events WHERE source_address = '$a3'
         AND event = 'exchange' AND outcome = 'audience'")" -ge $((30 + extra))
 check "and the limited ones as address_rate_limited" \
     test "$(q "SELECT count(*) FROM audit_events WHERE source_address = '$a3'
         AND event = 'exchange' AND outcome = 'address_rate_limited'")" -ge 2
+refresh "$goodtok"
+check "that ID token again from there is refused (429, or 401 if the bucket refilled)" \
+    bash -c '[ "$1" = 429 ] || grep -q "token already used" "$2"' - "$STATUS" "$T/body"
 REFRESH_FROM=$(rand_addr)
 refresh "$goodtok"
-check "the same ID token from another address is exchanged" status_is 200
+check "and from another address: 401 'token already used'" \
+    unauth_is 'token already used'
 
 "$TOP/bin/ttctl" oidc trust remove "$pol2" >/dev/null
 check "the second policy's removal is audited" \
