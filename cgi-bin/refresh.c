@@ -510,9 +510,13 @@ exchange_oidc(struct tt_req *req, struct tt_resp *resp, const char *token)
 		return tt_resp_fail(resp, TT_EUNAUTH, NULL, "%s",
 		    tt_oidc_check_str(check));
 	}
-	if (e == TT_EUNAVAIL)
+	if (e == TT_EUNAVAIL) {
+		/* Not fetched again before then, by any process. */
+		tt_resp_header(resp, "Retry-After", "%lld",
+		    (long long)(g.retry_s > 0 ? g.retry_s : 1));
 		return tt_resp_fail(resp, TT_EUNAVAIL, NULL, "the OIDC issuer's "
 		    "signing keys could not be fetched; try again later");
+	}
 	memset(&c, 0, sizeof(c));
 	c.user_id = g.policy->user_id;
 	c.policy_id = g.policy->id;

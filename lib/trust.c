@@ -4,7 +4,8 @@
  *
  * One round trip reads the issuer's policies together with its cached
  * JWKS; the network is used only when that cache is stale or lacks the
- * token's kid. Checks run in a fixed order (issuer, times, signature,
+ * token's kid, and not at all within TT_JWKS_RETRY_S of a failed fetch
+ * of that issuer (the same row says so). Checks run in a fixed order (issuer, times, signature,
  * then each policy's audience, subject and conditions) so that nothing
  * about a policy's contents is learnt without a validly signed token.
  */
@@ -97,7 +98,10 @@ static struct tt_db_stmt stmt_issuer = {
 	"THEN c.jwks END AS jwks, "
 	"(c.expires_at > now()) AS fresh, "
 	"(c.fetched_at IS NULL OR c.fetched_at <= now() - make_interval("
-	"secs => $2::int)) AS refetchable "
+	"secs => $2::int)) AS refetchable, "
+	/* Seconds before a failed issuer may be fetched again (0: now). */
+	"coalesce(greatest(ceil(extract(epoch FROM c.failed_until - now())), "
+	"0), 0)::bigint AS wait_s "
 	"FROM oidc_trust_policies p LEFT JOIN oidc_jwks_cache c "
 	"ON c.issuer = p.issuer WHERE p.issuer = $1 "
 	"ORDER BY p.created_at, p.id LIMIT 100",
@@ -269,27 +273,52 @@ tt_trust_json(struct tt_arena *a, const struct tt_trust_row *t)
 	return o;
 }
 
+/*
+ * Fetches the issuer's keys unless a fetch failed less than
+ * TT_JWKS_RETRY_S ago (wait_s seconds are left of that): then no
+ * outbound request at all. *retry_s is set on a failure: seconds until
+ * the issuer will be tried again.
+ */
+static enum tt_err
+fetch_keys(struct tt_arena *a, const char *iss, int64_t wait_s,
+    const char **jwks, int64_t *retry_s)
+{
+	const char	*why;
+
+	if (wait_s > 0) {
+		*retry_s = wait_s;
+		tt_log_info("oidc: keys of %.128s not fetched: the last fetch "
+		    "failed (next try in %lld s)", iss, (long long)wait_s);
+		return TT_EUNAVAIL;
+	}
+	if (tt_jwks_fetch(a, iss, jwks, &why) == TT_OK)
+		return TT_OK;
+	tt_log_warnx("oidc: keys of %.128s: %s", iss, why);
+	*retry_s = TT_JWKS_RETRY_S;
+	return TT_EUNAVAIL;
+}
+
 /* Verifies the signature, fetching the keys when stale or lacking kid. */
 static enum tt_err
 check_signature(struct tt_arena *a, const char *token,
-    const struct tt_oidc_token *t, struct tt_db_res *r, const char **why)
+    const struct tt_oidc_token *t, struct tt_db_res *r, int64_t *retry_s,
+    const char **why)
 {
-	const char	*jwks = tt_db_get(r, 0, "jwks"), *fwhy;
+	const char	*jwks = tt_db_get(r, 0, "jwks");
 	const char	*fresh = tt_db_get(r, 0, "fresh");
 	const char	*refetch = tt_db_get(r, 0, "refetchable");
+	const char	*w = tt_db_get(r, 0, "wait_s");
+	int64_t		 wait_s = w != NULL ? strtoll(w, NULL, 10) : 0;
 	int		 fetched = 0;
 	enum tt_err	 e;
 
 	if (jwks == NULL || fresh == NULL || strcmp(fresh, "t") != 0) {
-		if ((e = tt_jwks_fetch(a, t->iss, &jwks, &fwhy)) == TT_OK)
+		if (fetch_keys(a, t->iss, wait_s, &jwks, retry_s) == TT_OK)
 			fetched = 1;
-		else {
-			tt_log_warnx("oidc: keys of %.128s: %s", t->iss, fwhy);
-			/* A stale copy beats none while the issuer is away. */
-			if ((jwks = tt_db_get(r, 0, "jwks")) == NULL) {
-				*why = "issuer keys unavailable";
-				return TT_EUNAVAIL;
-			}
+		/* A stale copy beats none while the issuer is away. */
+		else if ((jwks = tt_db_get(r, 0, "jwks")) == NULL) {
+			*why = "issuer keys unavailable";
+			return TT_EUNAVAIL;
 		}
 	}
 	e = tt_jwk_verify(a, jwks, strlen(jwks), t->kid, t->alg, token,
@@ -297,10 +326,8 @@ check_signature(struct tt_arena *a, const char *token,
 	if ((e == TT_ENOTFOUND || e == TT_EINVAL) && !fetched &&
 	    refetch != NULL && strcmp(refetch, "t") == 0) {
 		/* Once: the issuer may have rotated its keys. */
-		if (tt_jwks_fetch(a, t->iss, &jwks, &fwhy) != TT_OK) {
-			tt_log_warnx("oidc: keys of %.128s: %s", t->iss, fwhy);
+		if (fetch_keys(a, t->iss, wait_s, &jwks, retry_s) != TT_OK)
 			return TT_EUNAUTH;
-		}
 		e = tt_jwk_verify(a, jwks, strlen(jwks), t->kid, t->alg, token,
 		    t->signed_len, t->sig, t->siglen, why);
 	}
@@ -355,7 +382,8 @@ tt_trust_exchange(struct tt_arena *a, const char *token, time_t now,
 		*why = tt_oidc_check_str(*check);
 		return TT_EUNAUTH;
 	}
-	if ((e = check_signature(a, token, &t, r, why)) != TT_OK) {
+	if ((e = check_signature(a, token, &t, r, &g->retry_s, why)) !=
+	    TT_OK) {
 		*check = TT_OIDC_SIGNATURE;
 		return e;
 	}

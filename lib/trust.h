@@ -67,18 +67,21 @@ struct tt_trust_grant {
 	struct cJSON	*identity;	/* {"sub","repository","run_id"} */
 	const char	*issuer, *jti;
 	int64_t		 exp;
+	int64_t		 retry_s;	/* TT_EUNAVAIL: s until tried again */
 };
 
 /*
  * Exchanges an ID token: the issuer must be one some policy trusts,
  * times within leeway, the signature good under the issuer's JWKS
  * (shared cache; fetched when stale; refetched once on an unknown kid,
- * at most every TT_TRUST_REFETCH_S per issuer), then the issuer's
- * policies are tried oldest first and the first that matches wins.
- * TT_OK with *g filled. TT_EUNAUTH with *check naming the failed check
- * (when policies disagree, the one that got furthest). TT_EUNAVAIL when
- * the issuer's keys cannot be read and none are cached; database errors
- * as they come. *why is for the log only.
+ * at most every TT_TRUST_REFETCH_S per issuer; never fetched within
+ * TT_JWKS_RETRY_S of a failed fetch), then the issuer's policies are
+ * tried oldest first and the first that matches wins. TT_OK with *g
+ * filled. TT_EUNAUTH with *check naming the failed check (when policies
+ * disagree, the one that got furthest). TT_EUNAVAIL (check
+ * TT_OIDC_SIGNATURE) when the issuer's keys cannot be read and none are
+ * cached, with g->retry_s the seconds until they are fetched again;
+ * database errors as they come. *why is for the log only.
  */
 #define TT_TRUST_REFETCH_S	5
 enum tt_err	 tt_trust_exchange(struct tt_arena *, const char *token,

@@ -31,6 +31,9 @@ Control API (JSON in and out, no auth):
                        the key's own (RS256 for RSA, ES256 for EC).
   POST /_fake/actions  {"issuer", "request_token", "kid"?, "claims"}: what
                        /NAME/actions-token mints (aud = its ?audience=)
+  POST /_fake/fail     {"issuer", "what": "discovery"|"jwks", "status"}:
+                       that document answers status (e.g. 503) from now
+                       on, still counted in the stats; status 0 heals it
   GET  /_fake/stats    {"NAME": {"discovery": n, "jwks": n, "actions": n}}
 """
 import argparse
@@ -162,12 +165,18 @@ class Handler(BaseHTTPRequestHandler):
             rest = "/".join(parts[1:])
             if rest == ".well-known/openid-configuration":
                 iss["stats"]["discovery"] += 1
+                if iss["fail"].get("discovery"):
+                    return self.answer(iss["fail"]["discovery"],
+                                       {"message": "failing on purpose"})
                 return self.answer(200, {
                     "issuer": BASE + "/" + parts[0],
                     "jwks_uri": BASE + "/" + parts[0] + "/jwks",
                     "id_token_signing_alg_values_supported": ["RS256", "ES256"]})
             if rest == "jwks":
                 iss["stats"]["jwks"] += 1
+                if iss["fail"].get("jwks"):
+                    return self.answer(iss["fail"]["jwks"],
+                                       {"message": "failing on purpose"})
                 keys = [jwk(k, v["key"]) for k, v in iss["keys"].items()
                         if v["published"]]
                 return self.answer(200, {"keys": keys}, {
@@ -203,7 +212,8 @@ class Handler(BaseHTTPRequestHandler):
                 "max_age": int(b.get("max_age", 300)),
                 "keys": {"k1": {"key": new_key("RSA"), "published": True},
                          "e1": {"key": new_key("EC"), "published": True}},
-                "stats": {"discovery": 0, "jwks": 0, "actions": 0}}
+                "stats": {"discovery": 0, "jwks": 0, "actions": 0},
+                "fail": {}}
             return self.answer(200, {"issuer": BASE + "/" + b["name"]})
         iss = ISSUERS[b["issuer"]]
         if path == "/_fake/key":
@@ -219,6 +229,11 @@ class Handler(BaseHTTPRequestHandler):
                 b.get("claims"), b.get("header"))})
         if path == "/_fake/actions":
             iss["actions"] = b
+            return self.answer(200, {})
+        if path == "/_fake/fail":
+            if b["what"] not in ("discovery", "jwks"):
+                raise ValueError("what: discovery or jwks")
+            iss["fail"][b["what"]] = int(b["status"])
             return self.answer(200, {})
         return self.answer(404, {"message": "not found"})
 

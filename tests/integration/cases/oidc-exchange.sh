@@ -8,7 +8,10 @@
 # Every exchange leaves an audit row (event 'exchange', the outcome, the
 # policy that matched); each run refreshes from a loopback address of its
 # own (REFRESH_FROM), so its rows and its refused-credential bucket are
-# its own. A flood of refused tokens from one address gets 429s.
+# its own. A flood of refused tokens from one address gets 429s, a valid
+# one never does. Each ID token is exchanged once; a token's lifetime
+# (exp - iat) is bounded by its policy; a failed fetch of an issuer's
+# keys is not repeated for 30 s.
 . "$TOP/tests/harness/lib.sh"
 . "$TOP/tests/harness/fakeoidc.sh"
 
@@ -152,15 +155,16 @@ check "audited: replayed, with the policy it matched" \
     audited exchange replayed "$pol" "$user"
 REFRESH_FROM=$(rand_addr) refresh "$tok"
 check "from another address too" unauth_is 'token already used'
-mark=$(q "SELECT coalesce(max(id), 0) FROM audit_events")
+# (From an address of their own: the 11 refusals count against it.)
+apar=$(rand_addr)
 tok=$(mint)
-codes=$(refresh_parallel 12 "$tok" "$addr")
+codes=$(refresh_parallel 12 "$tok" "$apar")
 check "12 parallel exchanges of one ID token: exactly one 200" \
     test "$(printf '%s\n' "$codes" | grep -c '^200$')" = 1
 check "and 11 401s" test "$(printf '%s\n' "$codes" | grep -c '^401$')" = 11
 check "audited: one ok and 11 replayed" test "$(q "SELECT string_agg(outcome
     || ' ' || n, ',' ORDER BY outcome) FROM (SELECT outcome, count(*) AS n
-    FROM audit_events WHERE id > $mark AND source_address = '$addr' GROUP BY
+    FROM audit_events WHERE source_address = '$apar' GROUP BY
     outcome) s")" = "ok 1,replayed 11"
 # A row of a token expired for every server does not block its jti (an
 # issuer may reuse one); ttctl audit prune drops it an hour after exp.
@@ -388,3 +392,84 @@ check "and from another address: 401 'token already used'" \
 "$TOP/bin/ttctl" oidc trust remove "$pol2" >/dev/null
 check "the second policy's removal is audited" \
     policy_audited policy_remove "$pol2" "$user2"
+
+# --- An issuer whose keys cannot be fetched: the failure is kept for
+# 30 s (in oidc_jwks_cache, for every process), so each exchange naming
+# it meanwhile is a 503 with Retry-After and no outbound fetch, and
+# counts against the address (the token cannot be verified). ---
+# fetches NAME: "discovery jwks" requests the stand-in saw for issuer NAME.
+fetches() { oidc_stats "$1" | jq -r '"\(.discovery) \(.jwks)"'; }
+DOWN=$(oidc_issuer "down-$run")
+JDOWN=$(oidc_issuer "jwksdown-$run")
+for i in "$DOWN" "$JDOWN"; do
+	"$TOP/bin/ttctl" oidc trust add --name "down $run" --issuer "$i" \
+	    --audience terrateam --subject "$SUB" --user "$user" \
+	    --cap kv_store_read >/dev/null
+done
+oidc_post /_fake/fail "{\"issuer\":\"down-$run\",\"what\":\"discovery\",\"status\":503}" >/dev/null
+oidc_post /_fake/fail "{\"issuer\":\"jwksdown-$run\",\"what\":\"jwks\",\"status\":500}" >/dev/null
+REFRESH_FROM=$(rand_addr)
+refresh "$(oidc_mint "{\"issuer\":\"down-$run\"}")"
+check "an issuer whose discovery document fails: 503" fails_with 503 UNAVAILABLE
+check "with Retry-After 30" header_matches Retry-After '^30$'
+check "audited: keys_unavailable" audited exchange keys_unavailable - -
+check "the stand-in saw one discovery request" test "$(fetches "down-$run")" = "1 0"
+codes=
+for n in 1 2 3 4 5; do
+	refresh "$(oidc_mint "{\"issuer\":\"down-$run\"}")"
+	codes="$codes$STATUS "
+done
+check "5 more exchanges naming it within 30 s: 503s" test "$codes" = "503 503 503 503 503 "
+check "with Retry-After the seconds left" header_matches Retry-After '^([1-9]|[12][0-9]|30)$'
+check "and the stand-in saw no new request" test "$(fetches "down-$run")" = "1 0"
+# The issuer heals: nobody knows before the 30 s are over.
+oidc_post /_fake/fail "{\"issuer\":\"down-$run\",\"what\":\"discovery\",\"status\":0}" >/dev/null
+refresh "$(oidc_mint "{\"issuer\":\"down-$run\"}")"
+check "an exchange naming the healed issuer within the 30 s: still 503" \
+    fails_with 503 UNAVAILABLE
+check "still no new request" test "$(fetches "down-$run")" = "1 0"
+refresh "$(oidc_mint "{\"issuer\":\"jwksdown-$run\"}")"
+check "an issuer whose JWKS fails: 503" fails_with 503 UNAVAILABLE
+check "with Retry-After 30" header_matches Retry-After '^30$'
+check "after one discovery and one JWKS request" test "$(fetches "jwksdown-$run")" = "1 1"
+refresh "$(oidc_mint "{\"issuer\":\"jwksdown-$run\"}")"
+check "the next one within 30 s: 503" fails_with 503 UNAVAILABLE
+check "with no new request" test "$(fetches "jwksdown-$run")" = "1 1"
+
+# A flood of forged tokens naming that issuer from one address ends in
+# 429s: unverifiable tokens count as refused ones.
+a4=$(rand_addr)
+REFRESH_FROM=$a4
+forged=$(oidc_mint "{\"issuer\":\"jwksdown-$run\",\"alg\":\"RS256-wrongkey\"}")
+t0=$(date +%s%3N)
+codes=$(refresh_burst 30 "$forged" "$a4")
+check "30 forged tokens naming the failing issuer from one address: 30 503s" \
+    test "$(printf '%s\n' "$codes" | grep -c '^503$')" = 30
+refresh "$forged"
+extra=0
+while [ "$STATUS" = 503 ] && [ $extra -lt 200 ]; do
+	# A slow server: tokens came back meanwhile; spend them first.
+	extra=$((extra + 1))
+	refresh "$forged"
+done
+el=$(( $(date +%s%3N) - t0 ))
+check "then a 429 ($extra more 503s from refill)" fails_with 429 RATE_LIMITED
+check "no more 503s than the refill allows" test $extra -le $((el / 2000))
+check "audited: address_rate_limited" audited exchange address_rate_limited - -
+check "the flood made at most one more fetch (the 30 s may have run out)" \
+    bash -c '[ "$1" = "1 1" ] || [ "$1" = "2 2" ]' - "$(fetches "jwksdown-$run")"
+
+# Once the 30 s are over (the row says so) the issuer is fetched again,
+# and a good fetch clears the failure.
+q "UPDATE oidc_jwks_cache SET failed_until = now() - interval '1 second'
+    WHERE issuer = '$DOWN'" >/dev/null
+REFRESH_FROM=$(rand_addr)
+refresh "$(oidc_mint "{\"issuer\":\"down-$run\"}")"
+check "after them it is fetched again and the token exchanged" status_is 200
+check "with one new discovery and one JWKS request" test "$(fetches "down-$run")" = "2 1"
+check "and the failure is cleared" test "$(q "SELECT failed_until IS NULL
+    FROM oidc_jwks_cache WHERE issuer = '$DOWN'")" = t
+for i in "$DOWN" "$JDOWN"; do
+	q "SELECT id FROM oidc_trust_policies WHERE issuer = '$i'" |
+	    while read -r id; do "$TOP/bin/ttctl" oidc trust remove "$id" >/dev/null; done
+done
