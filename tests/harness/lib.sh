@@ -187,9 +187,10 @@ refresh_parallel() {
 		printf 'url = "%s/api/v1/access-token/refresh"\noutput = "/dev/null"\n' \
 		    "$BASE" >>"$_cfg"
 	done
+	# (curl draws its parallel progress meter on stderr even with -s.)
 	curl -s --parallel --parallel-immediate --parallel-max "$1" -X POST \
 	    -H 'Content-Length: 0' -H "Authorization: Bearer $2" \
-	    --interface "$3" -w '%{http_code}\n' -K "$_cfg"
+	    --interface "$3" -w '%{http_code}\n' -K "$_cfg" 2>/dev/null
 }
 
 # whoami TOKEN: GET /api/v1/whoami with the token.

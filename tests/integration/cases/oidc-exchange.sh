@@ -155,10 +155,31 @@ check "audited: replayed, with the policy it matched" \
     audited exchange replayed "$pol" "$user"
 REFRESH_FROM=$(rand_addr) refresh "$tok"
 check "from another address too" unauth_is 'token already used'
-# (From an address of their own: the 11 refusals count against it.)
+# Twelve at once, from an address of their own (the 11 refusals count
+# against it). They are made to race: a session holds a lock on the
+# jti table that every exchange statement waits for (SHARE against the
+# INSERT's ROW EXCLUSIVE), so those the server runs at once reach the
+# table together when it is let go; a check-then-insert would grant
+# more than one.
 apar=$(rand_addr)
 tok=$(mint)
-codes=$(refresh_parallel 12 "$tok" "$apar")
+psql "$TT_DATABASE_URL" -qAt -c "BEGIN" \
+    -c "LOCK TABLE oidc_exchanged_jti IN SHARE MODE" \
+    -c "SELECT pg_sleep(2)" -c "COMMIT" >/dev/null &
+barrier=$!
+for n in $(seq 100); do
+	[ "$(q "SELECT count(*) FROM pg_locks WHERE granted AND mode = 'ShareLock'
+	    AND relation = 'oidc_exchanged_jti'::regclass")" = 1 ] && break
+	sleep 0.02
+done
+refresh_parallel 12 "$tok" "$apar" >"$T/codes" &
+par=$!
+sleep 1.5
+echo "# $(q "SELECT count(*) FROM pg_locks WHERE NOT granted AND
+    relation = 'oidc_exchanged_jti'::regclass") exchanges wait at the barrier"
+wait $barrier
+wait $par
+codes=$(cat "$T/codes")
 check "12 parallel exchanges of one ID token: exactly one 200" \
     test "$(printf '%s\n' "$codes" | grep -c '^200$')" = 1
 check "and 11 401s" test "$(printf '%s\n' "$codes" | grep -c '^401$')" = 11
