@@ -187,6 +187,36 @@ check "audited: one ok and 11 replayed" test "$(q "SELECT string_agg(outcome
     || ' ' || n, ',' ORDER BY outcome) FROM (SELECT outcome, count(*) AS n
     FROM audit_events WHERE source_address = '$apar' GROUP BY
     outcome) s")" = "ok 1,replayed 11"
+# The same, step by step: another exchange of the token has recorded its
+# jti and not committed yet (a session stands in for it). This exchange
+# waits for it, then is refused when it commits, or granted when it
+# rolls back: never both granted, never both refused.
+# inflight END: the session's transaction, ended by END after 1.5 s.
+inflight() {
+	{ echo "BEGIN; INSERT INTO oidc_exchanged_jti VALUES ('$ISS',
+	    'inflight-$run', now() + interval '5 minutes');"
+	  sleep 1.5; echo "$1;"; } | psql "$TT_DATABASE_URL" -qAt >/dev/null &
+	_infl=$!
+	for _n in $(seq 100); do
+		[ "$(q "SELECT count(*) FROM pg_stat_activity WHERE state =
+		    'idle in transaction' AND query LIKE '%inflight-$run%'")" = 1 ] &&
+		    break
+		sleep 0.02
+	done
+	_t=$(date +%s%3N)
+	refresh "$(mint "\"claims\":{\"jti\":\"inflight-$run\"}")"
+	WAITED=$(( $(date +%s%3N) - _t ))
+	wait $_infl
+}
+inflight ROLLBACK
+check "an exchange of a token whose other exchange rolls back: 200" status_is 200
+echo "# it waited $WAITED ms for the other one"
+q "DELETE FROM oidc_exchanged_jti WHERE jti = 'inflight-$run'" >/dev/null
+inflight COMMIT
+check "one whose other exchange commits: 401 'token already used'" \
+    unauth_is 'token already used'
+check "after waiting for it" test "$WAITED" -ge 500
+
 # A row of a token expired for every server does not block its jti (an
 # issuer may reuse one); ttctl audit prune drops it an hour after exp.
 q "INSERT INTO oidc_exchanged_jti VALUES ('$ISS', 'old-$run',
