@@ -6,9 +6,9 @@
  * an API key (the benchmarked path: one statement, stmt_refresh); a key
  * whose checksum fails, or a JWT whose iss is ours (an access token sent
  * to the wrong place), is a 401 that touches no database; any other JWT
- * is tried as an ID token (lib/trust.c), then audited and counted
- * against the address's bucket when refused (one statement,
- * stmt_exchange).
+ * is tried as an ID token (lib/trust.c), then recorded (its jti, so that
+ * it is granted once), audited and, when refused, counted against the
+ * address's bucket (one statement, stmt_exchange).
  */
 /* SPDX-License-Identifier: MIT */
 #include <cjson/cJSON.h>
@@ -367,29 +367,48 @@ answer(struct tt_req *req, struct tt_resp *resp, struct tt_token_claims *c,
 }
 
 /*
- * The audit row of an OIDC exchange, after the exchange, in one
- * statement: the caller's address bucket read (a limited address gets
- * 429 even for a good token, as for keys), the bucket moved on for a
- * refused token (not for a grant, nor when the issuer's keys could not
- * be fetched: not the caller's doing), and the row, committed without
- * waiting for its WAL flush as stmt_refresh does. There is no key, so
- * no per-key bucket.
+ * The verdict of an OIDC exchange, after tt_trust_exchange, in one
+ * statement with its audit row. A token that passed every check has its
+ * issuer and jti recorded: the primary key of oidc_exchanged_jti
+ * decides, so of several exchanges of one token, concurrent or not, on
+ * any web server, exactly one inserts and is granted, the others are
+ * 'replayed' (a row whose token has expired for this server, exp at or
+ * before now - leeway, is taken over: that token cannot be replayed
+ * here any more). A granted token is granted whatever the caller's
+ * address bucket says: nobody can guess a signed token, so only refusals
+ * are limited. A refused token, one whose keys could not be fetched
+ * included (unverifiable: forged tokens naming an unreachable issuer
+ * count too), is 'address_rate_limited' when the address has used up
+ * its refused credentials, and moves the bucket on otherwise. A grant
+ * commits with the configured synchronous_commit (its jti row must
+ * outlive a crash of PostgreSQL, or the token could be exchanged again),
+ * a refusal without waiting for its WAL flush, as stmt_refresh does.
+ * Never sent twice (retry 0): a second send of a grant would refuse it
+ * as replayed. There is no key, so no per-key bucket.
  *
- * $1 outcome ("ok" or the failed check's name), $2 source address (""
- * if none), $3 user agent, $4 per-address limit, $5 window in
- * microseconds, $6 policy id, $7 user id (NULL when no policy matched).
+ * $1 outcome ("ok", the failed check's name or "keys_unavailable"), $2
+ * source address ("" if none), $3 user agent, $4 per-address limit, $5
+ * window in microseconds, $6 policy id, $7 user id (NULL when no policy
+ * matched); for "ok" only, else NULL: $8 issuer, $9 jti, $10 the
+ * token's exp and $11 now - leeway, both in Unix seconds.
  */
 static struct tt_db_stmt stmt_exchange = {
 	"refresh_exchange",
 	"WITH a AS (SELECT " AHEAD("greatest(tat, now())") " AS d "
 	"FROM rate_buckets WHERE bucket = 'a:' || $2), "
-	"v AS (SELECT CASE WHEN coalesce((SELECT d FROM a), 0) > "
+	"j AS (INSERT INTO oidc_exchanged_jti AS x (issuer, jti, exp) "
+	"SELECT $8, $9, to_timestamp($10::double precision) "
+	"WHERE $1::text = 'ok' ON CONFLICT (issuer, jti) DO UPDATE "
+	"SET exp = excluded.exp WHERE x.exp <= "
+	"to_timestamp($11::double precision) RETURNING 1), "
+	"v AS (SELECT CASE WHEN EXISTS (SELECT 1 FROM j) THEN 'ok' "
+	"WHEN coalesce((SELECT d FROM a), 0) > "
 	"$5::bigint - $5::bigint / $4::int THEN 'address_rate_limited' "
-	"ELSE $1::text END AS outcome), "
+	"WHEN $1::text = 'ok' THEN 'replayed' ELSE $1::text END AS outcome), "
 	"ab AS (INSERT INTO rate_buckets AS b (bucket, tat) "
 	"SELECT 'a:' || $2, now() + " US("$5::bigint / $4::int") " FROM v "
-	"WHERE v.outcome NOT IN ('ok', 'keys_unavailable', "
-	"'address_rate_limited') ON CONFLICT (bucket) DO UPDATE "
+	"WHERE v.outcome NOT IN ('ok', 'address_rate_limited') "
+	"ON CONFLICT (bucket) DO UPDATE "
 	"SET tat = greatest(b.tat, now()) + (excluded.tat - now()) "
 	"RETURNING 1), "
 	"au AS (INSERT INTO audit_events (event, outcome, via, user_id, "
@@ -397,27 +416,38 @@ static struct tt_db_stmt stmt_exchange = {
 	"v.outcome, 'api', $7::uuid, $6::uuid, nullif($2, ''), $3 FROM v "
 	"RETURNING outcome) "
 	"SELECT au.outcome, (SELECT d FROM a) AS addr_before, "
-	"set_config('synchronous_commit', 'off', true) AS sc FROM au",
-	7, 1, 0, 0
+	"set_config('synchronous_commit', CASE WHEN au.outcome = 'ok' "
+	"THEN current_setting('synchronous_commit') ELSE 'off' END, true) "
+	"AS sc FROM au",
+	11, 0, 0, 0
 };
 
 /* Records the exchange; *outcome is what was recorded. */
 static enum tt_err
 audit_exchange(struct tt_req *req, const struct call *k, const char *known,
-    const struct tt_oidc_policy *policy, const char **outcome,
+    const struct tt_trust_grant *g, const char **outcome,
     int64_t *addr_before)
 {
 	struct tt_db_res	*res;
-	const char		*p[7];
+	const char		*p[11];
+	char			 exp[24], expired[24];
+	int			 ok = strcmp(known, "ok") == 0;
 	enum tt_err		 e;
 
+	snprintf(exp, sizeof(exp), "%lld", (long long)g->exp);
+	snprintf(expired, sizeof(expired), "%lld",
+	    (long long)((int64_t)req->now - tt_config.clock_leeway));
 	p[0] = known;
 	p[1] = k->addr;
 	p[2] = k->src.ua;
 	p[3] = k->per_addr;
 	p[4] = k->window;
-	p[5] = policy != NULL ? policy->id : NULL;
-	p[6] = policy != NULL ? policy->user_id : NULL;
+	p[5] = g->policy != NULL ? g->policy->id : NULL;
+	p[6] = g->policy != NULL ? g->policy->user_id : NULL;
+	p[7] = ok ? g->issuer : NULL;
+	p[8] = ok ? g->jti : NULL;
+	p[9] = ok ? exp : NULL;
+	p[10] = ok ? expired : NULL;
 	if ((e = tt_db_run(req->arena, &stmt_exchange, p, &res)) != TT_OK)
 		return e;
 	*outcome = tt_db_get(res, 0, "outcome");
@@ -450,19 +480,28 @@ exchange_oidc(struct tt_req *req, struct tt_resp *resp, const char *token)
 	else
 		return e;
 	call_init(req, &k);
-	if ((ae = audit_exchange(req, &k, known, g.policy, &outcome,
-	    &before)) != TT_OK)
+	if ((ae = audit_exchange(req, &k, known, &g, &outcome, &before)) !=
+	    TT_OK)
 		return ae;
 	if (strcmp(outcome, "address_rate_limited") == 0)
 		return address_limited(resp, &k, before);
+	if (strcmp(outcome, "replayed") == 0) {
+		tt_log_info("oidc exchange refused: token already used");
+		return tt_resp_fail(resp, TT_EUNAUTH, NULL, "%s",
+		    tt_oidc_check_str(TT_OIDC_REPLAYED));
+	}
 	if (e == TT_EUNAUTH) {
 		tt_log_info("oidc exchange refused: %s", why);
 		return tt_resp_fail(resp, TT_EUNAUTH, NULL, "%s",
 		    tt_oidc_check_str(check));
 	}
-	if (e == TT_EUNAVAIL)
+	if (e == TT_EUNAVAIL) {
+		/* Not fetched again before then, by any process. */
+		tt_resp_header(resp, "Retry-After", "%lld",
+		    (long long)(g.retry_s > 0 ? g.retry_s : 1));
 		return tt_resp_fail(resp, TT_EUNAVAIL, NULL, "the OIDC issuer's "
 		    "signing keys could not be fetched; try again later");
+	}
 	memset(&c, 0, sizeof(c));
 	c.user_id = g.policy->user_id;
 	c.policy_id = g.policy->id;

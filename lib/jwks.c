@@ -5,8 +5,11 @@
  * under plain CGI and mod_fcgid's short-lived processes a per-process
  * copy would be refetched on nearly every exchange, and one row shared
  * by every process and web server means one fetch per issuer per
- * max-age. trust.c reads the row in the same round trip as the
- * policies, so a cached exchange costs no extra query.
+ * max-age. A failed fetch is kept in the same row for TT_JWKS_RETRY_S,
+ * so an issuer that is down (or a flood of forged tokens naming one)
+ * costs one outbound fetch per 30 s, not one per exchange. trust.c
+ * reads the row in the same round trip as the policies, so a cached
+ * exchange costs no extra query.
  */
 /* SPDX-License-Identifier: MIT */
 #include <cjson/cJSON.h>
@@ -41,8 +44,23 @@ static struct tt_db_stmt stmt_store = {
 	"INSERT INTO oidc_jwks_cache (issuer, jwks, fetched_at, expires_at) "
 	"VALUES ($1, $2, now(), now() + make_interval(secs => $3::int)) "
 	"ON CONFLICT (issuer) DO UPDATE SET jwks = EXCLUDED.jwks, "
-	"fetched_at = EXCLUDED.fetched_at, expires_at = EXCLUDED.expires_at",
+	"fetched_at = EXCLUDED.fetched_at, expires_at = EXCLUDED.expires_at, "
+	"failed_until = NULL",
 	3, 1, 0, 0
+};
+
+/*
+ * A failed fetch: no process fetches the issuer again for $2 seconds.
+ * The keys a row already holds stay (a stale copy is still used); a new
+ * row holds the failure only, stale at once.
+ */
+static struct tt_db_stmt stmt_failed = {
+	"jwks_failed",
+	"INSERT INTO oidc_jwks_cache (issuer, jwks, fetched_at, expires_at, "
+	"failed_until) VALUES ($1, NULL, now(), now(), now() + "
+	"make_interval(secs => $2::int)) ON CONFLICT (issuer) DO UPDATE SET "
+	"failed_until = EXCLUDED.failed_until",
+	2, 1, 0, 0
 };
 
 static size_t
@@ -158,17 +176,15 @@ get_json(struct tt_arena *a, const char *url, struct fetch *f,
 	return j;
 }
 
-enum tt_err
-tt_jwks_fetch(struct tt_arena *a, const char *issuer, const char **jwks,
-    const char **why)
+/* Discovery, then the JWKS; *cc its Cache-Control max-age in seconds. */
+static enum tt_err
+fetch_keys(struct tt_arena *a, const char *issuer, const char **jwks,
+    long *cc, const char **why)
 {
 	struct fetch		 f;
-	struct tt_db_res	*r;
-	const char		*uri, *iss, *p[3];
-	char			 ttl[24];
+	const char		*uri, *iss;
 	size_t			 n = strlen(issuer);
 	cJSON			*d;
-	enum tt_err		 e;
 
 	*jwks = NULL;
 	while (n > 0 && issuer[n - 1] == '/')
@@ -197,8 +213,31 @@ tt_jwks_fetch(struct tt_arena *a, const char *issuer, const char **jwks,
 		*jwks = NULL;
 		return TT_EUNAVAIL;
 	}
-	snprintf(ttl, sizeof(ttl), "%ld", tt_jwks_max_age(
-	    f.cache_control[0] != '\0' ? f.cache_control : NULL));
+	*cc = tt_jwks_max_age(f.cache_control[0] != '\0' ? f.cache_control :
+	    NULL);
+	return TT_OK;
+}
+
+enum tt_err
+tt_jwks_fetch(struct tt_arena *a, const char *issuer, const char **jwks,
+    const char **why)
+{
+	struct tt_db_res	*r;
+	const char		*p[3];
+	char			 ttl[24];
+	long			 cc = 0;
+	enum tt_err		 e;
+
+	if (fetch_keys(a, issuer, jwks, &cc, why) != TT_OK) {
+		snprintf(ttl, sizeof(ttl), "%d", TT_JWKS_RETRY_S);
+		p[0] = issuer;
+		p[1] = ttl;
+		if ((e = tt_db_run(a, &stmt_failed, p, &r)) != TT_OK)
+			tt_log_warnx("jwks: could not record the failed fetch "
+			    "of %.128s: %s", issuer, tt_err_str(e));
+		return TT_EUNAVAIL;
+	}
+	snprintf(ttl, sizeof(ttl), "%ld", cc);
 	p[0] = issuer;
 	p[1] = *jwks;
 	p[2] = ttl;

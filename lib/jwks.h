@@ -11,6 +11,8 @@ struct tt_arena;
 #define TT_JWKS_DEFAULT_TTL	300
 /* The longest any JWKS is kept, whatever its max-age says. */
 #define TT_JWKS_MAX_TTL		86400
+/* Seconds after a failed fetch before that issuer is fetched again. */
+#define TT_JWKS_RETRY_S		30
 
 /*
  * Fetches issuer's JWKS with libcurl: GET {issuer}/.well-known/
@@ -21,7 +23,11 @@ struct tt_arena;
  * Cache-Control max-age (TT_JWKS_DEFAULT_TTL when absent, 0 for
  * no-store or no-cache, at most TT_JWKS_MAX_TTL), for every process.
  * TT_OK with *jwks arena-owned; TT_EUNAVAIL with *why (for the log,
- * not the client) when the issuer could not be read.
+ * not the client) when the issuer could not be read, a failure stored
+ * in the same row (failed_until, TT_JWKS_RETRY_S ahead) so that no
+ * process fetches that issuer again before then: the caller reads
+ * failed_until with the cached keys (lib/trust.c) and does not call
+ * this while it lies ahead. A good fetch clears it.
  */
 enum tt_err	 tt_jwks_fetch(struct tt_arena *, const char *issuer,
 		    const char **jwks, const char **why);

@@ -4,8 +4,10 @@
  * Nothing here touches the network, the database or a key: trust.c
  * finds the policies and the issuer's keys, jwk.c checks the signature.
  * The order of checks is fixed by trust.c: issuer, times, signature, and
- * only then the policies' audience, subject and conditions, so an
- * unsigned token learns nothing about what the policies hold.
+ * only then the policies' audience, subject, conditions and lifetime, so
+ * an unsigned token learns nothing about what the policies hold. The
+ * last check, that the token was not exchanged before, is refresh.c's
+ * (its statement records the jti).
  */
 /* SPDX-License-Identifier: MIT */
 #include <cjson/cJSON.h>
@@ -28,9 +30,12 @@ static const char *const check_msg[TT_OIDC__MAX] = {
 	[TT_OIDC_SUBJECT] = "OIDC token refused: subject not accepted",
 	[TT_OIDC_CONDITION] = "OIDC token refused: a claim condition is not "
 	    "met",
+	[TT_OIDC_LIFETIME] = "OIDC token refused: token lifetime (exp - iat) "
+	    "too long",
+	[TT_OIDC_REPLAYED] = "OIDC token refused: token already used",
 };
 
-/* The audit trail's outcomes (sql/013 lists them in a CHECK). */
+/* The audit trail's outcomes (sql/017 lists them in a CHECK). */
 static const char *const check_name[TT_OIDC__MAX] = {
 	[TT_OIDC_OK] = "ok",
 	[TT_OIDC_MALFORMED] = "malformed",
@@ -41,6 +46,8 @@ static const char *const check_name[TT_OIDC__MAX] = {
 	[TT_OIDC_AUDIENCE] = "audience",
 	[TT_OIDC_SUBJECT] = "subject",
 	[TT_OIDC_CONDITION] = "claim",
+	[TT_OIDC_LIFETIME] = "lifetime",
+	[TT_OIDC_REPLAYED] = "replayed",
 };
 
 const char *
@@ -168,6 +175,10 @@ tt_oidc_parse(struct tt_arena *a, const char *token, struct tt_oidc_token *t,
 	if (tt_token_int_claim(p, raw, rawlen, "nbf", &t->nbf,
 	    &t->has_nbf) != 0)
 		return bad(why, "token has an invalid nbf claim");
+	t->jti = tt_json_string(p, "jti");
+	if (t->jti == NULL || t->jti[0] == '\0' ||
+	    strlen(t->jti) > TT_OIDC_MAX_JTI)
+		return bad(why, "token has no valid jti claim");
 
 	/* An empty signature ("alg": "none") fails at the signature check. */
 	t->sig = tt_crypto_b64url_decode(a, d2 + 1, strlen(d2 + 1), &t->siglen);
@@ -245,6 +256,9 @@ tt_oidc_match(const struct tt_oidc_policy *pol, const struct tt_oidc_token *t)
 		if (v == NULL || !tt_oidc_glob(c->valuestring, v))
 			return TT_OIDC_CONDITION;
 	}
+	/* Last: only a token that meets all else learns of the bound. */
+	if (t->exp < t->iat || t->exp - t->iat > pol->max_token_age)
+		return TT_OIDC_LIFETIME;
 	return TT_OIDC_OK;
 }
 

@@ -14,6 +14,14 @@ struct cJSON;
 
 /* GitHub's ID tokens are about 1.2 KB; anything past this is refused. */
 #define TT_OIDC_MAX_LEN		8192
+/* The longest jti kept (GitHub's is a 36-byte UUID). */
+#define TT_OIDC_MAX_JTI		256
+/*
+ * The longest exp - iat a policy accepts by default (--max-token-age),
+ * and the most one may set: an exchanged jti is kept until its exp.
+ */
+#define TT_OIDC_DEFAULT_TOKEN_AGE	3600
+#define TT_OIDC_MAX_TOKEN_AGE		86400
 
 /* A parsed, not yet verified ID token (arena-owned). */
 struct tt_oidc_token {
@@ -21,6 +29,7 @@ struct tt_oidc_token {
 	const char	*kid;
 	const char	*iss;
 	const char	*sub;
+	const char	*jti;		/* 1..TT_OIDC_MAX_JTI bytes */
 	const struct cJSON *aud;	/* a string or an array of strings */
 	int64_t		 exp, iat, nbf;
 	int		 has_nbf;
@@ -40,6 +49,7 @@ struct tt_oidc_policy {
 	const char	*user_id;
 	struct cJSON	*caps;
 	int64_t		 max_ttl;
+	int64_t		 max_token_age;	/* longest exp - iat accepted, s */
 };
 
 /* Which check refused a token; each has a message safe for the client. */
@@ -53,6 +63,8 @@ enum tt_oidc_check {
 	TT_OIDC_AUDIENCE,
 	TT_OIDC_SUBJECT,
 	TT_OIDC_CONDITION,
+	TT_OIDC_LIFETIME,	/* exp - iat above the policy's max_token_age */
+	TT_OIDC_REPLAYED,	/* its jti was exchanged before (refresh.c) */
 	TT_OIDC__MAX
 };
 
@@ -62,7 +74,7 @@ const char	*tt_oidc_check_str(enum tt_oidc_check);
 /*
  * The check's name in the audit trail: "ok", "malformed", "issuer",
  * "expired", "not_yet_valid", "signature", "audience", "subject",
- * "claim".
+ * "claim", "lifetime", "replayed".
  */
 const char	*tt_oidc_check_name(enum tt_oidc_check);
 
@@ -79,8 +91,10 @@ int		 tt_oidc_issuer_of(struct tt_arena *, const char *token,
  * segments, a JSON header with string "alg" and "kid" (no "crit", "typ"
  * absent or "JWT"), claims with string iss and sub, aud a string or a
  * non-empty array of strings, exp and iat plain positive integers, nbf
- * one when present, and a base64url signature (maybe empty: refused
- * later, by the signature check). TT_EUNAUTH with *why.
+ * one when present, jti a string of 1..TT_OIDC_MAX_JTI bytes (a token
+ * without iat or jti cannot be held to a lifetime or to one use, so it
+ * is refused), and a base64url signature (maybe empty: refused later,
+ * by the signature check). TT_EUNAUTH with *why.
  */
 enum tt_err	 tt_oidc_parse(struct tt_arena *, const char *token,
 		    struct tt_oidc_token *, const char **why);
@@ -98,8 +112,10 @@ int		 tt_oidc_glob(const char *pattern, const char *s);
 
 /*
  * Whether a (verified) token meets a policy: issuer, audience (aud is
- * or holds it), subject pattern, then each condition (the named claim a
- * string that matches the pattern). The first check that fails.
+ * or holds it), subject pattern, each condition (the named claim a
+ * string that matches the pattern), then its lifetime (exp at or after
+ * iat, exp - iat at most the policy's max_token_age). The first check
+ * that fails.
  */
 enum tt_oidc_check tt_oidc_match(const struct tt_oidc_policy *,
 		    const struct tt_oidc_token *);

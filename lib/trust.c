@@ -4,13 +4,15 @@
  *
  * One round trip reads the issuer's policies together with its cached
  * JWKS; the network is used only when that cache is stale or lacks the
- * token's kid. Checks run in a fixed order (issuer, times, signature,
+ * token's kid, and not at all within TT_JWKS_RETRY_S of a failed fetch
+ * of that issuer (the same row says so). Checks run in a fixed order (issuer, times, signature,
  * then each policy's audience, subject and conditions) so that nothing
  * about a policy's contents is learnt without a validly signed token.
  */
 /* SPDX-License-Identifier: MIT */
 #include <cjson/cJSON.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "arena.h"
@@ -28,7 +30,7 @@
 #define POLICY_COLUMNS \
 	"id, name, issuer, audience, subject, conditions::text AS conditions, " \
 	"user_id, capabilities::text AS capabilities, max_ttl, " \
-	TT_DB_UTC("created_at") " AS created_at"
+	"max_token_age, " TT_DB_UTC("created_at") " AS created_at"
 
 static struct tt_db_stmt stmt_vet = {
 	"trust_vet",
@@ -50,11 +52,12 @@ static struct tt_db_stmt stmt_vet = {
 static struct tt_db_stmt stmt_add = {
 	"trust_add",
 	"WITH ins AS (INSERT INTO oidc_trust_policies (name, issuer, audience, "
-	"subject, conditions, user_id, capabilities, max_ttl) VALUES ($1, $2, "
-	"$3, $4, $5::jsonb, $6::uuid, $7::jsonb, $8::int) RETURNING *), "
+	"subject, conditions, user_id, capabilities, max_ttl, max_token_age) "
+	"VALUES ($1, $2, $3, $4, $5::jsonb, $6::uuid, $7::jsonb, $8::int, "
+	"$12::int) RETURNING *), "
 	AUDIT("policy_add", "ins", "$9", "$10", "$11")
 	"SELECT " POLICY_COLUMNS " FROM ins",
-	11, 0, 0, 0
+	12, 0, 0, 0
 };
 
 static struct tt_db_stmt stmt_list = {
@@ -72,19 +75,33 @@ static struct tt_db_stmt stmt_remove = {
 	4, 0, 0, 0
 };
 
+/*
+ * Exchanged ID tokens' ids an hour past their exp: no server accepts
+ * those tokens any more, whatever its leeway (at most 300 s) or clock.
+ */
+static struct tt_db_stmt stmt_prune = {
+	"trust_prune",
+	"WITH d AS (DELETE FROM oidc_exchanged_jti WHERE exp < now() - "
+	"interval '1 hour' RETURNING 1) SELECT count(*) AS n FROM d",
+	0, 0, 0, 0
+};
+
 /* The issuer's policies and its cached keys, in one read. */
 static struct tt_db_stmt stmt_issuer = {
 	"trust_issuer",
 	"SELECT p.id, p.name, p.issuer, p.audience, p.subject, "
 	"p.conditions::text AS conditions, p.user_id, "
-	"p.capabilities::text AS capabilities, p.max_ttl, "
+	"p.capabilities::text AS capabilities, p.max_ttl, p.max_token_age, "
 	TT_DB_UTC("p.created_at") " AS created_at, "
 	/* The keys once, on the first row only: they can be 256 KiB. */
 	"CASE WHEN row_number() OVER (ORDER BY p.created_at, p.id) = 1 "
 	"THEN c.jwks END AS jwks, "
 	"(c.expires_at > now()) AS fresh, "
 	"(c.fetched_at IS NULL OR c.fetched_at <= now() - make_interval("
-	"secs => $2::int)) AS refetchable "
+	"secs => $2::int)) AS refetchable, "
+	/* Seconds before a failed issuer may be fetched again (0: now). */
+	"coalesce(greatest(ceil(extract(epoch FROM c.failed_until - now())), "
+	"0), 0)::bigint AS wait_s "
 	"FROM oidc_trust_policies p LEFT JOIN oidc_jwks_cache c "
 	"ON c.issuer = p.issuer WHERE p.issuer = $1 "
 	"ORDER BY p.created_at, p.id LIMIT 100",
@@ -111,6 +128,10 @@ read_policy(struct tt_arena *a, struct tt_db_res *r, int i,
 	s = tt_db_get(r, i, "max_ttl");
 	if (tt_valid_int64(s, 1, 3600, &t->p.max_ttl) != 0)
 		t->p.max_ttl = 1;
+	s = tt_db_get(r, i, "max_token_age");
+	if (tt_valid_int64(s, 1, TT_OIDC_MAX_TOKEN_AGE,
+	    &t->p.max_token_age) != 0)
+		t->p.max_token_age = 1;
 	t->created_at = tt_db_get(r, i, "created_at");
 }
 
@@ -127,8 +148,8 @@ tt_trust_add(struct tt_arena *a, const char *name,
     struct tt_trust_row *out, const char **why)
 {
 	struct tt_db_res	*r;
-	const char		*v[11], *miss;
-	char			 ttl[24];
+	const char		*v[12], *miss;
+	char			 ttl[24], age[24];
 	enum tt_err		 e;
 
 	if (name == NULL || name[0] == '\0' || strlen(name) > 200)
@@ -153,6 +174,9 @@ tt_trust_add(struct tt_arena *a, const char *name,
 		return TT_EINVAL;
 	if (p->max_ttl < 1 || p->max_ttl > 3600)
 		return refuse(why, "the maximum lifetime must be 1 to 3600 s");
+	if (p->max_token_age < 1 || p->max_token_age > TT_OIDC_MAX_TOKEN_AGE)
+		return refuse(why, "the maximum ID token age must be 1 to "
+		    "86400 s");
 
 	v[0] = p->user_id;
 	v[1] = tt_json_print(a, p->caps);
@@ -166,6 +190,7 @@ tt_trust_add(struct tt_arena *a, const char *name,
 		    "user may hold", miss));
 
 	snprintf(ttl, sizeof(ttl), "%lld", (long long)p->max_ttl);
+	snprintf(age, sizeof(age), "%lld", (long long)p->max_token_age);
 	v[0] = name;
 	v[1] = p->issuer;
 	v[2] = p->audience;
@@ -177,6 +202,7 @@ tt_trust_add(struct tt_arena *a, const char *name,
 	v[8] = src->via;
 	v[9] = src->addr;
 	v[10] = src->ua;
+	v[11] = age;
 	if ((e = tt_db_run(a, &stmt_add, v, &r)) != TT_OK)
 		return e;
 	read_policy(a, r, 0, out);
@@ -214,6 +240,18 @@ tt_trust_remove(struct tt_arena *a, const char *id,
 	return tt_db_nrows(r) == 1 ? TT_OK : TT_ENOTFOUND;
 }
 
+enum tt_err
+tt_trust_prune(struct tt_arena *a, int64_t *n)
+{
+	struct tt_db_res	*r;
+	enum tt_err		 e;
+
+	if ((e = tt_db_run(a, &stmt_prune, NULL, &r)) != TT_OK)
+		return e;
+	*n = strtoll(tt_db_get(r, 0, "n"), NULL, 10);
+	return TT_OK;
+}
+
 cJSON *
 tt_trust_json(struct tt_arena *a, const struct tt_trust_row *t)
 {
@@ -229,31 +267,58 @@ tt_trust_json(struct tt_arena *a, const struct tt_trust_row *t)
 	cJSON_AddStringToObject(o, "user_id", t->p.user_id);
 	cJSON_AddItemReferenceToObject(o, "capabilities", t->p.caps);
 	cJSON_AddNumberToObject(o, "max_ttl", (double)t->p.max_ttl);
+	cJSON_AddNumberToObject(o, "max_token_age",
+	    (double)t->p.max_token_age);
 	cJSON_AddStringToObject(o, "created_at", t->created_at);
 	return o;
+}
+
+/*
+ * Fetches the issuer's keys unless a fetch failed less than
+ * TT_JWKS_RETRY_S ago (wait_s seconds are left of that): then no
+ * outbound request at all. *retry_s is set on a failure: seconds until
+ * the issuer will be tried again.
+ */
+static enum tt_err
+fetch_keys(struct tt_arena *a, const char *iss, int64_t wait_s,
+    const char **jwks, int64_t *retry_s)
+{
+	const char	*why;
+
+	if (wait_s > 0) {
+		*retry_s = wait_s;
+		tt_log_info("oidc: keys of %.128s not fetched: the last fetch "
+		    "failed (next try in %lld s)", iss, (long long)wait_s);
+		return TT_EUNAVAIL;
+	}
+	if (tt_jwks_fetch(a, iss, jwks, &why) == TT_OK)
+		return TT_OK;
+	tt_log_warnx("oidc: keys of %.128s: %s", iss, why);
+	*retry_s = TT_JWKS_RETRY_S;
+	return TT_EUNAVAIL;
 }
 
 /* Verifies the signature, fetching the keys when stale or lacking kid. */
 static enum tt_err
 check_signature(struct tt_arena *a, const char *token,
-    const struct tt_oidc_token *t, struct tt_db_res *r, const char **why)
+    const struct tt_oidc_token *t, struct tt_db_res *r, int64_t *retry_s,
+    const char **why)
 {
-	const char	*jwks = tt_db_get(r, 0, "jwks"), *fwhy;
+	const char	*jwks = tt_db_get(r, 0, "jwks");
 	const char	*fresh = tt_db_get(r, 0, "fresh");
 	const char	*refetch = tt_db_get(r, 0, "refetchable");
+	const char	*w = tt_db_get(r, 0, "wait_s");
+	int64_t		 wait_s = w != NULL ? strtoll(w, NULL, 10) : 0;
 	int		 fetched = 0;
 	enum tt_err	 e;
 
 	if (jwks == NULL || fresh == NULL || strcmp(fresh, "t") != 0) {
-		if ((e = tt_jwks_fetch(a, t->iss, &jwks, &fwhy)) == TT_OK)
+		if (fetch_keys(a, t->iss, wait_s, &jwks, retry_s) == TT_OK)
 			fetched = 1;
-		else {
-			tt_log_warnx("oidc: keys of %.128s: %s", t->iss, fwhy);
-			/* A stale copy beats none while the issuer is away. */
-			if ((jwks = tt_db_get(r, 0, "jwks")) == NULL) {
-				*why = "issuer keys unavailable";
-				return TT_EUNAVAIL;
-			}
+		/* A stale copy beats none while the issuer is away. */
+		else if ((jwks = tt_db_get(r, 0, "jwks")) == NULL) {
+			*why = "issuer keys unavailable";
+			return TT_EUNAVAIL;
 		}
 	}
 	e = tt_jwk_verify(a, jwks, strlen(jwks), t->kid, t->alg, token,
@@ -261,10 +326,8 @@ check_signature(struct tt_arena *a, const char *token,
 	if ((e == TT_ENOTFOUND || e == TT_EINVAL) && !fetched &&
 	    refetch != NULL && strcmp(refetch, "t") == 0) {
 		/* Once: the issuer may have rotated its keys. */
-		if (tt_jwks_fetch(a, t->iss, &jwks, &fwhy) != TT_OK) {
-			tt_log_warnx("oidc: keys of %.128s: %s", t->iss, fwhy);
+		if (fetch_keys(a, t->iss, wait_s, &jwks, retry_s) != TT_OK)
 			return TT_EUNAUTH;
-		}
 		e = tt_jwk_verify(a, jwks, strlen(jwks), t->kid, t->alg, token,
 		    t->signed_len, t->sig, t->siglen, why);
 	}
@@ -319,7 +382,8 @@ tt_trust_exchange(struct tt_arena *a, const char *token, time_t now,
 		*why = tt_oidc_check_str(*check);
 		return TT_EUNAUTH;
 	}
-	if ((e = check_signature(a, token, &t, r, why)) != TT_OK) {
+	if ((e = check_signature(a, token, &t, r, &g->retry_s, why)) !=
+	    TT_OK) {
 		*check = TT_OIDC_SIGNATURE;
 		return e;
 	}
@@ -333,6 +397,9 @@ tt_trust_exchange(struct tt_arena *a, const char *token, time_t now,
 			g->ttl = tt_config.access_token_ttl < row->p.max_ttl ?
 			    tt_config.access_token_ttl : row->p.max_ttl;
 			g->identity = identity(a, &t);
+			g->issuer = t.iss;
+			g->jti = t.jti;
+			g->exp = t.exp;
 			*check = TT_OIDC_OK;
 			return TT_OK;
 		}

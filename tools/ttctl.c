@@ -33,7 +33,9 @@ static const struct {
 	{ "audit", ttctl_audit,
 	  "audit list [--user U] [--since T|30d] [--limit N]\n"
 	  "  ttctl audit prune [--days N]  drop rows older than "
-	  "TT_AUDIT_RETENTION_DAYS" },
+	  "TT_AUDIT_RETENTION_DAYS\n"
+	  "      (and idle rate-limit buckets, exchanged ID token ids an "
+	  "hour past exp)" },
 	{ "manifests", ttctl_manifests,
 	  "manifests seed --installation N --count K  demo work manifests\n"
 	  "  ttctl manifests complete ID --dirspace DIR:WORKSPACE=success|"
@@ -47,6 +49,8 @@ static const struct {
 	  "oidc trust add --name N --issuer URL --audience A --subject PAT\n"
 	  "      --user U --cap C [--cap C...] [--claim NAME=PAT...] "
 	  "[--max-ttl S]\n"
+	  "      [--max-token-age S]  (longest ID token exp - iat, default "
+	  "3600)\n"
 	  "  ttctl oidc trust list | oidc trust remove ID  keyless CI login" },
 	{ "secret", ttctl_secret,
 	  "secret rotate | secret list  JWT signing secrets" },

@@ -8,6 +8,7 @@
 #include "audit.h"
 #include "config.h"
 #include "db.h"
+#include "trust.h"
 #include "ttctl.h"
 #include "valid.h"
 
@@ -97,22 +98,25 @@ static int
 audit_prune(struct ttctl *ctl, int argc, char **argv)
 {
 	const char	*in;
-	int64_t		 days = tt_config.audit_retention_days, ev, bk;
+	int64_t		 days = tt_config.audit_retention_days, ev, bk, jt;
 	enum tt_err	 e;
 
 	if ((in = ttctl_opt(argc, argv, "--days")) != NULL &&
 	    tt_valid_int64(in, 1, 36500, &days) != 0)
 		return ttctl_fail(TTCTL_USAGE, "--days takes 1..36500");
-	if ((e = tt_audit_prune(ctl->arena, days, &ev, &bk)) != TT_OK)
+	if ((e = tt_audit_prune(ctl->arena, days, &ev, &bk)) != TT_OK ||
+	    (e = tt_trust_prune(ctl->arena, &jt)) != TT_OK)
 		return ttctl_fail(TTCTL_REFUSED, "could not prune: %s",
 		    tt_err_str(e));
 	if (ctl->json)
-		printf("{\"days\":%lld,\"events\":%lld,\"buckets\":%lld}\n",
-		    (long long)days, (long long)ev, (long long)bk);
+		printf("{\"days\":%lld,\"events\":%lld,\"buckets\":%lld,"
+		    "\"exchanged_tokens\":%lld}\n", (long long)days,
+		    (long long)ev, (long long)bk, (long long)jt);
 	else
-		printf("pruned %lld audit rows older than %lld days and %lld "
-		    "idle rate-limit buckets\n", (long long)ev, (long long)days,
-		    (long long)bk);
+		printf("pruned %lld audit rows older than %lld days, %lld "
+		    "idle rate-limit buckets and %lld expired exchanged ID "
+		    "token ids\n", (long long)ev, (long long)days,
+		    (long long)bk, (long long)jt);
 	return TTCTL_OK;
 }
 

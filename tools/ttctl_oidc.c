@@ -15,7 +15,8 @@
 #define ADD_USAGE \
 	"usage: ttctl oidc trust add --name N --issuer URL --audience A " \
 	"--subject PATTERN --user UUID --cap C [--cap C...] " \
-	"[--claim NAME=PATTERN...] [--max-ttl SECONDS]"
+	"[--claim NAME=PATTERN...] [--max-ttl SECONDS] " \
+	"[--max-token-age SECONDS]"
 
 static void
 print_policy(struct ttctl *ctl, const struct tt_trust_row *t)
@@ -26,11 +27,12 @@ print_policy(struct ttctl *ctl, const struct tt_trust_row *t)
 		return;
 	}
 	printf("%s  %s\n  issuer %s  audience %s\n  subject %s  conditions "
-	    "%s\n  user %s  capabilities %s  max ttl %llds  created %s\n",
-	    t->p.id, t->name, t->p.issuer, t->p.audience, t->p.subject,
+	    "%s\n  user %s  capabilities %s  max ttl %llds  max token age "
+	    "%llds  created %s\n", t->p.id, t->name, t->p.issuer,
+	    t->p.audience, t->p.subject,
 	    tt_json_print(ctl->arena, t->p.conditions), t->p.user_id,
 	    tt_json_print(ctl->arena, t->p.caps), (long long)t->p.max_ttl,
-	    t->created_at);
+	    (long long)t->p.max_token_age, t->created_at);
 }
 
 /* Every "--flag value" pair of one flag, turned into arrays or objects. */
@@ -71,7 +73,7 @@ trust_add(struct ttctl *ctl, int argc, char **argv)
 {
 	struct tt_oidc_policy	 p;
 	struct tt_trust_row	 out;
-	const char		*name, *ttl, *why;
+	const char		*name, *ttl, *age, *why;
 	cJSON			*caps, *conds;
 	enum tt_err		 e;
 	int			 rc;
@@ -83,6 +85,7 @@ trust_add(struct ttctl *ctl, int argc, char **argv)
 	p.subject = ttctl_opt(argc, argv, "--subject");
 	p.user_id = ttctl_opt(argc, argv, "--user");
 	ttl = ttctl_opt(argc, argv, "--max-ttl");
+	age = ttctl_opt(argc, argv, "--max-token-age");
 	if (name == NULL || p.issuer == NULL || p.audience == NULL ||
 	    p.subject == NULL || p.user_id == NULL)
 		return ttctl_fail(TTCTL_USAGE, ADD_USAGE);
@@ -90,6 +93,12 @@ trust_add(struct ttctl *ctl, int argc, char **argv)
 	if (ttl != NULL && tt_valid_int64(ttl, 1, 3600, &p.max_ttl) != 0)
 		return ttctl_fail(TTCTL_USAGE, "--max-ttl takes seconds, 1 to "
 		    "3600");
+	/* The longest exp - iat of an ID token the policy accepts. */
+	p.max_token_age = TT_OIDC_DEFAULT_TOKEN_AGE;
+	if (age != NULL && tt_valid_int64(age, 1, TT_OIDC_MAX_TOKEN_AGE,
+	    &p.max_token_age) != 0)
+		return ttctl_fail(TTCTL_USAGE, "--max-token-age takes seconds, "
+		    "1 to %d", TT_OIDC_MAX_TOKEN_AGE);
 	caps = tt_json_own(ctl->arena, cJSON_CreateArray());
 	conds = tt_json_own(ctl->arena, cJSON_CreateObject());
 	if ((rc = collect(ctl, argc, argv, caps, conds)) != TTCTL_OK)

@@ -19,7 +19,9 @@ static struct tt_arena	*arena;
  * may be anything). The token goes through the parser, the time rules
  * and a policy match; its signature is checked against the document. A
  * zero signature must never verify, whatever the document holds, and an
- * accepted signature must have come from RS256 or ES256.
+ * accepted signature must have come from RS256 or ES256. A parsed token
+ * always has a jti of 1..TT_OIDC_MAX_JTI bytes, and a matched one a
+ * lifetime (exp - iat) within the policy's bound.
  */
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -52,6 +54,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (t.iss == NULL || t.sub == NULL || t.kid == NULL ||
 		    t.alg == NULL || t.aud == NULL || t.signed_len >= strlen(tok))
 			abort();
+		if (t.jti == NULL || t.jti[0] == '\0' ||
+		    strlen(t.jti) > TT_OIDC_MAX_JTI)
+			abort();
 		(void)tt_oidc_times(&t, 1700000000, 5);
 		memset(&p, 0, sizeof(p));
 		p.issuer = t.iss;
@@ -59,7 +64,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		p.subject = "repo:*:ref:refs/heads/*";
 		p.conditions = tt_json_parse(arena, "{\"environment\":\"prod*\"}",
 		    23, &why);
-		(void)tt_oidc_match(&p, &t);
+		p.max_token_age = TT_OIDC_DEFAULT_TOKEN_AGE;
+		if (tt_oidc_match(&p, &t) == TT_OIDC_OK &&
+		    t.exp - t.iat > p.max_token_age)
+			abort();
 		if (tt_jwk_verify(arena, set, setlen, t.kid, t.alg, tok,
 		    t.signed_len, t.sig, t.siglen, &why) == TT_OK &&
 		    strcmp(t.alg, "RS256") != 0 && strcmp(t.alg, "ES256") != 0)

@@ -25,11 +25,15 @@ Control API (JSON in and out, no auth):
                        HS256-pubkey|RS256-wrongkey, "claims": {...},
                        "header": {...}} -> {"token"}. Default claims:
                        iss, aud "terrateam", sub, iat/nbf now, exp now+300,
-                       repository, repository_owner, run_id, environment;
-                       a claim given as null is left out. alg defaults to
+                       jti (a fresh UUID, as GitHub's), repository,
+                       repository_owner, run_id, environment; a claim
+                       given as null is left out. alg defaults to
                        the key's own (RS256 for RSA, ES256 for EC).
   POST /_fake/actions  {"issuer", "request_token", "kid"?, "claims"}: what
                        /NAME/actions-token mints (aud = its ?audience=)
+  POST /_fake/fail     {"issuer", "what": "discovery"|"jwks", "status"}:
+                       that document answers status (e.g. 503) from now
+                       on, still counted in the stats; status 0 heals it
   GET  /_fake/stats    {"NAME": {"discovery": n, "jwks": n, "actions": n}}
 """
 import argparse
@@ -39,6 +43,7 @@ import os
 import signal
 import threading
 import time
+import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
@@ -109,7 +114,7 @@ def mint(name, kid="k1", alg=None, claims=None, header=None):
     now = int(time.time())
     c = {"iss": BASE + "/" + name, "aud": "terrateam",
          "sub": "repo:mycompany/infra:ref:refs/heads/main",
-         "iat": now, "nbf": now, "exp": now + 300,
+         "iat": now, "nbf": now, "exp": now + 300, "jti": str(uuid.uuid4()),
          "repository": "mycompany/infra", "repository_owner": "mycompany",
          "run_id": "4242", "environment": "production"}
     for k, v in (claims or {}).items():
@@ -160,12 +165,18 @@ class Handler(BaseHTTPRequestHandler):
             rest = "/".join(parts[1:])
             if rest == ".well-known/openid-configuration":
                 iss["stats"]["discovery"] += 1
+                if iss["fail"].get("discovery"):
+                    return self.answer(iss["fail"]["discovery"],
+                                       {"message": "failing on purpose"})
                 return self.answer(200, {
                     "issuer": BASE + "/" + parts[0],
                     "jwks_uri": BASE + "/" + parts[0] + "/jwks",
                     "id_token_signing_alg_values_supported": ["RS256", "ES256"]})
             if rest == "jwks":
                 iss["stats"]["jwks"] += 1
+                if iss["fail"].get("jwks"):
+                    return self.answer(iss["fail"]["jwks"],
+                                       {"message": "failing on purpose"})
                 keys = [jwk(k, v["key"]) for k, v in iss["keys"].items()
                         if v["published"]]
                 return self.answer(200, {"keys": keys}, {
@@ -201,7 +212,8 @@ class Handler(BaseHTTPRequestHandler):
                 "max_age": int(b.get("max_age", 300)),
                 "keys": {"k1": {"key": new_key("RSA"), "published": True},
                          "e1": {"key": new_key("EC"), "published": True}},
-                "stats": {"discovery": 0, "jwks": 0, "actions": 0}}
+                "stats": {"discovery": 0, "jwks": 0, "actions": 0},
+                "fail": {}}
             return self.answer(200, {"issuer": BASE + "/" + b["name"]})
         iss = ISSUERS[b["issuer"]]
         if path == "/_fake/key":
@@ -217,6 +229,11 @@ class Handler(BaseHTTPRequestHandler):
                 b.get("claims"), b.get("header"))})
         if path == "/_fake/actions":
             iss["actions"] = b
+            return self.answer(200, {})
+        if path == "/_fake/fail":
+            if b["what"] not in ("discovery", "jwks"):
+                raise ValueError("what: discovery or jwks")
+            iss["fail"][b["what"]] = int(b["status"])
             return self.answer(200, {})
         return self.answer(404, {"message": "not found"})
 

@@ -178,6 +178,21 @@ refresh_burst() {
 	    --interface "$3" -w '%{http_code}\n' -K "$_cfg"
 }
 
+# refresh_parallel N CREDENTIAL ADDR: N refreshes at once, each on its own
+# connection, from ADDR; prints the statuses, one a line.
+refresh_parallel() {
+	_cfg=$T/parallel.cfg
+	: >"$_cfg"
+	for _i in $(seq "$1"); do
+		printf 'url = "%s/api/v1/access-token/refresh"\noutput = "/dev/null"\n' \
+		    "$BASE" >>"$_cfg"
+	done
+	# (curl draws its parallel progress meter on stderr even with -s.)
+	curl -s --parallel --parallel-immediate --parallel-max "$1" -X POST \
+	    -H 'Content-Length: 0' -H "Authorization: Bearer $2" \
+	    --interface "$3" -w '%{http_code}\n' -K "$_cfg" 2>/dev/null
+}
+
 # whoami TOKEN: GET /api/v1/whoami with the token.
 whoami() {
 	http GET /api/v1/whoami -H "Authorization: Bearer $1"

@@ -116,8 +116,8 @@ claims(const char *extra)
 	return tt_arena_printf(A, "{\"iss\":\"https://issuer.example\","
 	    "\"aud\":\"terrateam\",\"sub\":\"repo:o/r:ref:refs/heads/main\","
 	    "\"exp\":%d,\"iat\":%d,\"nbf\":%d,\"repository_owner\":\"o\","
-	    "\"environment\":\"production\"%s}", NOW + 300, NOW, NOW,
-	    extra);
+	    "\"environment\":\"production\",\"jti\":\"j-1\"%s}", NOW + 300,
+	    NOW, NOW, extra);
 }
 
 static int
@@ -172,6 +172,7 @@ test_parse(void **state)
 	assert_string_equal(t.alg, "RS256");
 	assert_int_equal(t.exp, NOW + 300);
 	assert_int_equal(t.has_nbf, 1);
+	assert_string_equal(t.jti, "j-1");
 	assert_int_equal(t.siglen, 256);
 
 	/* Shapes refused before any key work. */
@@ -196,6 +197,49 @@ test_parse(void **state)
 	    "{\"iss\":\"x\",\"sub\":\"s\",\"aud\":\"a\",\"exp\":2,\"iat\":1,"
 	    "\"iat\":1}");
 	assert_int_equal(tt_oidc_parse(A, tok, &t, &why), TT_EUNAUTH);
+}
+
+/* Without iat or jti a token cannot be held to a lifetime or one use. */
+static void
+test_parse_iat_jti(void **state)
+{
+	struct tt_oidc_token	 t;
+	const char		*why, *h = "{\"alg\":\"RS256\",\"kid\":\"r1\"}";
+	char			 jti[TT_OIDC_MAX_JTI + 2];
+
+	(void)state;
+#define BASE_CLAIMS "\"iss\":\"x\",\"sub\":\"s\",\"aud\":\"a\",\"exp\":2"
+	assert_int_equal(tt_oidc_parse(A, jws(rsa, h, "{" BASE_CLAIMS
+	    ",\"iat\":1,\"jti\":\"u\"}"), &t, &why), TT_OK);
+	assert_string_equal(t.jti, "u");
+	assert_int_equal(tt_oidc_parse(A, jws(rsa, h, "{" BASE_CLAIMS
+	    ",\"jti\":\"u\"}"), &t, &why), TT_EUNAUTH);
+	assert_string_equal(why, "token has no valid iat claim");
+	assert_int_equal(tt_oidc_parse(A, jws(rsa, h, "{" BASE_CLAIMS
+	    ",\"iat\":1}"), &t, &why), TT_EUNAUTH);
+	assert_string_equal(why, "token has no valid jti claim");
+	assert_int_equal(tt_oidc_parse(A, jws(rsa, h, "{" BASE_CLAIMS
+	    ",\"iat\":1,\"jti\":\"\"}"), &t, &why), TT_EUNAUTH);
+	assert_string_equal(why, "token has no valid jti claim");
+	assert_int_equal(tt_oidc_parse(A, jws(rsa, h, "{" BASE_CLAIMS
+	    ",\"iat\":1,\"jti\":7}"), &t, &why), TT_EUNAUTH);
+	assert_string_equal(why, "token has no valid jti claim");
+	assert_int_equal(tt_oidc_parse(A, jws(rsa, h, "{" BASE_CLAIMS
+	    ",\"iat\":1,\"jti\":[\"u\"]}"), &t, &why), TT_EUNAUTH);
+
+	/* TT_OIDC_MAX_JTI bytes are kept, one more is refused. */
+	memset(jti, 'j', sizeof(jti) - 2);
+	jti[sizeof(jti) - 2] = '\0';
+	assert_int_equal(tt_oidc_parse(A, jws(rsa, h, tt_arena_printf(A,
+	    "{" BASE_CLAIMS ",\"iat\":1,\"jti\":\"%s\"}", jti)), &t, &why),
+	    TT_OK);
+	assert_int_equal(strlen(t.jti), TT_OIDC_MAX_JTI);
+	jti[sizeof(jti) - 2] = 'j';
+	jti[sizeof(jti) - 1] = '\0';
+	assert_int_equal(tt_oidc_parse(A, jws(rsa, h, tt_arena_printf(A,
+	    "{" BASE_CLAIMS ",\"iat\":1,\"jti\":\"%s\"}", jti)), &t, &why),
+	    TT_EUNAUTH);
+#undef BASE_CLAIMS
 }
 
 static void
@@ -275,6 +319,7 @@ test_match(void **state)
 	p.subject = "repo:o/r:ref:refs/heads/*";
 	p.conditions = J("{\"repository_owner\":\"o\","
 	    "\"environment\":\"prod*\"}");
+	p.max_token_age = TT_OIDC_DEFAULT_TOKEN_AGE;
 	assert_non_null(p.conditions);
 	assert_int_equal(tt_oidc_match(&p, &t), TT_OIDC_OK);
 	p.issuer = "https://other.example";
@@ -296,7 +341,8 @@ test_match(void **state)
 
 	/* aud as an array. */
 	tok = jws(rsa, "{\"alg\":\"RS256\",\"kid\":\"r1\"}", "{\"iss\":\"i\","
-	    "\"sub\":\"s\",\"aud\":[\"x\",\"terrateam\"],\"exp\":2,\"iat\":1}");
+	    "\"sub\":\"s\",\"aud\":[\"x\",\"terrateam\"],\"exp\":2,\"iat\":1,"
+	    "\"jti\":\"u\"}");
 	assert_int_equal(tt_oidc_parse(A, tok, &t, &why), TT_OK);
 	p.issuer = "i";
 	p.subject = "s";
@@ -304,13 +350,63 @@ test_match(void **state)
 	assert_int_equal(tt_oidc_match(&p, &t), TT_OIDC_OK);
 }
 
-/* The audit trail's outcome names: one per check, each in sql/013. */
+/* exp - iat above the policy's max_token_age: refused, after all else. */
+static void
+test_lifetime(void **state)
+{
+	struct tt_oidc_token	 t;
+	struct tt_oidc_policy	 p;
+	const char		*why;
+
+	(void)state;
+	/* Ten years ahead, as in the finding. */
+	assert_int_equal(tt_oidc_parse(A, jws(rsa,
+	    "{\"alg\":\"RS256\",\"kid\":\"r1\"}", tt_arena_printf(A,
+	    "{\"iss\":\"i\",\"sub\":\"s\",\"aud\":\"a\",\"iat\":%d,"
+	    "\"exp\":%d,\"jti\":\"u\"}", NOW, NOW + 315360000)), &t, &why),
+	    TT_OK);
+	memset(&p, 0, sizeof(p));
+	p.issuer = "i";
+	p.audience = "a";
+	p.subject = "s";
+	p.conditions = J("{}");
+	p.max_token_age = TT_OIDC_DEFAULT_TOKEN_AGE;
+	assert_int_equal(tt_oidc_match(&p, &t), TT_OIDC_LIFETIME);
+	p.max_token_age = TT_OIDC_MAX_TOKEN_AGE;
+	assert_int_equal(tt_oidc_match(&p, &t), TT_OIDC_LIFETIME);
+
+	/* The bound itself is accepted, one second more is not. */
+	t.exp = t.iat + 3600;
+	p.max_token_age = 3600;
+	assert_int_equal(tt_oidc_match(&p, &t), TT_OIDC_OK);
+	t.exp++;
+	assert_int_equal(tt_oidc_match(&p, &t), TT_OIDC_LIFETIME);
+	p.max_token_age = 7200;
+	assert_int_equal(tt_oidc_match(&p, &t), TT_OIDC_OK);
+	/* exp before iat, as the access token's rule (lib/token.c). */
+	t.exp = t.iat - 1;
+	assert_int_equal(tt_oidc_match(&p, &t), TT_OIDC_LIFETIME);
+	/* A policy with no bound set (0) accepts nothing. */
+	p.max_token_age = 0;
+	t.exp = t.iat + 1;
+	assert_int_equal(tt_oidc_match(&p, &t), TT_OIDC_LIFETIME);
+
+	/* Checked last: a wrong audience is named first. */
+	t.exp = t.iat + 315360000;
+	p.max_token_age = 3600;
+	p.audience = "b";
+	assert_int_equal(tt_oidc_match(&p, &t), TT_OIDC_AUDIENCE);
+	assert_true(TT_OIDC_LIFETIME > TT_OIDC_CONDITION);
+}
+
+/* The audit trail's outcome names: one per check, each in sql/017. */
 static void
 test_check_names(void **state)
 {
 	static const char *const want[TT_OIDC__MAX] = {
 		"ok", "malformed", "issuer", "expired", "not_yet_valid",
-		"signature", "audience", "subject", "claim",
+		"signature", "audience", "subject", "claim", "lifetime",
+		"replayed",
 	};
 	int	i;
 
@@ -319,6 +415,10 @@ test_check_names(void **state)
 		assert_string_equal(tt_oidc_check_name(i), want[i]);
 	assert_string_equal(tt_oidc_check_name(TT_OIDC__MAX), "malformed");
 	assert_string_equal(tt_oidc_check_name(TT_OIDC_CONDITION), "claim");
+	for (i = 0; i < TT_OIDC__MAX; i++)
+		assert_non_null(strstr(tt_oidc_check_str(i), "OIDC token"));
+	assert_non_null(strstr(tt_oidc_check_str(TT_OIDC_REPLAYED),
+	    "already used"));
 }
 
 static void
@@ -472,6 +572,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse),
+		cmocka_unit_test(test_parse_iat_jti),
+		cmocka_unit_test(test_lifetime),
 		cmocka_unit_test(test_issuer_of),
 		cmocka_unit_test(test_times),
 		cmocka_unit_test(test_glob),

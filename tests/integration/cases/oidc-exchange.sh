@@ -8,7 +8,10 @@
 # Every exchange leaves an audit row (event 'exchange', the outcome, the
 # policy that matched); each run refreshes from a loopback address of its
 # own (REFRESH_FROM), so its rows and its refused-credential bucket are
-# its own. A flood of refused tokens from one address gets 429s.
+# its own. A flood of refused tokens from one address gets 429s, a valid
+# one never does. Each ID token is exchanged once; a token's lifetime
+# (exp - iat) is bounded by its policy; a failed fetch of an issuer's
+# keys is not repeated for 30 s.
 . "$TOP/tests/harness/lib.sh"
 . "$TOP/tests/harness/fakeoidc.sh"
 
@@ -23,15 +26,15 @@ REFRESH_FROM=$addr
 
 q() { psql "$TT_DATABASE_URL" -Atc "$1"; }
 
-# audited EVENT OUTCOME POLICY USER: the newest audit row from this run's
-# address is that ("-" for NULL).
+# audited EVENT OUTCOME POLICY USER: the newest audit row from the
+# address refreshes come from (REFRESH_FROM) is that ("-" for NULL).
 audited() {
 	_row=$(q "SELECT event || ' ' || outcome || ' ' ||
 	    coalesce(policy_id::text, '-') || ' ' || coalesce(user_id::text, '-')
-	    FROM audit_events WHERE source_address = '$addr'
+	    FROM audit_events WHERE source_address = '$REFRESH_FROM'
 	    ORDER BY id DESC LIMIT 1")
 	[ "$_row" = "$*" ] && return 0
-	echo "# newest audit row from $addr: '$_row', expected '$*'"
+	echo "# newest audit row from $REFRESH_FROM: '$_row', expected '$*'"
 	return 1
 }
 
@@ -92,6 +95,7 @@ check "refused policies leave no policy_add row" test "$(q "SELECT count(*)
     FROM audit_events WHERE event = 'policy_add' AND user_id = '$user'")" = 1
 check "ttctl oidc trust list --json shows the policy" test "$(jq -s --arg id "$pol" \
     'map(select(.id == $id)) | length == 1 and .[0].max_ttl == 30 and
+     .[0].max_token_age == 3600 and
      .[0].subject == "repo:mycompany/infra:ref:refs/heads/*" and
      .[0].conditions.repository_owner == "mycompany"' "$T/list")" = true
 
@@ -138,6 +142,96 @@ check "a condition pattern with * matches" status_is 200
 check "audited: ok" audited exchange ok "$pol" "$user"
 check "the issuer's JWKS was fetched once for all of these (cached)" \
     test "$(oidc_stats "gh-$run" | jq .jwks)" -eq $((stats0 + 1))
+
+# --- Each ID token is exchanged once: its issuer and jti are recorded
+# in the statement that audits the grant (a unique key decides). ---
+tok=$(mint)
+refresh "$tok"
+check "an ID token is exchanged (200)" status_is 200
+refresh "$tok"
+check "the same ID token again: 401 'token already used'" \
+    unauth_is 'token already used'
+check "audited: replayed, with the policy it matched" \
+    audited exchange replayed "$pol" "$user"
+REFRESH_FROM=$(rand_addr) refresh "$tok"
+check "from another address too" unauth_is 'token already used'
+# Twelve at once, from an address of their own (the 11 refusals count
+# against it). They are made to race: a session holds a lock on the
+# jti table that every exchange statement waits for (SHARE against the
+# INSERT's ROW EXCLUSIVE), so those the server runs at once reach the
+# table together when it is let go; a check-then-insert would grant
+# more than one.
+apar=$(rand_addr)
+tok=$(mint)
+psql "$TT_DATABASE_URL" -qAt -c "BEGIN" \
+    -c "LOCK TABLE oidc_exchanged_jti IN SHARE MODE" \
+    -c "SELECT pg_sleep(2)" -c "COMMIT" >/dev/null &
+barrier=$!
+for n in $(seq 100); do
+	[ "$(q "SELECT count(*) FROM pg_locks WHERE granted AND mode = 'ShareLock'
+	    AND relation = 'oidc_exchanged_jti'::regclass")" = 1 ] && break
+	sleep 0.02
+done
+refresh_parallel 12 "$tok" "$apar" >"$T/codes" &
+par=$!
+sleep 1.5
+echo "# $(q "SELECT count(*) FROM pg_locks WHERE NOT granted AND
+    relation = 'oidc_exchanged_jti'::regclass") exchanges wait at the barrier"
+wait $barrier
+wait $par
+codes=$(cat "$T/codes")
+check "12 parallel exchanges of one ID token: exactly one 200" \
+    test "$(printf '%s\n' "$codes" | grep -c '^200$')" = 1
+check "and 11 401s" test "$(printf '%s\n' "$codes" | grep -c '^401$')" = 11
+check "audited: one ok and 11 replayed" test "$(q "SELECT string_agg(outcome
+    || ' ' || n, ',' ORDER BY outcome) FROM (SELECT outcome, count(*) AS n
+    FROM audit_events WHERE source_address = '$apar' GROUP BY
+    outcome) s")" = "ok 1,replayed 11"
+# The same, step by step: another exchange of the token has recorded its
+# jti and not committed yet (a session stands in for it). This exchange
+# waits for it, then is refused when it commits, or granted when it
+# rolls back: never both granted, never both refused.
+# inflight END: the session's transaction, ended by END after 1.5 s.
+inflight() {
+	{ echo "BEGIN; INSERT INTO oidc_exchanged_jti VALUES ('$ISS',
+	    'inflight-$run', now() + interval '5 minutes');"
+	  sleep 1.5; echo "$1;"; } | psql "$TT_DATABASE_URL" -qAt >/dev/null &
+	_infl=$!
+	for _n in $(seq 100); do
+		[ "$(q "SELECT count(*) FROM pg_stat_activity WHERE state =
+		    'idle in transaction' AND query LIKE '%inflight-$run%'")" = 1 ] &&
+		    break
+		sleep 0.02
+	done
+	_t=$(date +%s%3N)
+	refresh "$(mint "\"claims\":{\"jti\":\"inflight-$run\"}")"
+	WAITED=$(( $(date +%s%3N) - _t ))
+	wait $_infl
+}
+inflight ROLLBACK
+check "an exchange of a token whose other exchange rolls back: 200" status_is 200
+echo "# it waited $WAITED ms for the other one"
+q "DELETE FROM oidc_exchanged_jti WHERE jti = 'inflight-$run'" >/dev/null
+inflight COMMIT
+check "one whose other exchange commits: 401 'token already used'" \
+    unauth_is 'token already used'
+check "after waiting for it" test "$WAITED" -ge 500
+
+# A row of a token expired for every server does not block its jti (an
+# issuer may reuse one); ttctl audit prune drops it an hour after exp.
+q "INSERT INTO oidc_exchanged_jti VALUES ('$ISS', 'old-$run',
+    now() - interval '10 minutes'), ('$ISS', 'older-$run',
+    now() - interval '2 hours')" >/dev/null
+refresh "$(mint "\"claims\":{\"jti\":\"old-$run\"}")"
+check "a jti whose recorded token has expired is exchanged again" status_is 200
+refresh "$(mint "\"claims\":{\"jti\":\"old-$run\"}")"
+check "and is then recorded anew: 401 'token already used'" \
+    unauth_is 'token already used'
+"$TOP/bin/ttctl" --json audit prune >"$T/prune"
+check "ttctl audit prune drops exchanged jti an hour past their exp" \
+    test "$(q "SELECT string_agg(jti, ',' ORDER BY jti) FROM oidc_exchanged_jti
+        WHERE issuer = '$ISS' AND jti LIKE 'old%-$run'")" = "old-$run"
+check "and counts them" jq -e '.exchanged_tokens >= 1' "$T/prune"
 
 # --- Capabilities never exceed the user's. ---
 http POST /api/v1/github/access-token -H "Authorization: Bearer $at" \
@@ -188,6 +282,28 @@ refresh "$(mint '"claims":{"exp":"9999999999"}')"
 check "a string exp is malformed: 401" unauth_is 'malformed'
 check "audited: malformed" audited exchange malformed - -
 
+# --- An ID token's lifetime (exp - iat): at most the policy's
+# --max-token-age, 3600 s unless set. ---
+t0=$(date +%s)
+refresh "$(mint "\"claims\":{\"iat\":$t0,\"nbf\":$t0,\"exp\":$((t0 + 315360000))}")"
+check "an ID token whose exp is ten years after its iat: 401 'lifetime'" \
+    unauth_is 'lifetime \(exp - iat\) too long'
+check "audited: lifetime" audited exchange lifetime - -
+refresh "$(mint "\"claims\":{\"iat\":$t0,\"nbf\":$t0,\"exp\":$((t0 + 3601))}")"
+check "one second past the default 3600 s: 401 'lifetime'" unauth_is 'lifetime'
+check "audited: lifetime" audited exchange lifetime - -
+refresh "$(mint "\"claims\":{\"iat\":$t0,\"nbf\":$t0,\"exp\":$((t0 + 3600))}")"
+check "exactly 3600 s is exchanged" status_is 200
+check "audited: ok" audited exchange ok "$pol" "$user"
+refresh "$(mint "\"claims\":{\"iat\":null}")"
+check "an ID token without iat is malformed (no lifetime to check): 401" \
+    unauth_is 'malformed'
+check "audited: malformed" audited exchange malformed - -
+refresh "$(mint "\"claims\":{\"jti\":null}")"
+check "an ID token without jti is malformed (it could not be used once only): 401" \
+    unauth_is 'malformed'
+check "audited: malformed" audited exchange malformed - -
+
 # --- The second issuer matches only its own policies. ---
 refresh "$(oidc_mint "{\"issuer\":\"other-$run\"}")"
 check "a token of the second issuer does not match the first's policy" \
@@ -198,6 +314,31 @@ check "with its own audience it is exchanged" status_is 200
 check "audited: ok, the second issuer's policy and user" audited exchange ok "$pol2" "$user2"
 whoami "$TOKEN"
 check "as its own policy's user" json_is .id "$user2"
+
+# --- A policy's own --max-token-age (1..86400). ---
+ISS3=$(oidc_issuer "long-$run")
+for bad in 0 86401 x; do
+	"$TOP/bin/ttctl" oidc trust add --name "long $run" --issuer "$ISS3" \
+	    --audience terrateam --subject "$SUB" --user "$user" \
+	    --cap kv_store_read --max-token-age $bad >/dev/null 2>"$T/err"
+	check "--max-token-age $bad is a usage error (2)" \
+	    bash -c "[ $? = 2 ] && grep -q 'max-token-age' '$T/err'"
+done
+pol3=$("$TOP/bin/ttctl" oidc trust add --name "long $run" --issuer "$ISS3" \
+    --audience terrateam --subject "$SUB" --user "$user" --cap kv_store_read \
+    --max-token-age 7200 2>"$T/err")
+check "a policy with --max-token-age 7200 is added" \
+    bash -c "[[ '$pol3' =~ ^[0-9a-f-]{36}$ ]] || { cat '$T/err'; false; }"
+"$TOP/bin/ttctl" --json oidc trust list >"$T/list"
+check "ttctl oidc trust list --json shows its max_token_age" \
+    test "$(jq -s --arg id "$pol3" 'map(select(.id == $id)) | .[0].max_token_age' "$T/list")" = 7200
+t0=$(date +%s)
+refresh "$(oidc_mint "{\"issuer\":\"long-$run\",\"claims\":{\"iat\":$t0,\"nbf\":$t0,\"exp\":$((t0 + 7200))}}")"
+check "it exchanges a 2-hour ID token" status_is 200
+check "audited: ok, that policy" audited exchange ok "$pol3" "$user"
+refresh "$(oidc_mint "{\"issuer\":\"long-$run\",\"claims\":{\"iat\":$t0,\"nbf\":$t0,\"exp\":$((t0 + 7201))}}")"
+check "and refuses one a second longer: 401 'lifetime'" unauth_is 'lifetime'
+"$TOP/bin/ttctl" oidc trust remove "$pol3" >/dev/null
 
 # --- Key rotation: an unknown kid, then the issuer publishes it. ---
 oidc_post /_fake/key "{\"issuer\":\"gh-$run\",\"kid\":\"k2\",\"kty\":\"RSA\"}" >/dev/null
@@ -230,12 +371,11 @@ check "and the issuer is no longer trusted" unauth_is 'issuer not trusted'
 check "audited: issuer" audited exchange issuer - -
 
 # --- A flood of refused ID tokens from one address: 429s (the same
-# bucket, TT_REFRESH_RATE_PER_ADDRESS = 30 a minute, as refused keys). ---
+# bucket, TT_REFRESH_RATE_PER_ADDRESS = 30 a minute, as refused keys),
+# but never for a valid one. ---
 a3=$(rand_addr)
 badtok=$(oidc_mint "{\"issuer\":\"other-$run\"}")
-goodtok=$(oidc_mint "{\"issuer\":\"other-$run\",\"claims\":{\"aud\":\"ci-other\"}}")
 remember "$badtok"
-remember "$goodtok"
 REFRESH_FROM=$a3
 t0=$(date +%s%3N)
 codes=$(refresh_burst 30 "$badtok" "$a3")
@@ -261,9 +401,11 @@ check "the 429 says when to retry" header_matches Retry-After '^[12]$'
 check "the 429 says the address's limit, 30" header_matches RateLimit-Limit '^30$'
 check "the 429 says none remain" header_matches RateLimit-Remaining '^0$'
 check "the 429 has the standard headers" std_headers
-# Once the bucket gains a token back, a refused ID token spends it (a
-# 401) and the address is dry for a whole step (2 s): the good token is
-# sent right then (again when that took 1.5 s or more).
+# A valid ID token is granted even from a limited address: nobody can
+# guess one, so only refused ones are limited. Once the bucket gains a
+# token back, a refused ID token spends it (a 401) and the address is
+# dry for a whole step (2 s): a fresh good token is sent right then
+# (again when that took 1.5 s or more).
 good=none
 for try in 1 2 3 4 5; do
 	prev=429 n=0
@@ -273,6 +415,8 @@ for try in 1 2 3 4 5; do
 		prev=$STATUS n=$((n + 1))
 		sleep 0.05
 	done
+	goodtok=$(oidc_mint "{\"issuer\":\"other-$run\",\"claims\":{\"aud\":\"ci-other\"}}")
+	remember "$goodtok"
 	t1=$(date +%s%3N)
 	refresh "$goodtok"
 	good=$STATUS
@@ -280,21 +424,103 @@ for try in 1 2 3 4 5; do
 	echo "# try $try took 1.5 s or more: the bucket may have refilled; again"
 done
 STATUS=$good
-check "a good ID token from the limited address is a 429 too" status_is 429
-check "audited as address_rate_limited, with the policy it matched" \
-    test "$(q "SELECT count(*) FROM audit_events WHERE source_address = '$a3'
-        AND event = 'exchange' AND outcome = 'address_rate_limited'
-        AND policy_id = '$pol2' AND user_id = '$user2'")" -ge 1
+check "a valid ID token from the limited address is exchanged (200)" status_is 200
+check "audited as ok, with its policy" audited exchange ok "$pol2" "$user2"
 check "the refused ID tokens are audited as audience" \
     test "$(q "SELECT count(*) FROM audit_events WHERE source_address = '$a3'
         AND event = 'exchange' AND outcome = 'audience'")" -ge $((30 + extra))
 check "and the limited ones as address_rate_limited" \
     test "$(q "SELECT count(*) FROM audit_events WHERE source_address = '$a3'
         AND event = 'exchange' AND outcome = 'address_rate_limited'")" -ge 2
+refresh "$goodtok"
+check "that ID token again from there is refused (429, or 401 if the bucket refilled)" \
+    bash -c '[ "$1" = 429 ] || grep -q "token already used" "$2"' - "$STATUS" "$T/body"
 REFRESH_FROM=$(rand_addr)
 refresh "$goodtok"
-check "the same ID token from another address is exchanged" status_is 200
+check "and from another address: 401 'token already used'" \
+    unauth_is 'token already used'
 
 "$TOP/bin/ttctl" oidc trust remove "$pol2" >/dev/null
 check "the second policy's removal is audited" \
     policy_audited policy_remove "$pol2" "$user2"
+
+# --- An issuer whose keys cannot be fetched: the failure is kept for
+# 30 s (in oidc_jwks_cache, for every process), so each exchange naming
+# it meanwhile is a 503 with Retry-After and no outbound fetch, and
+# counts against the address (the token cannot be verified). ---
+# fetches NAME: "discovery jwks" requests the stand-in saw for issuer NAME.
+fetches() { oidc_stats "$1" | jq -r '"\(.discovery) \(.jwks)"'; }
+DOWN=$(oidc_issuer "down-$run")
+JDOWN=$(oidc_issuer "jwksdown-$run")
+for i in "$DOWN" "$JDOWN"; do
+	"$TOP/bin/ttctl" oidc trust add --name "down $run" --issuer "$i" \
+	    --audience terrateam --subject "$SUB" --user "$user" \
+	    --cap kv_store_read >/dev/null
+done
+oidc_post /_fake/fail "{\"issuer\":\"down-$run\",\"what\":\"discovery\",\"status\":503}" >/dev/null
+oidc_post /_fake/fail "{\"issuer\":\"jwksdown-$run\",\"what\":\"jwks\",\"status\":500}" >/dev/null
+REFRESH_FROM=$(rand_addr)
+refresh "$(oidc_mint "{\"issuer\":\"down-$run\"}")"
+check "an issuer whose discovery document fails: 503" fails_with 503 UNAVAILABLE
+check "with Retry-After 30" header_matches Retry-After '^30$'
+check "audited: keys_unavailable" audited exchange keys_unavailable - -
+check "the stand-in saw one discovery request" test "$(fetches "down-$run")" = "1 0"
+codes=
+for n in 1 2 3 4 5; do
+	refresh "$(oidc_mint "{\"issuer\":\"down-$run\"}")"
+	codes="$codes$STATUS "
+done
+check "5 more exchanges naming it within 30 s: 503s" test "$codes" = "503 503 503 503 503 "
+check "with Retry-After the seconds left" header_matches Retry-After '^([1-9]|[12][0-9]|30)$'
+check "and the stand-in saw no new request" test "$(fetches "down-$run")" = "1 0"
+# The issuer heals: nobody knows before the 30 s are over.
+oidc_post /_fake/fail "{\"issuer\":\"down-$run\",\"what\":\"discovery\",\"status\":0}" >/dev/null
+refresh "$(oidc_mint "{\"issuer\":\"down-$run\"}")"
+check "an exchange naming the healed issuer within the 30 s: still 503" \
+    fails_with 503 UNAVAILABLE
+check "still no new request" test "$(fetches "down-$run")" = "1 0"
+refresh "$(oidc_mint "{\"issuer\":\"jwksdown-$run\"}")"
+check "an issuer whose JWKS fails: 503" fails_with 503 UNAVAILABLE
+check "with Retry-After 30" header_matches Retry-After '^30$'
+check "after one discovery and one JWKS request" test "$(fetches "jwksdown-$run")" = "1 1"
+refresh "$(oidc_mint "{\"issuer\":\"jwksdown-$run\"}")"
+check "the next one within 30 s: 503" fails_with 503 UNAVAILABLE
+check "with no new request" test "$(fetches "jwksdown-$run")" = "1 1"
+
+# A flood of forged tokens naming that issuer from one address ends in
+# 429s: unverifiable tokens count as refused ones.
+a4=$(rand_addr)
+REFRESH_FROM=$a4
+forged=$(oidc_mint "{\"issuer\":\"jwksdown-$run\",\"alg\":\"RS256-wrongkey\"}")
+t0=$(date +%s%3N)
+codes=$(refresh_burst 30 "$forged" "$a4")
+check "30 forged tokens naming the failing issuer from one address: 30 503s" \
+    test "$(printf '%s\n' "$codes" | grep -c '^503$')" = 30
+refresh "$forged"
+extra=0
+while [ "$STATUS" = 503 ] && [ $extra -lt 200 ]; do
+	# A slow server: tokens came back meanwhile; spend them first.
+	extra=$((extra + 1))
+	refresh "$forged"
+done
+el=$(( $(date +%s%3N) - t0 ))
+check "then a 429 ($extra more 503s from refill)" fails_with 429 RATE_LIMITED
+check "no more 503s than the refill allows" test $extra -le $((el / 2000))
+check "audited: address_rate_limited" audited exchange address_rate_limited - -
+check "the flood made at most one more fetch (the 30 s may have run out)" \
+    bash -c '[ "$1" = "1 1" ] || [ "$1" = "2 2" ]' - "$(fetches "jwksdown-$run")"
+
+# Once the 30 s are over (the row says so) the issuer is fetched again,
+# and a good fetch clears the failure.
+q "UPDATE oidc_jwks_cache SET failed_until = now() - interval '1 second'
+    WHERE issuer = '$DOWN'" >/dev/null
+REFRESH_FROM=$(rand_addr)
+refresh "$(oidc_mint "{\"issuer\":\"down-$run\"}")"
+check "after them it is fetched again and the token exchanged" status_is 200
+check "with one new discovery and one JWKS request" test "$(fetches "down-$run")" = "2 1"
+check "and the failure is cleared" test "$(q "SELECT failed_until IS NULL
+    FROM oidc_jwks_cache WHERE issuer = '$DOWN'")" = t
+for i in "$DOWN" "$JDOWN"; do
+	q "SELECT id FROM oidc_trust_policies WHERE issuer = '$i'" |
+	    while read -r id; do "$TOP/bin/ttctl" oidc trust remove "$id" >/dev/null; done
+done
