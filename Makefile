@@ -61,7 +61,7 @@ LIB_SRCS = lib/apikey.c lib/arena.c lib/asset.c lib/buf.c lib/caps.c lib/clienta
 	   lib/lease.c lib/ratelimit.c \
 	   lib/route.c lib/serve.c lib/stacks.c lib/stackstate.c lib/tagquery.c \
 	   lib/session.c lib/trust.c lib/url.c lib/valid.c lib/yaml.c \
-	   lib/websession.c lib/ghoauth.c
+	   lib/websession.c lib/ghoauth.c lib/signin.c
 LIB_OBJS = $(LIB_SRCS:%.c=$(B)/%.o)
 LIBTT	 = $(B)/libtt.a
 
@@ -133,6 +133,12 @@ $(OPENAPI_JSON): docs/openapi.yaml $(OPENAPI_TOOL)
 $(B)/tests/unit/%: $(B)/tests/unit/%.o $(LIBTT)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIBTT) $(LDLIBS) -lcmocka
+
+# The statement check sees every statement of the library: all of it linked.
+$(B)/tests/unit/test_dbstmt: $(B)/tests/unit/test_dbstmt.o $(LIBTT)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< -Wl,--whole-archive $(LIBTT) \
+	    -Wl,--no-whole-archive $(LDLIBS) -lcmocka
 
 # Every call the library makes to OpenSSL's constant-time compare goes
 # through the test's wrapper first (test_consttime.c).

@@ -26,36 +26,27 @@
 
 #define OPENAPI_MAX_BYTES	(4 * 1024 * 1024)
 
-static struct tt_db_stmt stmt_schema = {
-	"health_schema",
-	"SELECT coalesce(max(version), 0) AS version FROM schema_migrations",
-	0, 1, 0, 0
-};
-
 static enum tt_err
 handle_health(struct tt_req *req, struct tt_resp *resp)
 {
 	struct tt_ghsetup_problem	 p[TT_GHSETUP_MAX];
-	struct tt_db_res		*res;
 	enum tt_err			 e;
-	const char			*v, *what;
-	long long			 version;
+	const char			*what;
+	int64_t				 version;
 	size_t				 n, i;
 	cJSON				*j;
 
-	e = tt_db_run(req->arena, &stmt_schema, NULL, &res);
-	if (e != TT_OK && strcmp(tt_db_last_sqlstate(), "42P01") == 0)
+	e = tt_db_schema_version(req->arena, &version);
+	if (e == TT_ENOTFOUND)
 		return tt_resp_fail(resp, TT_EUNAVAIL, NULL,
 		    "database schema missing: run ttctl migrate");
 	if (e != TT_OK)
 		return tt_resp_fail(resp, TT_EUNAVAIL, NULL,
 		    "database unreachable");
-	v = tt_db_get(res, 0, "version");
-	version = v ? strtoll(v, NULL, 10) : 0;
 	if (version < TT_SCHEMA_VERSION)
 		return tt_resp_fail(resp, TT_EUNAVAIL, NULL,
 		    "database schema version %lld, this build needs %d: run "
-		    "ttctl migrate", version, TT_SCHEMA_VERSION);
+		    "ttctl migrate", (long long)version, TT_SCHEMA_VERSION);
 
 	/* A GitHub setting that is set and unusable fails loudly too. */
 	if ((n = tt_ghsetup_check(p, TT_NITEMS(p))) > 0) {

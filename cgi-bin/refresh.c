@@ -73,58 +73,60 @@ int main(void);
 	"ELSE least($7::bigint, ($6::bigint - " \
 	AHEAD("greatest(b.tat, now())") ") / (SELECT step FROM st)) END)"
 
-static struct tt_db_stmt stmt_refresh = {
-	"refresh_key",
-	"WITH k AS (SELECT id, user_id, capabilities, "
-	"revoked_at IS NOT NULL AS revoked, "
-	"(expires_at IS NOT NULL AND expires_at <= now()) AS expired, "
-	"(last_used_at IS NULL OR last_used_at < now() - interval "
-	"'60 seconds') AS stale, "
-	"coalesce(refresh_rate_limit, $4::int) AS lim "
-	"FROM api_keys WHERE key_sha256 = decode($1, 'hex')), "
-	"a AS (SELECT " AHEAD("greatest(tat, now())") " AS d "
-	"FROM rate_buckets WHERE bucket = 'a:' || $2), "
-	"v0 AS (SELECT CASE "
-	"WHEN k.id IS NULL THEN 'unknown' WHEN k.revoked THEN 'revoked' "
-	"WHEN k.expired THEN 'expired' ELSE 'ok' END AS known, k.* "
-	"FROM (SELECT 1) one LEFT JOIN k ON true), "
-	"v AS (SELECT CASE WHEN known <> 'ok' AND "
-	"coalesce((SELECT d FROM a), 0) > $6::bigint - $6::bigint / $5::int "
-	"THEN 'address_rate_limited' ELSE known END AS outcome, v0.* "
-	"FROM v0), "
-	"kprev AS (SELECT " AHEAD("greatest(b.tat, now())") " AS d "
-	"FROM rate_buckets b, v WHERE b.bucket = 'k:' || v.id), "
-	"st AS (SELECT $6::bigint / v.lim AS step FROM v), "
-	"kb AS (INSERT INTO rate_buckets AS b (bucket, tat, granted) "
-	"SELECT 'k:' || v.id, now() + " US("st.step * least($7::int, v.lim)")
-	", least($7::int, v.lim) FROM v, st WHERE v.outcome = 'ok' "
-	"ON CONFLICT (bucket) DO UPDATE "
-	"SET tat = greatest(b.tat, now()) + " US("(SELECT step FROM st) * "
-	KTAKE) ", granted = " KTAKE " WHERE " KTAKE " >= 1 "
-	"RETURNING tat, granted), "
-	"ab AS (INSERT INTO rate_buckets AS b (bucket, tat) "
-	"SELECT 'a:' || $2, now() + " US("$6::bigint / $5::int") " FROM v "
-	"WHERE v.outcome IN ('unknown', 'revoked', 'expired') "
-	"ON CONFLICT (bucket) DO UPDATE "
-	"SET tat = greatest(b.tat, now()) + (excluded.tat - now()) "
-	"RETURNING 1), "
-	"t AS (UPDATE api_keys SET last_used_at = now() FROM v "
-	"WHERE api_keys.id = v.id AND v.stale AND EXISTS (SELECT 1 FROM kb) "
-	"RETURNING 1), "
-	"au AS (INSERT INTO audit_events (event, outcome, via, user_id, "
-	"api_key_id, source_address, user_agent) SELECT 'refresh', "
-	"CASE WHEN v.outcome = 'ok' AND NOT EXISTS (SELECT 1 FROM kb) "
-	"THEN 'key_rate_limited' ELSE v.outcome END, 'api', v.user_id, v.id, "
-	"nullif($2, ''), $3 FROM v RETURNING outcome) "
-	"SELECT au.outcome, v.id, v.user_id, "
-	"v.capabilities::text AS capabilities, v.lim, "
-	"(SELECT " AHEAD("tat") " FROM kb) AS key_ahead, "
-	"(SELECT granted FROM kb) AS granted, "
-	"(SELECT d FROM kprev) AS key_before, "
-	"(SELECT d FROM a) AS addr_before, "
-	"set_config('synchronous_commit', 'off', true) AS sc "
-	"FROM v, au",
-	7, 1, 0, 0
+TT_DB_STMT(stmt_refresh) = {
+	.name = "refresh_key",
+	.sql =
+	    "WITH k AS (SELECT id, user_id, capabilities, "
+	    "revoked_at IS NOT NULL AS revoked, "
+	    "(expires_at IS NOT NULL AND expires_at <= now()) AS expired, "
+	    "(last_used_at IS NULL OR last_used_at < now() - interval "
+	    "'60 seconds') AS stale, "
+	    "coalesce(refresh_rate_limit, $4::int) AS lim "
+	    "FROM api_keys WHERE key_sha256 = decode($1, 'hex')), "
+	    "a AS (SELECT " AHEAD("greatest(tat, now())") " AS d "
+	    "FROM rate_buckets WHERE bucket = 'a:' || $2), "
+	    "v0 AS (SELECT CASE "
+	    "WHEN k.id IS NULL THEN 'unknown' WHEN k.revoked THEN 'revoked' "
+	    "WHEN k.expired THEN 'expired' ELSE 'ok' END AS known, k.* "
+	    "FROM (SELECT 1) one LEFT JOIN k ON true), "
+	    "v AS (SELECT CASE WHEN known <> 'ok' AND "
+	    "coalesce((SELECT d FROM a), 0) > $6::bigint - $6::bigint / $5::int "
+	    "THEN 'address_rate_limited' ELSE known END AS outcome, v0.* "
+	    "FROM v0), "
+	    "kprev AS (SELECT " AHEAD("greatest(b.tat, now())") " AS d "
+	    "FROM rate_buckets b, v WHERE b.bucket = 'k:' || v.id), "
+	    "st AS (SELECT $6::bigint / v.lim AS step FROM v), "
+	    "kb AS (INSERT INTO rate_buckets AS b (bucket, tat, granted) "
+	    "SELECT 'k:' || v.id, now() + " US("st.step * least($7::int, v.lim)")
+	    ", least($7::int, v.lim) FROM v, st WHERE v.outcome = 'ok' "
+	    "ON CONFLICT (bucket) DO UPDATE "
+	    "SET tat = greatest(b.tat, now()) + " US("(SELECT step FROM st) * "
+	    KTAKE) ", granted = " KTAKE " WHERE " KTAKE " >= 1 "
+	    "RETURNING tat, granted), "
+	    "ab AS (INSERT INTO rate_buckets AS b (bucket, tat) "
+	    "SELECT 'a:' || $2, now() + " US("$6::bigint / $5::int") " FROM v "
+	    "WHERE v.outcome IN ('unknown', 'revoked', 'expired') "
+	    "ON CONFLICT (bucket) DO UPDATE "
+	    "SET tat = greatest(b.tat, now()) + (excluded.tat - now()) "
+	    "RETURNING 1), "
+	    "t AS (UPDATE api_keys SET last_used_at = now() FROM v "
+	    "WHERE api_keys.id = v.id AND v.stale AND EXISTS (SELECT 1 FROM kb) "
+	    "RETURNING 1), "
+	    "au AS (INSERT INTO audit_events (event, outcome, via, user_id, "
+	    "api_key_id, source_address, user_agent) SELECT 'refresh', "
+	    "CASE WHEN v.outcome = 'ok' AND NOT EXISTS (SELECT 1 FROM kb) "
+	    "THEN 'key_rate_limited' ELSE v.outcome END, 'api', v.user_id, v.id, "
+	    "nullif($2, ''), $3 FROM v RETURNING outcome) "
+	    "SELECT au.outcome, v.id, v.user_id, "
+	    "v.capabilities::text AS capabilities, v.lim, "
+	    "(SELECT " AHEAD("tat") " FROM kb) AS key_ahead, "
+	    "(SELECT granted FROM kb) AS granted, "
+	    "(SELECT d FROM kprev) AS key_before, "
+	    "(SELECT d FROM a) AS addr_before, "
+	    "set_config('synchronous_commit', 'off', true) AS sc "
+	    "FROM v, au",
+	.nparams = 7,
+	.retry = 1,
 };
 
 /*
@@ -134,14 +136,16 @@ static struct tt_db_stmt stmt_refresh = {
  *
  * $1 key hash.
  */
-static struct tt_db_stmt stmt_refresh_lookup = {
-	"refresh_lookup",
-	"SELECT id, user_id, capabilities::text AS capabilities, "
-	"revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now()) "
-	"AS ok, last_used_at IS NULL OR last_used_at < now() - interval "
-	"'60 seconds' AS stale, " TT_DB_US("now()") " AS now_us "
-	"FROM api_keys WHERE key_sha256 = decode($1, 'hex')",
-	1, 1, 0, 1
+TT_DB_STMT(stmt_refresh_lookup) = {
+	.name = "refresh_lookup",
+	.sql =
+	    "SELECT id, user_id, capabilities::text AS capabilities, "
+	    "revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now()) "
+	    "AS ok, last_used_at IS NULL OR last_used_at < now() - interval "
+	    "'60 seconds' AS stale, " TT_DB_US("now()") " AS now_us "
+	    "FROM api_keys WHERE key_sha256 = decode($1, 'hex')",
+	.nparams = 1,
+	.retry = 1,
 };
 
 /*
@@ -150,22 +154,23 @@ static struct tt_db_stmt stmt_refresh_lookup = {
  * holds are skipped (it is writing theirs), so this never waits on a
  * row lock.
  */
-static struct tt_db_stmt stmt_refresh_flush = {
-	"refresh_flush",
-	"WITH qr AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(at "
-	"bigint, user_id uuid, key uuid, addr text, ua text, touch boolean)), "
-	"qa AS (INSERT INTO audit_events (at, event, outcome, via, user_id, "
-	"api_key_id, source_address, user_agent) SELECT "
-	TT_DB_FROM_US("qr.at") ", 'refresh', 'ok', 'api', qr.user_id, "
-	"qr.key, qr.addr, qr.ua FROM qr ORDER BY qr.at RETURNING 1), "
-	"qt AS (UPDATE api_keys SET last_used_at = now() WHERE id IN "
-	"(SELECT id FROM api_keys WHERE id IN (SELECT key FROM qr WHERE "
-	"touch) AND (last_used_at IS NULL OR last_used_at < now() - "
-	"interval '60 seconds') ORDER BY id FOR UPDATE SKIP LOCKED) "
-	"RETURNING 1) "
-	"SELECT (SELECT count(*) FROM qa) AS n, "
-	"set_config('synchronous_commit', 'off', true) AS sc",
-	1, 0, 0, 0
+TT_DB_STMT(stmt_refresh_flush) = {
+	.name = "refresh_flush",
+	.sql =
+	    "WITH qr AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(at "
+	    "bigint, user_id uuid, key uuid, addr text, ua text, touch boolean)), "
+	    "qa AS (INSERT INTO audit_events (at, event, outcome, via, user_id, "
+	    "api_key_id, source_address, user_agent) SELECT "
+	    TT_DB_FROM_US("qr.at") ", 'refresh', 'ok', 'api', qr.user_id, "
+	    "qr.key, qr.addr, qr.ua FROM qr ORDER BY qr.at RETURNING 1), "
+	    "qt AS (UPDATE api_keys SET last_used_at = now() WHERE id IN "
+	    "(SELECT id FROM api_keys WHERE id IN (SELECT key FROM qr WHERE "
+	    "touch) AND (last_used_at IS NULL OR last_used_at < now() - "
+	    "interval '60 seconds') ORDER BY id FOR UPDATE SKIP LOCKED) "
+	    "RETURNING 1) "
+	    "SELECT (SELECT count(*) FROM qa) AS n, "
+	    "set_config('synchronous_commit', 'off', true) AS sc",
+	.nparams = 1,
 };
 
 /*
@@ -392,34 +397,35 @@ answer(struct tt_req *req, struct tt_resp *resp, struct tt_token_claims *c,
  * matched); for "ok" only, else NULL: $8 issuer, $9 jti, $10 the
  * token's exp and $11 now - leeway, both in Unix seconds.
  */
-static struct tt_db_stmt stmt_exchange = {
-	"refresh_exchange",
-	"WITH a AS (SELECT " AHEAD("greatest(tat, now())") " AS d "
-	"FROM rate_buckets WHERE bucket = 'a:' || $2), "
-	"j AS (INSERT INTO oidc_exchanged_jti AS x (issuer, jti, exp) "
-	"SELECT $8, $9, to_timestamp($10::double precision) "
-	"WHERE $1::text = 'ok' ON CONFLICT (issuer, jti) DO UPDATE "
-	"SET exp = excluded.exp WHERE x.exp <= "
-	"to_timestamp($11::double precision) RETURNING 1), "
-	"v AS (SELECT CASE WHEN EXISTS (SELECT 1 FROM j) THEN 'ok' "
-	"WHEN coalesce((SELECT d FROM a), 0) > "
-	"$5::bigint - $5::bigint / $4::int THEN 'address_rate_limited' "
-	"WHEN $1::text = 'ok' THEN 'replayed' ELSE $1::text END AS outcome), "
-	"ab AS (INSERT INTO rate_buckets AS b (bucket, tat) "
-	"SELECT 'a:' || $2, now() + " US("$5::bigint / $4::int") " FROM v "
-	"WHERE v.outcome NOT IN ('ok', 'address_rate_limited') "
-	"ON CONFLICT (bucket) DO UPDATE "
-	"SET tat = greatest(b.tat, now()) + (excluded.tat - now()) "
-	"RETURNING 1), "
-	"au AS (INSERT INTO audit_events (event, outcome, via, user_id, "
-	"policy_id, source_address, user_agent) SELECT 'exchange', "
-	"v.outcome, 'api', $7::uuid, $6::uuid, nullif($2, ''), $3 FROM v "
-	"RETURNING outcome) "
-	"SELECT au.outcome, (SELECT d FROM a) AS addr_before, "
-	"set_config('synchronous_commit', CASE WHEN au.outcome = 'ok' "
-	"THEN current_setting('synchronous_commit') ELSE 'off' END, true) "
-	"AS sc FROM au",
-	11, 0, 0, 0
+TT_DB_STMT(stmt_exchange) = {
+	.name = "refresh_exchange",
+	.sql =
+	    "WITH a AS (SELECT " AHEAD("greatest(tat, now())") " AS d "
+	    "FROM rate_buckets WHERE bucket = 'a:' || $2), "
+	    "j AS (INSERT INTO oidc_exchanged_jti AS x (issuer, jti, exp) "
+	    "SELECT $8, $9, to_timestamp($10::double precision) "
+	    "WHERE $1::text = 'ok' ON CONFLICT (issuer, jti) DO UPDATE "
+	    "SET exp = excluded.exp WHERE x.exp <= "
+	    "to_timestamp($11::double precision) RETURNING 1), "
+	    "v AS (SELECT CASE WHEN EXISTS (SELECT 1 FROM j) THEN 'ok' "
+	    "WHEN coalesce((SELECT d FROM a), 0) > "
+	    "$5::bigint - $5::bigint / $4::int THEN 'address_rate_limited' "
+	    "WHEN $1::text = 'ok' THEN 'replayed' ELSE $1::text END AS outcome), "
+	    "ab AS (INSERT INTO rate_buckets AS b (bucket, tat) "
+	    "SELECT 'a:' || $2, now() + " US("$5::bigint / $4::int") " FROM v "
+	    "WHERE v.outcome NOT IN ('ok', 'address_rate_limited') "
+	    "ON CONFLICT (bucket) DO UPDATE "
+	    "SET tat = greatest(b.tat, now()) + (excluded.tat - now()) "
+	    "RETURNING 1), "
+	    "au AS (INSERT INTO audit_events (event, outcome, via, user_id, "
+	    "policy_id, source_address, user_agent) SELECT 'exchange', "
+	    "v.outcome, 'api', $7::uuid, $6::uuid, nullif($2, ''), $3 FROM v "
+	    "RETURNING outcome) "
+	    "SELECT au.outcome, (SELECT d FROM a) AS addr_before, "
+	    "set_config('synchronous_commit', CASE WHEN au.outcome = 'ok' "
+	    "THEN current_setting('synchronous_commit') ELSE 'off' END, true) "
+	    "AS sc FROM au",
+	.nparams = 11,
 };
 
 /* Records the exchange; *outcome is what was recorded. */

@@ -14,6 +14,7 @@
 #include "route.h"
 #include "serve.h"
 #include "session.h"
+#include "signin.h"
 #include "websession.h"
 
 int main(void);
@@ -21,25 +22,6 @@ int main(void);
 #define PAGE		"/web/"		/* the only place sign-in returns to */
 #define CALLBACK	"/api/v1/github/callback"
 #define STATE_TTL	600
-
-static struct tt_db_stmt stmt_github_user = {
-	"web_github_user",
-	"SELECT tt_web_github_user($1::bigint, $2) AS id",
-	2, 0, 0, 0
-};
-
-static struct tt_db_stmt stmt_installations = {
-	"web_installations",
-	"SELECT tt_web_set_installations($1::uuid, $2::bigint[], $3::text[])",
-	3, 0, 0, 0
-};
-
-static struct tt_db_stmt stmt_remote_user = {
-	"web_remote_user",
-	"INSERT INTO users (remote_user) VALUES ($1) ON CONFLICT (remote_user) "
-	"DO UPDATE SET remote_user = EXCLUDED.remote_user RETURNING id",
-	1, 0, 0, 0
-};
 
 /* 302 to the page; err (a fixed word) tells it what went wrong. */
 static enum tt_err
@@ -102,32 +84,13 @@ refresh_installations(struct tt_req *req, const char *uid,
     const char *token, const char **why)
 {
 	struct tt_ghoauth_inst	*insts;
-	struct tt_db_res	*res;
-	struct tt_buf		 ids = { 0 }, logins = { 0 };
-	const char		*p[3];
-	size_t			 n, i;
+	size_t			 n;
 	enum tt_err		 e;
 
 	if ((e = tt_ghoauth_installations(req->arena, token, &insts, &n,
 	    why)) != TT_OK)
 		return e;
-	tt_buf_puts(&ids, "{");
-	tt_buf_puts(&logins, "{");
-	for (i = 0; i < n; i++) {
-		/* Logins are [A-Za-z0-9._-]: no quoting needed. */
-		tt_buf_printf(&ids, "%s%lld", i ? "," : "",
-		    (long long)insts[i].id);
-		tt_buf_printf(&logins, "%s\"%s\"", i ? "," : "",
-		    insts[i].login);
-	}
-	tt_buf_puts(&ids, "}");
-	tt_buf_puts(&logins, "}");
-	p[0] = uid;
-	p[1] = tt_arena_strndup(req->arena, ids.p, ids.n);
-	p[2] = tt_arena_strndup(req->arena, logins.p, logins.n);
-	tt_buf_free(&ids);
-	tt_buf_free(&logins);
-	return tt_db_run(req->arena, &stmt_installations, p, &res);
+	return tt_signin_set_installations(req->arena, uid, insts, n);
 }
 
 /*
@@ -139,8 +102,7 @@ static enum tt_err
 handle_callback(struct tt_req *req, struct tt_resp *resp)
 {
 	const char		*code, *state, *want, *uri, *token, *login,
-				*why = NULL, *p[2];
-	struct tt_db_res	*res;
+				*why = NULL, *uid;
 	int64_t			 gid;
 	int			 bad;
 	enum tt_err		 e;
@@ -169,12 +131,9 @@ handle_callback(struct tt_req *req, struct tt_resp *resp)
 		tt_log_warnx("github sign-in failed: %s", why);
 		return to_page(resp, "github");
 	}
-	p[0] = tt_arena_printf(req->arena, "%lld", (long long)gid);
-	p[1] = login;
-	if ((e = tt_db_run(req->arena, &stmt_github_user, p, &res)) != TT_OK)
+	if ((e = tt_signin_github_user(req->arena, gid, login, &uid)) != TT_OK)
 		return e;
-	p[0] = tt_db_get(res, 0, "id");
-	e = refresh_installations(req, p[0], token, &why);
+	e = refresh_installations(req, uid, token, &why);
 	if (e == TT_EUNAVAIL || e == TT_EINVAL) {
 		tt_log_warnx("github sign-in of %s: installations: %s", login,
 		    why != NULL ? why : "database");
@@ -182,7 +141,7 @@ handle_callback(struct tt_req *req, struct tt_resp *resp)
 	}
 	if (e != TT_OK)
 		return e;
-	if ((e = tt_websession_start(req, resp, p[0], "github")) != TT_OK)
+	if ((e = tt_websession_start(req, resp, uid, "github")) != TT_OK)
 		return e;
 	tt_log_info("%s signed in with GitHub", login);
 	return to_page(resp, NULL);
@@ -196,8 +155,7 @@ handle_callback(struct tt_req *req, struct tt_resp *resp)
 static enum tt_err
 handle_remote(struct tt_req *req, struct tt_resp *resp)
 {
-	const char		*ru, *p[1];
-	struct tt_db_res	*res;
+	const char		*ru, *uid;
 	enum tt_err		 e;
 	size_t			 i, n;
 
@@ -213,11 +171,9 @@ handle_remote(struct tt_req *req, struct tt_resp *resp)
 		return tt_resp_fail(resp, TT_EUNAUTH, NULL, "the web server "
 		    "did not authenticate this request (no REMOTE_USER): "
 		    "protect this path in its configuration");
-	p[0] = ru;
-	if ((e = tt_db_run(req->arena, &stmt_remote_user, p, &res)) != TT_OK)
+	if ((e = tt_signin_remote_user(req->arena, ru, &uid)) != TT_OK)
 		return e;
-	if ((e = tt_websession_start(req, resp, tt_db_get(res, 0, "id"),
-	    "remote_user")) != TT_OK)
+	if ((e = tt_websession_start(req, resp, uid, "remote_user")) != TT_OK)
 		return e;
 	return to_page(resp, NULL);
 }

@@ -15,25 +15,28 @@
 
 const struct tt_audit_src tt_audit_src_ttctl = { "ttctl", NULL, "ttctl" };
 
-static struct tt_db_stmt stmt_list = {
-	"audit_list",
-	"SELECT id, " TT_DB_UTC("at") " AS at, event, outcome, via, user_id, "
-	"api_key_id, policy_id, source_address, user_agent FROM audit_events "
-	"WHERE ($1::uuid IS NULL OR user_id = $1::uuid) AND "
-	"($2::timestamptz IS NULL OR at >= $2::timestamptz) AND "
-	"($3::bigint IS NULL OR id < $3::bigint) "
-	"ORDER BY id DESC LIMIT $4::int",
-	4, 1, 0, 1
+TT_DB_STMT(stmt_list) = {
+	.name = "audit_list",
+	.sql =
+	    "SELECT id, " TT_DB_UTC("at") " AS at, event, outcome, via, user_id, "
+	    "api_key_id, policy_id, source_address, user_agent FROM audit_events "
+	    "WHERE ($1::uuid IS NULL OR user_id = $1::uuid) AND "
+	    "($2::timestamptz IS NULL OR at >= $2::timestamptz) AND "
+	    "($3::bigint IS NULL OR id < $3::bigint) "
+	    "ORDER BY id DESC LIMIT $4::int",
+	.nparams = 4,
+	.retry = 1,
 };
 
-static struct tt_db_stmt stmt_prune = {
-	"audit_prune",
-	"WITH e AS (DELETE FROM audit_events WHERE at < now() - "
-	"make_interval(days => $1::int) RETURNING 1), "
-	"b AS (DELETE FROM rate_buckets WHERE tat < now() RETURNING 1) "
-	"SELECT (SELECT count(*) FROM e) AS events, "
-	"(SELECT count(*) FROM b) AS buckets",
-	1, 0, 0, 0
+TT_DB_STMT(stmt_prune) = {
+	.name = "audit_prune",
+	.sql =
+	    "WITH e AS (DELETE FROM audit_events WHERE at < now() - "
+	    "make_interval(days => $1::int) RETURNING 1), "
+	    "b AS (DELETE FROM rate_buckets WHERE tat < now() RETURNING 1) "
+	    "SELECT (SELECT count(*) FROM e) AS events, "
+	    "(SELECT count(*) FROM b) AS buckets",
+	.nparams = 1,
 };
 
 char *

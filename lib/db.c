@@ -375,6 +375,29 @@ tt_db_last_sqlstate(void)
 	return last_state;
 }
 
+TT_DB_STMT(stmt_schema) = {
+	.name = "db_schema_version",
+	.sql = "SELECT coalesce(max(version), 0) AS version FROM "
+	    "schema_migrations",
+	.retry = 1,
+};
+
+enum tt_err
+tt_db_schema_version(struct tt_arena *a, int64_t *version)
+{
+	struct tt_db_res	*res;
+	const char		*v;
+	enum tt_err		 e;
+
+	*version = 0;
+	e = tt_db_run(a, &stmt_schema, NULL, &res);
+	if (e != TT_OK)
+		return strcmp(last_state, "42P01") == 0 ? TT_ENOTFOUND : e;
+	if ((v = tt_db_get(res, 0, "version")) != NULL)
+		*version = strtoll(v, NULL, 10);
+	return TT_OK;
+}
+
 enum tt_err
 tt_db_exec_script(const char *sql, char *err, size_t errlen)
 {

@@ -21,10 +21,10 @@ struct tt_db_res;
 	"(timestamptz 'epoch' + " p "::bigint * interval '1 microsecond')"
 
 /*
- * A statement declared once by its module (a static stmt_<action> in its
- * .c file) and prepared lazily on each new connection. retry marks
- * statements that are safe to run again when the connection was found
- * broken (reads and idempotent writes); others answer 503 in that case.
+ * A statement declared once by its module, with TT_DB_STMT below, and
+ * prepared lazily on each new connection. retry marks statements that
+ * are safe to run again when the connection was found broken (reads and
+ * idempotent writes); others answer 503 in that case.
  */
 struct tt_db_stmt {
 	const char	*name;
@@ -32,8 +32,25 @@ struct tt_db_stmt {
 	int		 nparams;
 	int		 retry;
 	unsigned	 prepared_gen;	/* private to db.c and dbpipe.c */
-	int		 unused;	/* goes with positional initializers */
 };
+
+/*
+ * Declares a file's statement var and lists it in the tt_db_stmts
+ * section of the binary, where tests/unit/test_dbstmt.c finds every one
+ * to check it (names unique, each $n within nparams):
+ *
+ *	TT_DB_STMT(stmt_get) = {
+ *		.name = "kv_get",
+ *		.sql = "SELECT ... WHERE key = $1",
+ *		.nparams = 1,
+ *		.retry = 1,
+ *	};
+ */
+#define TT_DB_STMT(var)							\
+	static struct tt_db_stmt var;					\
+	static struct tt_db_stmt *const var##_listed			\
+	    __attribute__((section("tt_db_stmts"), used)) = &var;	\
+	static struct tt_db_stmt var
 
 /* Sets application_name for connections opened later. */
 void		 tt_db_set_app(const char *);
@@ -96,6 +113,12 @@ const char	*tt_db_val(const struct tt_db_res *, int row, int col);
 
 /* SQLSTATE of the last failed statement ("" if none). */
 const char	*tt_db_last_sqlstate(void);
+
+/*
+ * The highest migration applied (sql/, schema_migrations): TT_ENOTFOUND
+ * when the table is missing (never migrated), else a database error.
+ */
+enum tt_err	 tt_db_schema_version(struct tt_arena *, int64_t *version);
 
 /*
  * Runs a trusted multi-statement script (a migration file shipped with

@@ -128,21 +128,23 @@ finish_pipeline(int ok, struct tt_db_stmt **sent, int nprep,
 }
 
 /* The parts of a tt_db_run_apart write (see db.h). */
-static struct tt_db_stmt stmt_begin = { "tt_begin", "BEGIN", 0, 0, 0, 0 };
-static struct tt_db_stmt stmt_nowait = {
-	"tt_commit_nowait", "SET LOCAL synchronous_commit = off", 0, 0, 0, 0
+TT_DB_STMT(stmt_begin) = { .name = "tt_begin", .sql = "BEGIN" };
+TT_DB_STMT(stmt_nowait) = {
+	.name = "tt_commit_nowait",
+	.sql = "SET LOCAL synchronous_commit = off",
 };
-static struct tt_db_stmt stmt_commit = { "tt_commit", "COMMIT", 0, 0, 0, 0 };
+TT_DB_STMT(stmt_commit) = { .name = "tt_commit", .sql = "COMMIT" };
 /*
  * A transaction that writes WAL (a logical decoding message, which
  * changes no table) commits with the configured synchronous_commit,
  * so its commit waits for the flush of everything before it, the
  * write above included. One that writes none (txid_current) would not.
  */
-static struct tt_db_stmt stmt_flush = {
-	"tt_flush",
-	"SELECT pg_logical_emit_message(true, 'terrateam.flush', '')",
-	0, 1, 0, 0
+TT_DB_STMT(stmt_flush) = {
+	.name = "tt_flush",
+	.sql =
+	    "SELECT pg_logical_emit_message(true, 'terrateam.flush', '')",
+	.retry = 1,
 };
 
 /*

@@ -65,26 +65,32 @@ static unsigned char	 seal_key[TT_SHA256_LEN];
 static struct slot	 cache[CACHE_SLOTS];
 
 /* The cache table (sql/006); tokens only ever go in sealed, as hex. */
-static struct tt_db_stmt stmt_get = {
-	"github_token_get",
-	"SELECT encode(sealed, 'hex') AS sealed, "
-	"extract(epoch FROM expires_at)::bigint AS expires "
-	"FROM github_installation_tokens WHERE installation_id = $1",
-	1, 1, 0, 1
+TT_DB_STMT(stmt_get) = {
+	.name = "github_token_get",
+	.sql =
+	    "SELECT encode(sealed, 'hex') AS sealed, "
+	    "extract(epoch FROM expires_at)::bigint AS expires "
+	    "FROM github_installation_tokens WHERE installation_id = $1",
+	.nparams = 1,
+	.retry = 1,
 };
-static struct tt_db_stmt stmt_put = {
-	"github_token_put",
-	"INSERT INTO github_installation_tokens "
-	"(installation_id, sealed, expires_at, fetched_at) "
-	"VALUES ($1, decode($2, 'hex'), to_timestamp($3::bigint), now()) "
-	"ON CONFLICT (installation_id) DO UPDATE SET sealed = EXCLUDED.sealed, "
-	"expires_at = EXCLUDED.expires_at, fetched_at = EXCLUDED.fetched_at",
-	3, 1, 0, 0
+TT_DB_STMT(stmt_put) = {
+	.name = "github_token_put",
+	.sql =
+	    "INSERT INTO github_installation_tokens "
+	    "(installation_id, sealed, expires_at, fetched_at) "
+	    "VALUES ($1, decode($2, 'hex'), to_timestamp($3::bigint), now()) "
+	    "ON CONFLICT (installation_id) DO UPDATE SET sealed = EXCLUDED.sealed, "
+	    "expires_at = EXCLUDED.expires_at, fetched_at = EXCLUDED.fetched_at",
+	.nparams = 3,
+	.retry = 1,
 };
-static struct tt_db_stmt stmt_drop = {
-	"github_token_drop",
-	"DELETE FROM github_installation_tokens WHERE installation_id = $1",
-	1, 1, 0, 0
+TT_DB_STMT(stmt_drop) = {
+	.name = "github_token_drop",
+	.sql =
+	    "DELETE FROM github_installation_tokens WHERE installation_id = $1",
+	.nparams = 1,
+	.retry = 1,
 };
 
 /* An encrypted key file fails to load instead of prompting on a tty. */

@@ -82,63 +82,77 @@ tt_ghevents_dir_of(struct tt_arena *a, const char *f)
 
 /* --- Installations and repositories. --- */
 
-static struct tt_db_stmt stmt_inst_upsert = {
-	"gh_inst_upsert",
-	"INSERT INTO installations (id, login, account_type, state) VALUES "
-	"($1::bigint, $2, coalesce($3, 'Organization'), 'active') ON CONFLICT "
-	"(id) DO UPDATE SET login = EXCLUDED.login, account_type = "
-	"EXCLUDED.account_type, state = 'active', updated_at = now()",
-	3, 1, 0, 0
+TT_DB_STMT(stmt_inst_upsert) = {
+	.name = "gh_inst_upsert",
+	.sql =
+	    "INSERT INTO installations (id, login, account_type, state) VALUES "
+	    "($1::bigint, $2, coalesce($3, 'Organization'), 'active') ON CONFLICT "
+	    "(id) DO UPDATE SET login = EXCLUDED.login, account_type = "
+	    "EXCLUDED.account_type, state = 'active', updated_at = now()",
+	.nparams = 3,
+	.retry = 1,
 };
 
-static struct tt_db_stmt stmt_inst_ensure = {
-	"gh_inst_ensure",
-	"INSERT INTO installations (id, login) VALUES ($1::bigint, $2) "
-	"ON CONFLICT (id) DO NOTHING",
-	2, 1, 0, 0
+TT_DB_STMT(stmt_inst_ensure) = {
+	.name = "gh_inst_ensure",
+	.sql =
+	    "INSERT INTO installations (id, login) VALUES ($1::bigint, $2) "
+	    "ON CONFLICT (id) DO NOTHING",
+	.nparams = 2,
+	.retry = 1,
 };
 
-static struct tt_db_stmt stmt_inst_state = {
-	"gh_inst_state",
-	"UPDATE installations SET state = $2, updated_at = now() WHERE id = "
-	"$1::bigint",
-	2, 1, 0, 0
+TT_DB_STMT(stmt_inst_state) = {
+	.name = "gh_inst_state",
+	.sql =
+	    "UPDATE installations SET state = $2, updated_at = now() WHERE id = "
+	    "$1::bigint",
+	.nparams = 2,
+	.retry = 1,
 };
 
-static struct tt_db_stmt stmt_members_drop = {
-	"gh_members_drop",
-	"DELETE FROM installation_members WHERE installation_id = $1::bigint",
-	1, 1, 0, 0
+TT_DB_STMT(stmt_members_drop) = {
+	.name = "gh_members_drop",
+	.sql =
+	    "DELETE FROM installation_members WHERE installation_id = $1::bigint",
+	.nparams = 1,
+	.retry = 1,
 };
 
 /*
  * The installing user, when a user is bound to that GitHub account id (a
  * login can name another account by now): a GitHub membership.
  */
-static struct tt_db_stmt stmt_member_add = {
-	"gh_member_add",
-	"INSERT INTO installation_members (installation_id, user_id, "
-	"via_github, via_admin) SELECT $1::bigint, u.id, true, false FROM "
-	"users u WHERE u.github_id = $2::bigint ON CONFLICT (installation_id, "
-	"user_id) DO UPDATE SET via_github = true WHERE NOT "
-	"installation_members.via_github",
-	2, 1, 0, 0
+TT_DB_STMT(stmt_member_add) = {
+	.name = "gh_member_add",
+	.sql =
+	    "INSERT INTO installation_members (installation_id, user_id, "
+	    "via_github, via_admin) SELECT $1::bigint, u.id, true, false FROM "
+	    "users u WHERE u.github_id = $2::bigint ON CONFLICT (installation_id, "
+	    "user_id) DO UPDATE SET via_github = true WHERE NOT "
+	    "installation_members.via_github",
+	.nparams = 2,
+	.retry = 1,
 };
 
-static struct tt_db_stmt stmt_repo_upsert = {
-	"gh_repo_upsert",
-	"INSERT INTO repositories (installation_id, id, owner, name) VALUES "
-	"($1::bigint, $2::bigint, $3, $4) ON CONFLICT (installation_id, id) "
-	"DO UPDATE SET owner = EXCLUDED.owner, name = EXCLUDED.name, "
-	"removed_at = NULL",
-	4, 1, 0, 0
+TT_DB_STMT(stmt_repo_upsert) = {
+	.name = "gh_repo_upsert",
+	.sql =
+	    "INSERT INTO repositories (installation_id, id, owner, name) VALUES "
+	    "($1::bigint, $2::bigint, $3, $4) ON CONFLICT (installation_id, id) "
+	    "DO UPDATE SET owner = EXCLUDED.owner, name = EXCLUDED.name, "
+	    "removed_at = NULL",
+	.nparams = 4,
+	.retry = 1,
 };
 
-static struct tt_db_stmt stmt_repo_removed = {
-	"gh_repo_removed",
-	"UPDATE repositories SET removed_at = now() WHERE installation_id = "
-	"$1::bigint AND id = $2::bigint",
-	2, 1, 0, 0
+TT_DB_STMT(stmt_repo_removed) = {
+	.name = "gh_repo_removed",
+	.sql =
+	    "UPDATE repositories SET removed_at = now() WHERE installation_id = "
+	    "$1::bigint AND id = $2::bigint",
+	.nparams = 2,
+	.retry = 1,
 };
 
 /* A JSON member as decimal text, for an id. */
@@ -315,44 +329,49 @@ pr_read(struct tt_arena *a, const cJSON *pl, struct pr *p)
 	return 0;
 }
 
-static struct tt_db_stmt stmt_pr_upsert = {
-	"gh_pr_upsert",
-	"INSERT INTO pull_requests (installation_id, repo_id, pull_number, "
-	"title, state, base_branch, branch, base_sha, head_sha, ledger_id) "
-	"VALUES ($1::bigint, $2::bigint, $3::bigint, $4, $5, $6, $7, $8, $9, "
-	"$10::bigint) "
-	"ON CONFLICT (installation_id, repo_id, pull_number) DO UPDATE SET "
-	"title = EXCLUDED.title, state = EXCLUDED.state, base_branch = "
-	"EXCLUDED.base_branch, branch = EXCLUDED.branch, base_sha = "
-	"EXCLUDED.base_sha, head_sha = EXCLUDED.head_sha, updated_at = now(), "
-	"ledger_id = EXCLUDED.ledger_id "
-	"WHERE pull_requests.ledger_id <= EXCLUDED.ledger_id",
-	10, 1, 0, 0
+TT_DB_STMT(stmt_pr_upsert) = {
+	.name = "gh_pr_upsert",
+	.sql =
+	    "INSERT INTO pull_requests (installation_id, repo_id, pull_number, "
+	    "title, state, base_branch, branch, base_sha, head_sha, ledger_id) "
+	    "VALUES ($1::bigint, $2::bigint, $3::bigint, $4, $5, $6, $7, $8, $9, "
+	    "$10::bigint) "
+	    "ON CONFLICT (installation_id, repo_id, pull_number) DO UPDATE SET "
+	    "title = EXCLUDED.title, state = EXCLUDED.state, base_branch = "
+	    "EXCLUDED.base_branch, branch = EXCLUDED.branch, base_sha = "
+	    "EXCLUDED.base_sha, head_sha = EXCLUDED.head_sha, updated_at = now(), "
+	    "ledger_id = EXCLUDED.ledger_id "
+	    "WHERE pull_requests.ledger_id <= EXCLUDED.ledger_id",
+	.nparams = 10,
+	.retry = 1,
 };
 
-static struct tt_db_stmt stmt_pr_lock = {
-	"gh_pr_lock",
-	"SELECT pg_advisory_xact_lock(hashtextextended('pr:' || $1 || ':' || "
-	"$2 || ':' || $3, 0))",
-	3, 0, 0, 0
+TT_DB_STMT(stmt_pr_lock) = {
+	.name = "gh_pr_lock",
+	.sql =
+	    "SELECT pg_advisory_xact_lock(hashtextextended('pr:' || $1 || ':' || "
+	    "$2 || ':' || $3, 0))",
+	.nparams = 3,
 };
 
-static struct tt_db_stmt stmt_wm_insert = {
-	"gh_wm_insert",
-	"INSERT INTO work_manifests (installation_id, repo_id, pull_number, "
-	"run_type, state, kind, base_sha, sha, base_branch, branch, "
-	"tag_query, username, pull_request_title) VALUES ($1::bigint, "
-	"$2::bigint, $3::bigint, 'plan', 'queued', 'pr', $4, $5, $6, $7, '', "
-	"$8, $9) RETURNING id",
-	9, 0, 0, 0
+TT_DB_STMT(stmt_wm_insert) = {
+	.name = "gh_wm_insert",
+	.sql =
+	    "INSERT INTO work_manifests (installation_id, repo_id, pull_number, "
+	    "run_type, state, kind, base_sha, sha, base_branch, branch, "
+	    "tag_query, username, pull_request_title) VALUES ($1::bigint, "
+	    "$2::bigint, $3::bigint, 'plan', 'queued', 'pr', $4, $5, $6, $7, '', "
+	    "$8, $9) RETURNING id",
+	.nparams = 9,
 };
 
-static struct tt_db_stmt stmt_ds_insert = {
-	"gh_ds_insert",
-	"INSERT INTO work_manifest_dirspaces (installation_id, "
-	"work_manifest_id, dir, workspace) SELECT $1::bigint, $2::uuid, "
-	"d->>'dir', d->>'workspace' FROM jsonb_array_elements($3::jsonb) d",
-	3, 0, 0, 0
+TT_DB_STMT(stmt_ds_insert) = {
+	.name = "gh_ds_insert",
+	.sql =
+	    "INSERT INTO work_manifest_dirspaces (installation_id, "
+	    "work_manifest_id, dir, workspace) SELECT $1::bigint, $2::uuid, "
+	    "d->>'dir', d->>'workspace' FROM jsonb_array_elements($3::jsonb) d",
+	.nparams = 3,
 };
 
 /*
@@ -360,17 +379,18 @@ static struct tt_db_stmt stmt_ds_insert = {
  * (the highest ledger id) said: an older delivery retried after a newer
  * one still makes its manifest, but does not put its head back.
  */
-static struct tt_db_stmt stmt_stacks_store = {
-	"gh_stacks_store",
-	"INSERT INTO pull_request_stacks (installation_id, repo_id, "
-	"pull_number, head_sha, stacks, config_error, ledger_id) VALUES "
-	"($1::bigint, $2::bigint, $3::bigint, $4, $5::jsonb, $6, $7::bigint) "
-	"ON CONFLICT (installation_id, repo_id, pull_number) DO UPDATE SET "
-	"head_sha = EXCLUDED.head_sha, stacks = EXCLUDED.stacks, config_error "
-	"= EXCLUDED.config_error, computed_at = now(), ledger_id = "
-	"EXCLUDED.ledger_id WHERE pull_request_stacks.ledger_id <= "
-	"EXCLUDED.ledger_id",
-	7, 0, 0, 0
+TT_DB_STMT(stmt_stacks_store) = {
+	.name = "gh_stacks_store",
+	.sql =
+	    "INSERT INTO pull_request_stacks (installation_id, repo_id, "
+	    "pull_number, head_sha, stacks, config_error, ledger_id) VALUES "
+	    "($1::bigint, $2::bigint, $3::bigint, $4, $5::jsonb, $6, $7::bigint) "
+	    "ON CONFLICT (installation_id, repo_id, pull_number) DO UPDATE SET "
+	    "head_sha = EXCLUDED.head_sha, stacks = EXCLUDED.stacks, config_error "
+	    "= EXCLUDED.config_error, computed_at = now(), ledger_id = "
+	    "EXCLUDED.ledger_id WHERE pull_request_stacks.ledger_id <= "
+	    "EXCLUDED.ledger_id",
+	.nparams = 7,
 };
 
 /*
@@ -378,19 +398,22 @@ static struct tt_db_stmt stmt_stacks_store = {
  * pull request's lock: a worker whose lease ran out while it was slow
  * must not make a second one.
  */
-static struct tt_db_stmt stmt_recorded = {
-	"gh_recorded",
-	"SELECT work_manifest_id::text AS wm FROM webhook_deliveries WHERE "
-	"id = $1::bigint",
-	1, 0, 0, 0
+TT_DB_STMT(stmt_recorded) = {
+	.name = "gh_recorded",
+	.sql =
+	    "SELECT work_manifest_id::text AS wm FROM webhook_deliveries WHERE "
+	    "id = $1::bigint",
+	.nparams = 1,
 };
 
-static struct tt_db_stmt stmt_pr_abort = {
-	"gh_pr_abort",
-	"UPDATE work_manifests SET state = 'aborted', completed_at = now() "
-	"WHERE installation_id = $1::bigint AND repo_id = $2::bigint AND "
-	"pull_number = $3::bigint AND state = 'queued'",
-	3, 1, 0, 0
+TT_DB_STMT(stmt_pr_abort) = {
+	.name = "gh_pr_abort",
+	.sql =
+	    "UPDATE work_manifests SET state = 'aborted', completed_at = now() "
+	    "WHERE installation_id = $1::bigint AND repo_id = $2::bigint AND "
+	    "pull_number = $3::bigint AND state = 'queued'",
+	.nparams = 3,
+	.retry = 1,
 };
 
 /* Wraps a GitHub failure into the delivery's error. */

@@ -39,14 +39,16 @@ struct fetch {
 
 static CURL	*curl;
 
-static struct tt_db_stmt stmt_store = {
-	"jwks_store",
-	"INSERT INTO oidc_jwks_cache (issuer, jwks, fetched_at, expires_at) "
-	"VALUES ($1, $2, now(), now() + make_interval(secs => $3::int)) "
-	"ON CONFLICT (issuer) DO UPDATE SET jwks = EXCLUDED.jwks, "
-	"fetched_at = EXCLUDED.fetched_at, expires_at = EXCLUDED.expires_at, "
-	"failed_until = NULL",
-	3, 1, 0, 0
+TT_DB_STMT(stmt_store) = {
+	.name = "jwks_store",
+	.sql =
+	    "INSERT INTO oidc_jwks_cache (issuer, jwks, fetched_at, expires_at) "
+	    "VALUES ($1, $2, now(), now() + make_interval(secs => $3::int)) "
+	    "ON CONFLICT (issuer) DO UPDATE SET jwks = EXCLUDED.jwks, "
+	    "fetched_at = EXCLUDED.fetched_at, expires_at = EXCLUDED.expires_at, "
+	    "failed_until = NULL",
+	.nparams = 3,
+	.retry = 1,
 };
 
 /*
@@ -54,13 +56,15 @@ static struct tt_db_stmt stmt_store = {
  * The keys a row already holds stay (a stale copy is still used); a new
  * row holds the failure only, stale at once.
  */
-static struct tt_db_stmt stmt_failed = {
-	"jwks_failed",
-	"INSERT INTO oidc_jwks_cache (issuer, jwks, fetched_at, expires_at, "
-	"failed_until) VALUES ($1, NULL, now(), now(), now() + "
-	"make_interval(secs => $2::int)) ON CONFLICT (issuer) DO UPDATE SET "
-	"failed_until = EXCLUDED.failed_until",
-	2, 1, 0, 0
+TT_DB_STMT(stmt_failed) = {
+	.name = "jwks_failed",
+	.sql =
+	    "INSERT INTO oidc_jwks_cache (issuer, jwks, fetched_at, expires_at, "
+	    "failed_until) VALUES ($1, NULL, now(), now(), now() + "
+	    "make_interval(secs => $2::int)) ON CONFLICT (issuer) DO UPDATE SET "
+	    "failed_until = EXCLUDED.failed_until",
+	.nparams = 2,
+	.retry = 1,
 };
 
 static size_t

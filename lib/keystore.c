@@ -27,35 +27,39 @@
 	"api_key_id, source_address, user_agent) SELECT '" event "', 'ok', " \
 	v ", user_id, id, " a ", " u " FROM " from ") "
 
-static struct tt_db_stmt stmt_create = {
-	"keystore_create",
-	"WITH ins AS (INSERT INTO api_keys (user_id, name, key_sha256, "
-	"capabilities, expires_at, refresh_rate_limit) SELECT u.id, $2, "
-	"decode($3, 'hex'), $4::jsonb, $5::timestamptz, $9::int FROM users u "
-	"WHERE u.id = $1::uuid AND "
-	"($5::timestamptz IS NULL OR $5::timestamptz > now()) "
-	"RETURNING *), " AUDIT("key_create", "ins", "$6", "$7", "$8")
-	"SELECT " KEY_COLUMNS " FROM ins",
-	9, 0, 0, 0
+TT_DB_STMT(stmt_create) = {
+	.name = "keystore_create",
+	.sql =
+	    "WITH ins AS (INSERT INTO api_keys (user_id, name, key_sha256, "
+	    "capabilities, expires_at, refresh_rate_limit) SELECT u.id, $2, "
+	    "decode($3, 'hex'), $4::jsonb, $5::timestamptz, $9::int FROM users u "
+	    "WHERE u.id = $1::uuid AND "
+	    "($5::timestamptz IS NULL OR $5::timestamptz > now()) "
+	    "RETURNING *), " AUDIT("key_create", "ins", "$6", "$7", "$8")
+	    "SELECT " KEY_COLUMNS " FROM ins",
+	.nparams = 9,
 };
 
-static struct tt_db_stmt stmt_list = {
-	"keystore_list",
-	"SELECT " KEY_COLUMNS " FROM api_keys WHERE user_id = $1::uuid "
-	"AND ($4::bool OR revoked_at IS NULL) AND ($2::bigint IS NULL OR "
-	"(" TT_DB_US("created_at") ", id) > "
-	"($2::bigint, $3::uuid)) ORDER BY api_keys.created_at, api_keys.id "
-	"LIMIT $5::int",
-	5, 1, 0, 0
+TT_DB_STMT(stmt_list) = {
+	.name = "keystore_list",
+	.sql =
+	    "SELECT " KEY_COLUMNS " FROM api_keys WHERE user_id = $1::uuid "
+	    "AND ($4::bool OR revoked_at IS NULL) AND ($2::bigint IS NULL OR "
+	    "(" TT_DB_US("created_at") ", id) > "
+	    "($2::bigint, $3::uuid)) ORDER BY api_keys.created_at, api_keys.id "
+	    "LIMIT $5::int",
+	.nparams = 5,
+	.retry = 1,
 };
 
-static struct tt_db_stmt stmt_revoke = {
-	"keystore_revoke",
-	"WITH r AS (UPDATE api_keys SET revoked_at = now() WHERE id = $1::uuid "
-	"AND ($2::uuid IS NULL OR user_id = $2::uuid) AND revoked_at IS NULL "
-	"RETURNING id, user_id), " AUDIT("key_revoke", "r", "$3", "$4", "$5")
-	"SELECT id FROM r",
-	5, 0, 0, 0
+TT_DB_STMT(stmt_revoke) = {
+	.name = "keystore_revoke",
+	.sql =
+	    "WITH r AS (UPDATE api_keys SET revoked_at = now() WHERE id = $1::uuid "
+	    "AND ($2::uuid IS NULL OR user_id = $2::uuid) AND revoked_at IS NULL "
+	    "RETURNING id, user_id), " AUDIT("key_revoke", "r", "$3", "$4", "$5")
+	    "SELECT id FROM r",
+	.nparams = 5,
 };
 
 static void

@@ -47,41 +47,49 @@
 /* A new record of key $2 in installation $1 by a token holding $8. */
 #define NEW_WRITABLE	CHUNK0("write_caps", "$8", "$1::bigint", "$2::text")
 
-static struct tt_db_stmt stmt_get = {
-	"kv_get",
-	"SELECT " COLS("$6") " FROM kv_store WHERE installation_id = $1 AND "
-	"key = $2 AND idx = $3::int AND committed = $4::bool AND "
-	READABLE("$5"),
-	6, 1, 0, 1
+TT_DB_STMT(stmt_get) = {
+	.name = "kv_get",
+	.sql =
+	    "SELECT " COLS("$6") " FROM kv_store WHERE installation_id = $1 AND "
+	    "key = $2 AND idx = $3::int AND committed = $4::bool AND "
+	    READABLE("$5"),
+	.nparams = 6,
+	.retry = 1,
 };
 
-static struct tt_db_stmt stmt_count = {
-	"kv_count",
-	"SELECT count(*) AS n, max(idx) AS max_idx FROM kv_store WHERE "
-	"installation_id = $1 AND key = $2 AND committed = $3::bool AND "
-	READABLE("$4"),
-	4, 1, 0, 1
+TT_DB_STMT(stmt_count) = {
+	.name = "kv_count",
+	.sql =
+	    "SELECT count(*) AS n, max(idx) AS max_idx FROM kv_store WHERE "
+	    "installation_id = $1 AND key = $2 AND committed = $3::bool AND "
+	    READABLE("$4"),
+	.nparams = 4,
+	.retry = 1,
 };
 
-static struct tt_db_stmt stmt_size = {
-	"kv_size",
-	"SELECT count(*) AS n, coalesce(sum(size), 0) AS size FROM kv_store "
-	"WHERE installation_id = $1 AND key = $2 AND ($3::int IS NULL OR "
-	"idx = $3::int) AND committed = $4::bool AND " READABLE("$5"),
-	5, 1, 0, 1
+TT_DB_STMT(stmt_size) = {
+	.name = "kv_size",
+	.sql =
+	    "SELECT count(*) AS n, coalesce(sum(size), 0) AS size FROM kv_store "
+	    "WHERE installation_id = $1 AND key = $2 AND ($3::int IS NULL OR "
+	    "idx = $3::int) AND committed = $4::bool AND " READABLE("$5"),
+	.nparams = 5,
+	.retry = 1,
 };
 
-static struct tt_db_stmt stmt_iter = {
-	"kv_iter",
-	"SELECT " COLS("$8") " FROM kv_store WHERE installation_id = $1 AND "
-	"committed = $2::bool AND " READABLE("$3") " AND "
-	"(NOT $4::bool OR starts_with(key, $5)) AND "
-	"(CASE WHEN $6::int IS NULL THEN "
-	"(CASE WHEN $7::bool THEN key >= $5 ELSE key > $5 END) "
-	"ELSE (CASE WHEN $7::bool THEN (key, idx) >= ($5, $6::int) "
-	"ELSE (key, idx) > ($5, $6::int) END) END) "
-	"ORDER BY key, idx LIMIT $9::int",
-	9, 1, 0, 1
+TT_DB_STMT(stmt_iter) = {
+	.name = "kv_iter",
+	.sql =
+	    "SELECT " COLS("$8") " FROM kv_store WHERE installation_id = $1 AND "
+	    "committed = $2::bool AND " READABLE("$3") " AND "
+	    "(NOT $4::bool OR starts_with(key, $5)) AND "
+	    "(CASE WHEN $6::int IS NULL THEN "
+	    "(CASE WHEN $7::bool THEN key >= $5 ELSE key > $5 END) "
+	    "ELSE (CASE WHEN $7::bool THEN (key, idx) >= ($5, $6::int) "
+	    "ELSE (key, idx) > ($5, $6::int) END) END) "
+	    "ORDER BY key, idx LIMIT $9::int",
+	.nparams = 9,
+	.retry = 1,
 };
 
 /*
@@ -103,90 +111,99 @@ static struct tt_db_stmt stmt_iter = {
  * Insert, or overwrite when the record's write_caps are all held; either
  * only when its key's chunk 0 allows (no row: 403).
  */
-static struct tt_db_stmt stmt_set = {
-	"kv_set",
-	NEW_RECORD
-	"ON CONFLICT (installation_id, key, idx, committed) DO UPDATE SET "
-	"data = excluded.data, size = excluded.size, read_caps = "
-	"excluded.read_caps, write_caps = excluded.write_caps, version = "
-	"kv_store.version + 1, created_at = now() WHERE "
-	"kv_store.write_caps IS NULL OR $8::jsonb @> kv_store.write_caps "
-	"RETURNING " NODATA_COLS,
-	8, 0, 0, 0
+TT_DB_STMT(stmt_set) = {
+	.name = "kv_set",
+	.sql =
+	    NEW_RECORD
+	    "ON CONFLICT (installation_id, key, idx, committed) DO UPDATE SET "
+	    "data = excluded.data, size = excluded.size, read_caps = "
+	    "excluded.read_caps, write_caps = excluded.write_caps, version = "
+	    "kv_store.version + 1, created_at = now() WHERE "
+	    "kv_store.write_caps IS NULL OR $8::jsonb @> kv_store.write_caps "
+	    "RETURNING " NODATA_COLS,
+	.nparams = 8,
 };
 
 /* Create only (no row: it exists, or its key's chunk 0 refuses: kv_why). */
-static struct tt_db_stmt stmt_create = {
-	"kv_create",
-	NEW_RECORD
-	"ON CONFLICT (installation_id, key, idx, committed) DO NOTHING "
-	"RETURNING " COLS("NULL"),
-	8, 0, 0, 0
+TT_DB_STMT(stmt_create) = {
+	.name = "kv_create",
+	.sql =
+	    NEW_RECORD
+	    "ON CONFLICT (installation_id, key, idx, committed) DO NOTHING "
+	    "RETURNING " COLS("NULL"),
+	.nparams = 8,
 };
 
 /* Compare-and-set: the version and the caps in the same UPDATE. */
-static struct tt_db_stmt stmt_cas = {
-	"kv_cas",
-	"UPDATE kv_store SET data = " DATA ", size = octet_length((" DATA
-	")::text), read_caps = $6::jsonb, write_caps = $7::jsonb, version = "
-	"version + 1, created_at = now() WHERE installation_id = $1 AND "
-	"key = $2 AND idx = $3::int AND committed = $5::bool AND "
-	"version = $9::bigint AND " WRITABLE("$8") " RETURNING " COLS("NULL"),
-	9, 0, 0, 0
+TT_DB_STMT(stmt_cas) = {
+	.name = "kv_cas",
+	.sql =
+	    "UPDATE kv_store SET data = " DATA ", size = octet_length((" DATA
+	    ")::text), read_caps = $6::jsonb, write_caps = $7::jsonb, version = "
+	    "version + 1, created_at = now() WHERE installation_id = $1 AND "
+	    "key = $2 AND idx = $3::int AND committed = $5::bool AND "
+	    "version = $9::bigint AND " WRITABLE("$8") " RETURNING " COLS("NULL"),
+	.nparams = 9,
 };
 
 /*
  * Why a CAS wrote nothing: whether the record (when there is one) or its
  * key's chunk 0 refuses this token; if neither, it lost the race.
  */
-static struct tt_db_stmt stmt_why = {
-	"kv_why",
-	"SELECT coalesce((SELECT " WRITABLE("$5") " FROM kv_store WHERE "
-	"installation_id = $1 AND key = $2 AND idx = $3::int AND "
-	"committed = $4::bool), " CHUNK0("write_caps", "$5", "$1::bigint",
-	"$2::text") ") AS writable",
-	5, 1, 0, 0
+TT_DB_STMT(stmt_why) = {
+	.name = "kv_why",
+	.sql =
+	    "SELECT coalesce((SELECT " WRITABLE("$5") " FROM kv_store WHERE "
+	    "installation_id = $1 AND key = $2 AND idx = $3::int AND "
+	    "committed = $4::bool), " CHUNK0("write_caps", "$5", "$1::bigint",
+	    "$2::text") ") AS writable",
+	.nparams = 5,
+	.retry = 1,
 };
 
 /* Deletes all targets, or none if any is write-protected. */
-static struct tt_db_stmt stmt_delete = {
-	"kv_delete",
-	"WITH target AS (SELECT idx, committed, " WRITABLE("$5") " AS ok "
-	"FROM kv_store WHERE installation_id = $1 AND key = $2 AND "
-	"($3::int IS NULL OR idx = $3::int) AND ($4::bigint IS NULL OR "
-	"version = $4::bigint) FOR UPDATE), "
-	"del AS (DELETE FROM kv_store k USING target t WHERE NOT EXISTS "
-	"(SELECT 1 FROM target WHERE NOT ok) AND k.installation_id = $1 AND "
-	"k.key = $2 AND k.idx = t.idx AND k.committed = t.committed "
-	"RETURNING 1) "
-	"SELECT (SELECT count(*) FROM target WHERE NOT ok) AS blocked, "
-	"(SELECT count(*) FROM del) AS deleted",
-	5, 0, 0, 0
+TT_DB_STMT(stmt_delete) = {
+	.name = "kv_delete",
+	.sql =
+	    "WITH target AS (SELECT idx, committed, " WRITABLE("$5") " AS ok "
+	    "FROM kv_store WHERE installation_id = $1 AND key = $2 AND "
+	    "($3::int IS NULL OR idx = $3::int) AND ($4::bigint IS NULL OR "
+	    "version = $4::bigint) FOR UPDATE), "
+	    "del AS (DELETE FROM kv_store k USING target t WHERE NOT EXISTS "
+	    "(SELECT 1 FROM target WHERE NOT ok) AND k.installation_id = $1 AND "
+	    "k.key = $2 AND k.idx = t.idx AND k.committed = t.committed "
+	    "RETURNING 1) "
+	    "SELECT (SELECT count(*) FROM target WHERE NOT ok) AS blocked, "
+	    "(SELECT count(*) FROM del) AS deleted",
+	.nparams = 5,
 };
 
-static struct tt_db_stmt stmt_staged = {
-	"kv_staged",
-	"SELECT idx, " WRITABLE("$4") " AS ok FROM kv_store WHERE "
-	"installation_id = $1 AND key = $2 AND ($3::int IS NULL OR "
-	"idx = $3::int) AND committed = false ORDER BY idx FOR UPDATE",
-	4, 0, 0, 0
+TT_DB_STMT(stmt_staged) = {
+	.name = "kv_staged",
+	.sql =
+	    "SELECT idx, " WRITABLE("$4") " AS ok FROM kv_store WHERE "
+	    "installation_id = $1 AND key = $2 AND ($3::int IS NULL OR "
+	    "idx = $3::int) AND committed = false ORDER BY idx FOR UPDATE",
+	.nparams = 4,
 };
 
-static struct tt_db_stmt stmt_replace = {
-	"kv_replace",
-	"WITH old AS (DELETE FROM kv_store WHERE installation_id = $1 AND "
-	"key = $2 AND idx = $3::int AND committed = true RETURNING version, "
-	WRITABLE("$4") " AS ok) SELECT (SELECT version FROM old) AS version, "
-	"(SELECT ok FROM old) AS ok",
-	4, 0, 0, 0
+TT_DB_STMT(stmt_replace) = {
+	.name = "kv_replace",
+	.sql =
+	    "WITH old AS (DELETE FROM kv_store WHERE installation_id = $1 AND "
+	    "key = $2 AND idx = $3::int AND committed = true RETURNING version, "
+	    WRITABLE("$4") " AS ok) SELECT (SELECT version FROM old) AS version, "
+	    "(SELECT ok FROM old) AS ok",
+	.nparams = 4,
 };
 
-static struct tt_db_stmt stmt_promote = {
-	"kv_promote",
-	"UPDATE kv_store SET committed = true, version = $4::bigint WHERE "
-	"installation_id = $1 AND key = $2 AND idx = $3::int AND "
-	"committed = false",
-	4, 0, 0, 0
+TT_DB_STMT(stmt_promote) = {
+	.name = "kv_promote",
+	.sql =
+	    "UPDATE kv_store SET committed = true, version = $4::bigint WHERE "
+	    "installation_id = $1 AND key = $2 AND idx = $3::int AND "
+	    "committed = false",
+	.nparams = 4,
 };
 
 int

@@ -14,27 +14,29 @@
  * One statement: the row goes in unless its delivery id or its body's
  * SHA-256 is already there (both are unique keys).
  */
-static struct tt_db_stmt stmt_insert = {
-	"ledger_insert",
-	"INSERT INTO webhook_deliveries (delivery_id, event, action, "
-	"installation_id, body_sha256, payload, state, processed_at) "
-	"VALUES ($1, $2, $3, $4::bigint, decode($5, 'hex'), $6::jsonb, $7, "
-	"CASE WHEN $7 = 'received' THEN NULL ELSE now() END) "
-	"ON CONFLICT DO NOTHING RETURNING id",
-	7, 0, 0, 0
+TT_DB_STMT(stmt_insert) = {
+	.name = "ledger_insert",
+	.sql =
+	    "INSERT INTO webhook_deliveries (delivery_id, event, action, "
+	    "installation_id, body_sha256, payload, state, processed_at) "
+	    "VALUES ($1, $2, $3, $4::bigint, decode($5, 'hex'), $6::jsonb, $7, "
+	    "CASE WHEN $7 = 'received' THEN NULL ELSE now() END) "
+	    "ON CONFLICT DO NOTHING RETURNING id",
+	.nparams = 7,
 };
 
 /* The earlier copy; failed or dead ones become due again. */
-static struct tt_db_stmt stmt_seen = {
-	"ledger_seen",
-	"WITH old AS (SELECT id, state FROM webhook_deliveries WHERE "
-	"delivery_id = $1 OR body_sha256 = decode($2, 'hex') ORDER BY id "
-	"LIMIT 1), up AS (UPDATE webhook_deliveries d SET state = 'failed', "
-	"next_attempt_at = now() FROM old WHERE d.id = old.id AND "
-	"old.state IN ('failed', 'dead') RETURNING d.id) "
-	"SELECT old.id, old.state, EXISTS (SELECT 1 FROM up) AS requeued "
-	"FROM old",
-	2, 0, 0, 0
+TT_DB_STMT(stmt_seen) = {
+	.name = "ledger_seen",
+	.sql =
+	    "WITH old AS (SELECT id, state FROM webhook_deliveries WHERE "
+	    "delivery_id = $1 OR body_sha256 = decode($2, 'hex') ORDER BY id "
+	    "LIMIT 1), up AS (UPDATE webhook_deliveries d SET state = 'failed', "
+	    "next_attempt_at = now() FROM old WHERE d.id = old.id AND "
+	    "old.state IN ('failed', 'dead') RETURNING d.id) "
+	    "SELECT old.id, old.state, EXISTS (SELECT 1 FROM up) AS requeued "
+	    "FROM old",
+	.nparams = 2,
 };
 
 #define ITEM_COLS \
@@ -42,43 +44,50 @@ static struct tt_db_stmt stmt_seen = {
 	"d.payload::text AS payload, d.attempts, d.work_manifest_id, " \
 	"d.check_run_id, d.comment_id"
 
-static struct tt_db_stmt stmt_claim = {
-	"ledger_claim",
-	"UPDATE webhook_deliveries d SET state = 'processing', attempts = "
-	"attempts + 1, next_attempt_at = now() + make_interval(secs => $2) "
-	"WHERE d.id = (SELECT id FROM webhook_deliveries WHERE state IN "
-	"('received', 'processing', 'failed') AND next_attempt_at <= now() "
-	"AND ($1::bigint IS NULL OR id = $1::bigint) ORDER BY "
-	"next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING "
-	ITEM_COLS,
-	2, 0, 0, 0
+TT_DB_STMT(stmt_claim) = {
+	.name = "ledger_claim",
+	.sql =
+	    "UPDATE webhook_deliveries d SET state = 'processing', attempts = "
+	    "attempts + 1, next_attempt_at = now() + make_interval(secs => $2) "
+	    "WHERE d.id = (SELECT id FROM webhook_deliveries WHERE state IN "
+	    "('received', 'processing', 'failed') AND next_attempt_at <= now() "
+	    "AND ($1::bigint IS NULL OR id = $1::bigint) ORDER BY "
+	    "next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING "
+	    ITEM_COLS,
+	.nparams = 2,
 };
 
-static struct tt_db_stmt stmt_done = {
-	"ledger_done",
-	"UPDATE webhook_deliveries SET state = 'done', processed_at = now(), "
-	"last_error = NULL, outcome = $2 WHERE id = $1::bigint",
-	2, 1, 0, 0
+TT_DB_STMT(stmt_done) = {
+	.name = "ledger_done",
+	.sql =
+	    "UPDATE webhook_deliveries SET state = 'done', processed_at = now(), "
+	    "last_error = NULL, outcome = $2 WHERE id = $1::bigint",
+	.nparams = 2,
+	.retry = 1,
 };
 
-static struct tt_db_stmt stmt_fail = {
-	"ledger_fail",
-	"UPDATE webhook_deliveries SET state = CASE WHEN attempts >= $4 THEN "
-	"'dead' ELSE 'failed' END, next_attempt_at = now() + "
-	"make_interval(secs => $2), last_error = $3 WHERE id = $1::bigint",
-	4, 1, 0, 0
+TT_DB_STMT(stmt_fail) = {
+	.name = "ledger_fail",
+	.sql =
+	    "UPDATE webhook_deliveries SET state = CASE WHEN attempts >= $4 THEN "
+	    "'dead' ELSE 'failed' END, next_attempt_at = now() + "
+	    "make_interval(secs => $2), last_error = $3 WHERE id = $1::bigint",
+	.nparams = 4,
+	.retry = 1,
 };
 
 /* $2: forget the effects too, so processing makes them again. */
-static struct tt_db_stmt stmt_replay = {
-	"ledger_replay",
-	"UPDATE webhook_deliveries SET state = 'received', attempts = 0, "
-	"next_attempt_at = now(), last_error = NULL, outcome = NULL, "
-	"processed_at = NULL, work_manifest_id = CASE WHEN $2::bool THEN NULL "
-	"ELSE work_manifest_id END, check_run_id = CASE WHEN $2::bool THEN "
-	"NULL ELSE check_run_id END, comment_id = CASE WHEN $2::bool THEN NULL "
-	"ELSE comment_id END WHERE id = $1::bigint AND state <> 'processing'",
-	2, 1, 0, 0
+TT_DB_STMT(stmt_replay) = {
+	.name = "ledger_replay",
+	.sql =
+	    "UPDATE webhook_deliveries SET state = 'received', attempts = 0, "
+	    "next_attempt_at = now(), last_error = NULL, outcome = NULL, "
+	    "processed_at = NULL, work_manifest_id = CASE WHEN $2::bool THEN NULL "
+	    "ELSE work_manifest_id END, check_run_id = CASE WHEN $2::bool THEN "
+	    "NULL ELSE check_run_id END, comment_id = CASE WHEN $2::bool THEN NULL "
+	    "ELSE comment_id END WHERE id = $1::bigint AND state <> 'processing'",
+	.nparams = 2,
+	.retry = 1,
 };
 
 enum tt_err
@@ -154,33 +163,50 @@ tt_ledger_claim(struct tt_arena *a, const char *id,
 	return TT_OK;
 }
 
+/* Each effect of a delivery, recorded once it has been made. */
+TT_DB_STMT(stmt_effect_wm) = {
+	.name = "ledger_wm",
+	.sql = "UPDATE webhook_deliveries SET work_manifest_id = $2::uuid "
+	    "WHERE id = $1::bigint",
+	.nparams = 2,
+	.retry = 1,
+};
+
+TT_DB_STMT(stmt_effect_check) = {
+	.name = "ledger_check",
+	.sql = "UPDATE webhook_deliveries SET check_run_id = $2::bigint "
+	    "WHERE id = $1::bigint",
+	.nparams = 2,
+	.retry = 1,
+};
+
+TT_DB_STMT(stmt_effect_comment) = {
+	.name = "ledger_comment",
+	.sql = "UPDATE webhook_deliveries SET comment_id = $2::bigint "
+	    "WHERE id = $1::bigint",
+	.nparams = 2,
+	.retry = 1,
+};
+
 enum tt_err
 tt_ledger_effect(struct tt_arena *a, const char *id, const char *column,
     const char *value)
 {
-	static struct tt_db_stmt st[] = {
-		{ "ledger_wm", "UPDATE webhook_deliveries SET work_manifest_id "
-		  "= $2::uuid WHERE id = $1::bigint", 2, 1, 0, 0 },
-		{ "ledger_check", "UPDATE webhook_deliveries SET check_run_id "
-		  "= $2::bigint WHERE id = $1::bigint", 2, 1, 0, 0 },
-		{ "ledger_comment", "UPDATE webhook_deliveries SET comment_id "
-		  "= $2::bigint WHERE id = $1::bigint", 2, 1, 0, 0 },
-	};
+	struct tt_db_stmt	*st;
 	struct tt_db_res	*r;
 	const char		*p[2];
-	int			 i;
 
 	if (strcmp(column, "work_manifest_id") == 0)
-		i = 0;
+		st = &stmt_effect_wm;
 	else if (strcmp(column, "check_run_id") == 0)
-		i = 1;
+		st = &stmt_effect_check;
 	else if (strcmp(column, "comment_id") == 0)
-		i = 2;
+		st = &stmt_effect_comment;
 	else
 		return TT_EINTERNAL;
 	p[0] = id;
 	p[1] = value;
-	return tt_db_run(a, &st[i], p, &r);
+	return tt_db_run(a, st, p, &r);
 }
 
 enum tt_err

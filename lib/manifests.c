@@ -60,18 +60,26 @@
 	"ORDER BY wm.created_at " dir ", wm.id " dir " LIMIT $4::int) wm " \
 	"ORDER BY wm.created_at " dir ", wm.id " dir
 
-static struct tt_db_stmt stmt_wm_desc = {
-	"wm_list_desc", WM_PAGE("<", BEFORE("$2", "$3"), "DESC"), 4, 1, 0, 1
+TT_DB_STMT(stmt_wm_desc) = {
+	.name = "wm_list_desc",
+	.sql = WM_PAGE("<", BEFORE("$2", "$3"), "DESC"),
+	.nparams = 4,
+	.retry = 1,
 };
 
-static struct tt_db_stmt stmt_wm_asc = {
-	"wm_list_asc", WM_PAGE(">", AFTER("$2", "$3"), "ASC"), 4, 1, 0, 1
+TT_DB_STMT(stmt_wm_asc) = {
+	.name = "wm_list_asc",
+	.sql = WM_PAGE(">", AFTER("$2", "$3"), "ASC"),
+	.nparams = 4,
+	.retry = 1,
 };
 
-static struct tt_db_stmt stmt_wm_one = {
-	"wm_get",
-	"SELECT " WM_COLS ", " WM_DIRSPACES WM_FROM "AND wm.id = $2::uuid",
-	2, 1, 0, 1
+TT_DB_STMT(stmt_wm_one) = {
+	.name = "wm_get",
+	.sql =
+	    "SELECT " WM_COLS ", " WM_DIRSPACES WM_FROM "AND wm.id = $2::uuid",
+	.nparams = 2,
+	.retry = 1,
 };
 
 #define DS_FROM \
@@ -95,12 +103,18 @@ static struct tt_db_stmt stmt_wm_one = {
 	"wm ORDER BY wm.created_at " dir ", wm.id " dir ", wm.d_dir " dir \
 	", wm.d_workspace " dir
 
-static struct tt_db_stmt stmt_ds_desc = {
-	"ds_list_desc", DS_PAGE("<", "DESC"), 6, 1, 0, 1
+TT_DB_STMT(stmt_ds_desc) = {
+	.name = "ds_list_desc",
+	.sql = DS_PAGE("<", "DESC"),
+	.nparams = 6,
+	.retry = 1,
 };
 
-static struct tt_db_stmt stmt_ds_asc = {
-	"ds_list_asc", DS_PAGE(">", "ASC"), 6, 1, 0, 1
+TT_DB_STMT(stmt_ds_asc) = {
+	.name = "ds_list_asc",
+	.sql = DS_PAGE(">", "ASC"),
+	.nparams = 6,
+	.retry = 1,
 };
 
 /* The columns a row is written from, looked up once per result. */

@@ -53,17 +53,19 @@
  * is a member of installation $2 (true when $2 is NULL: no installation
  * in the path). No row: the key or policy is gone.
  */
-static struct tt_db_stmt stmt_check = {
-	"session_check",
-	"SELECT k.user_id, k.live, "
-	"($2::bigint IS NULL OR EXISTS (SELECT 1 FROM installation_members m "
-	"WHERE m.user_id = k.user_id AND m.installation_id = $2::bigint)) "
-	"AS member FROM ("
-	"SELECT user_id, (revoked_at IS NULL AND (expires_at IS NULL OR "
-	"expires_at > now())) AS live FROM api_keys WHERE id = $1::uuid "
-	"UNION ALL SELECT user_id, true FROM oidc_trust_policies "
-	"WHERE id = $3::uuid) k",
-	3, 1, 0, 0
+TT_DB_STMT(stmt_check) = {
+	.name = "session_check",
+	.sql =
+	    "SELECT k.user_id, k.live, "
+	    "($2::bigint IS NULL OR EXISTS (SELECT 1 FROM installation_members m "
+	    "WHERE m.user_id = k.user_id AND m.installation_id = $2::bigint)) "
+	    "AS member FROM ("
+	    "SELECT user_id, (revoked_at IS NULL AND (expires_at IS NULL OR "
+	    "expires_at > now())) AS live FROM api_keys WHERE id = $1::uuid "
+	    "UNION ALL SELECT user_id, true FROM oidc_trust_policies "
+	    "WHERE id = $3::uuid) k",
+	.nparams = 3,
+	.retry = 1,
 };
 
 static enum tt_err

@@ -27,13 +27,15 @@ static time_t		 loaded_at;
 static time_t		 last_miss_reload;
 
 /* Retired secrets stay usable while tokens they signed can be alive. */
-static struct tt_db_stmt stmt_load = {
-	"signkey_load",
-	"SELECT kid, encode(secret, 'hex') AS secret, "
-	"retired_at IS NULL AS active FROM jwt_secrets "
-	"WHERE retired_at IS NULL OR retired_at > now() - "
-	"make_interval(secs => $1::int) ORDER BY created_at DESC, kid",
-	1, 1, 0, 0
+TT_DB_STMT(stmt_load) = {
+	.name = "signkey_load",
+	.sql =
+	    "SELECT kid, encode(secret, 'hex') AS secret, "
+	    "retired_at IS NULL AS active FROM jwt_secrets "
+	    "WHERE retired_at IS NULL OR retired_at > now() - "
+	    "make_interval(secs => $1::int) ORDER BY created_at DESC, kid",
+	.nparams = 1,
+	.retry = 1,
 };
 
 void

@@ -96,4 +96,23 @@ void		 tt_stacks_render(struct tt_arena *, struct tt_buf *out,
 		    const struct cJSON *stored, const struct tt_stacks_run *,
 		    size_t nruns);
 
+
+/* A pull request's stored stacks and the latest results at its head. */
+struct tt_stacks_stored {
+	const char		*head_sha;
+	const char		*config_error;	/* then nothing else is set */
+	const struct cJSON	*stacks;
+	struct tt_stacks_run	*runs;
+	size_t			 nruns;
+};
+
+/*
+ * Loads what the stacks route answers for pull_number of repo_id (which
+ * must belong to installation_id), all decimal text: TT_OK (with
+ * config_error set when the configuration was refused), TT_ENOTFOUND
+ * when nothing is stored, or a database error.
+ */
+enum tt_err	 tt_stacks_load(struct tt_arena *, const char *installation_id,
+		    const char *repo_id, const char *pull_number,
+		    struct tt_stacks_stored *);
 #endif

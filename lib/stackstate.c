@@ -1,4 +1,7 @@
-/* stackstate.c: stack and dirspace states at read time, the API answer. */
+/*
+ * stackstate.c: a pull request's stored stacks, loaded, with stack and
+ * dirspace states at read time, and the API answer.
+ */
 /* SPDX-License-Identifier: MIT */
 #include <cjson/cJSON.h>
 #include <stdlib.h>
@@ -6,6 +9,7 @@
 
 #include "arena.h"
 #include "buf.h"
+#include "db.h"
 #include "json.h"
 #include "stacks.h"
 
@@ -281,4 +285,81 @@ tt_stacks_render(struct tt_arena *a, struct tt_buf *b, const cJSON *stored,
 		tt_buf_puts(b, "]}");
 	}
 	tt_buf_puts(b, "]}");
+}
+
+/*
+ * The stored stacks (the repository must belong to the installation)
+ * with each dirspace's latest result at the pull request's head, which
+ * triggers keep in results (sql/008): one row by primary key.
+ */
+TT_DB_STMT(stmt_stacks) = {
+	.name = "stacks_get",
+	.sql =
+	    "SELECT s.stacks_text AS stacks, s.config_error, s.head_sha, "
+	    "s.results_text AS results FROM pull_request_stacks s JOIN "
+	    "repositories r ON r.installation_id = s.installation_id AND r.id = "
+	    "s.repo_id WHERE s.installation_id = $1::bigint AND s.repo_id = "
+	    "$2::bigint AND s.pull_number = $3::bigint",
+	.nparams = 3,
+	.retry = 1,
+};
+
+/* {"dir": {"workspace": [run_type, success, has_changes]}} */
+static struct tt_stacks_run *
+read_runs(struct tt_arena *a, const char *text, size_t *n)
+{
+	struct tt_stacks_run	*runs;
+	const cJSON		*obj, *dir, *ws, *t;
+	size_t			 i = 0, cap = 0;
+
+	*n = 0;
+	if ((obj = tt_json_parse_stored(a, text, strlen(text))) == NULL)
+		return NULL;
+	cJSON_ArrayForEach(dir, obj)
+		cap += (size_t)cJSON_GetArraySize(dir);
+	runs = tt_arena_alloc(a, (cap + 1) * sizeof(*runs));
+	cJSON_ArrayForEach(dir, obj)
+		cJSON_ArrayForEach(ws, dir) {
+			t = cJSON_GetArrayItem(ws, 0);
+			if (i >= cap || !cJSON_IsString(t))
+				continue;
+			runs[i].dir = dir->string;
+			runs[i].workspace = ws->string;
+			runs[i].run_type = t->valuestring;
+			runs[i].success = cJSON_IsTrue(cJSON_GetArrayItem(ws,
+			    1));
+			runs[i].has_changes = cJSON_IsTrue(cJSON_GetArrayItem(
+			    ws, 2));
+			i++;
+		}
+	*n = i;
+	return runs;
+}
+
+enum tt_err
+tt_stacks_load(struct tt_arena *a, const char *installation_id,
+    const char *repo_id, const char *pull_number,
+    struct tt_stacks_stored *out)
+{
+	struct tt_db_res	*r;
+	const char		*p[3], *text;
+	enum tt_err		 e;
+
+	memset(out, 0, sizeof(*out));
+	p[0] = installation_id;
+	p[1] = repo_id;
+	p[2] = pull_number;
+	if ((e = tt_db_run(a, &stmt_stacks, p, &r)) != TT_OK)
+		return e;
+	if (tt_db_nrows(r) != 1)
+		return TT_ENOTFOUND;
+	out->head_sha = tt_db_get(r, 0, "head_sha");
+	if ((out->config_error = tt_db_get(r, 0, "config_error")) != NULL)
+		return TT_OK;
+	text = tt_db_get(r, 0, "stacks");
+	if ((out->stacks = tt_json_parse_stored(a, text, strlen(text))) ==
+	    NULL)
+		return TT_EINTERNAL;
+	out->runs = read_runs(a, tt_db_get(r, 0, "results"), &out->nruns);
+	return TT_OK;
 }

@@ -32,14 +32,16 @@
 	"user_id, capabilities::text AS capabilities, max_ttl, " \
 	"max_token_age, " TT_DB_UTC("created_at") " AS created_at"
 
-static struct tt_db_stmt stmt_vet = {
-	"trust_vet",
-	"SELECT EXISTS (SELECT 1 FROM users WHERE id = $1::uuid) AS known, "
-	"(SELECT string_agg(c->>'id', ', ') FROM jsonb_array_elements("
-	"$2::jsonb) c WHERE jsonb_typeof(c) = 'object' AND NOT EXISTS ("
-	"SELECT 1 FROM installation_members m WHERE m.user_id = $1::uuid "
-	"AND m.installation_id = (c->>'id')::bigint)) AS not_member",
-	2, 1, 0, 0
+TT_DB_STMT(stmt_vet) = {
+	.name = "trust_vet",
+	.sql =
+	    "SELECT EXISTS (SELECT 1 FROM users WHERE id = $1::uuid) AS known, "
+	    "(SELECT string_agg(c->>'id', ', ') FROM jsonb_array_elements("
+	    "$2::jsonb) c WHERE jsonb_typeof(c) = 'object' AND NOT EXISTS ("
+	    "SELECT 1 FROM installation_members m WHERE m.user_id = $1::uuid "
+	    "AND m.installation_id = (c->>'id')::bigint)) AS not_member",
+	.nparams = 2,
+	.retry = 1,
 };
 
 /* Each change records its audit row in the same statement (v, a, u: the
@@ -49,63 +51,68 @@ static struct tt_db_stmt stmt_vet = {
 	"policy_id, source_address, user_agent) SELECT '" event "', 'ok', " \
 	v ", user_id, id, " a ", " u " FROM " from ") "
 
-static struct tt_db_stmt stmt_add = {
-	"trust_add",
-	"WITH ins AS (INSERT INTO oidc_trust_policies (name, issuer, audience, "
-	"subject, conditions, user_id, capabilities, max_ttl, max_token_age) "
-	"VALUES ($1, $2, $3, $4, $5::jsonb, $6::uuid, $7::jsonb, $8::int, "
-	"$12::int) RETURNING *), "
-	AUDIT("policy_add", "ins", "$9", "$10", "$11")
-	"SELECT " POLICY_COLUMNS " FROM ins",
-	12, 0, 0, 0
+TT_DB_STMT(stmt_add) = {
+	.name = "trust_add",
+	.sql =
+	    "WITH ins AS (INSERT INTO oidc_trust_policies (name, issuer, audience, "
+	    "subject, conditions, user_id, capabilities, max_ttl, max_token_age) "
+	    "VALUES ($1, $2, $3, $4, $5::jsonb, $6::uuid, $7::jsonb, $8::int, "
+	    "$12::int) RETURNING *), "
+	    AUDIT("policy_add", "ins", "$9", "$10", "$11")
+	    "SELECT " POLICY_COLUMNS " FROM ins",
+	.nparams = 12,
 };
 
-static struct tt_db_stmt stmt_list = {
-	"trust_list",
-	"SELECT " POLICY_COLUMNS " FROM oidc_trust_policies "
-	"ORDER BY created_at, id",
-	0, 1, 0, 0
+TT_DB_STMT(stmt_list) = {
+	.name = "trust_list",
+	.sql =
+	    "SELECT " POLICY_COLUMNS " FROM oidc_trust_policies "
+	    "ORDER BY created_at, id",
+	.retry = 1,
 };
 
-static struct tt_db_stmt stmt_remove = {
-	"trust_remove",
-	"WITH d AS (DELETE FROM oidc_trust_policies WHERE id = $1::uuid "
-	"RETURNING id, user_id), " AUDIT("policy_remove", "d", "$2", "$3", "$4")
-	"SELECT id FROM d",
-	4, 0, 0, 0
+TT_DB_STMT(stmt_remove) = {
+	.name = "trust_remove",
+	.sql =
+	    "WITH d AS (DELETE FROM oidc_trust_policies WHERE id = $1::uuid "
+	    "RETURNING id, user_id), " AUDIT("policy_remove", "d", "$2", "$3", "$4")
+	    "SELECT id FROM d",
+	.nparams = 4,
 };
 
 /*
  * Exchanged ID tokens' ids an hour past their exp: no server accepts
  * those tokens any more, whatever its leeway (at most 300 s) or clock.
  */
-static struct tt_db_stmt stmt_prune = {
-	"trust_prune",
-	"WITH d AS (DELETE FROM oidc_exchanged_jti WHERE exp < now() - "
-	"interval '1 hour' RETURNING 1) SELECT count(*) AS n FROM d",
-	0, 0, 0, 0
+TT_DB_STMT(stmt_prune) = {
+	.name = "trust_prune",
+	.sql =
+	    "WITH d AS (DELETE FROM oidc_exchanged_jti WHERE exp < now() - "
+	    "interval '1 hour' RETURNING 1) SELECT count(*) AS n FROM d",
 };
 
 /* The issuer's policies and its cached keys, in one read. */
-static struct tt_db_stmt stmt_issuer = {
-	"trust_issuer",
-	"SELECT p.id, p.name, p.issuer, p.audience, p.subject, "
-	"p.conditions::text AS conditions, p.user_id, "
-	"p.capabilities::text AS capabilities, p.max_ttl, p.max_token_age, "
-	TT_DB_UTC("p.created_at") " AS created_at, "
-	/* The keys once, on the first row only: they can be 256 KiB. */
-	"CASE WHEN row_number() OVER (ORDER BY p.created_at, p.id) = 1 "
-	"THEN c.jwks END AS jwks, "
-	"(c.expires_at > now()) AS fresh, "
-	"(c.fetched_at IS NULL OR c.fetched_at <= now() - make_interval("
-	"secs => $2::int)) AS refetchable, "
-	/* Seconds before a failed issuer may be fetched again (0: now). */
-	"coalesce(greatest(ceil(extract(epoch FROM c.failed_until - now())), "
-	"0), 0)::bigint AS wait_s "
-	"FROM oidc_trust_policies p LEFT JOIN oidc_jwks_cache c "
-	"ON c.issuer = p.issuer WHERE p.issuer = $1 "
-	"ORDER BY p.created_at, p.id LIMIT 100",
-	2, 1, 0, 1
+TT_DB_STMT(stmt_issuer) = {
+	.name = "trust_issuer",
+	.sql =
+	    "SELECT p.id, p.name, p.issuer, p.audience, p.subject, "
+	    "p.conditions::text AS conditions, p.user_id, "
+	    "p.capabilities::text AS capabilities, p.max_ttl, p.max_token_age, "
+	    TT_DB_UTC("p.created_at") " AS created_at, "
+	    /* The keys once, on the first row only: they can be 256 KiB. */
+	    "CASE WHEN row_number() OVER (ORDER BY p.created_at, p.id) = 1 "
+	    "THEN c.jwks END AS jwks, "
+	    "(c.expires_at > now()) AS fresh, "
+	    "(c.fetched_at IS NULL OR c.fetched_at <= now() - make_interval("
+	    "secs => $2::int)) AS refetchable, "
+	    /* Seconds before a failed issuer may be fetched again (0: now). */
+	    "coalesce(greatest(ceil(extract(epoch FROM c.failed_until - now())), "
+	    "0), 0)::bigint AS wait_s "
+	    "FROM oidc_trust_policies p LEFT JOIN oidc_jwks_cache c "
+	    "ON c.issuer = p.issuer WHERE p.issuer = $1 "
+	    "ORDER BY p.created_at, p.id LIMIT 100",
+	.nparams = 2,
+	.retry = 1,
 };
 
 static void

@@ -18,32 +18,37 @@
 #define COOKIE_MAX	256
 #define ID_BYTES	32
 
-static struct tt_db_stmt stmt_start = {
-	"websession_start",
-	"INSERT INTO web_sessions (id_sha256, user_id, via, expires_at) "
-	"VALUES (decode($1, 'hex'), $2::uuid, $3, "
-	"now() + $4::bigint * interval '1 second')",
-	4, 0, 0, 0
+TT_DB_STMT(stmt_start) = {
+	.name = "websession_start",
+	.sql =
+	    "INSERT INTO web_sessions (id_sha256, user_id, via, expires_at) "
+	    "VALUES (decode($1, 'hex'), $2::uuid, $3, "
+	    "now() + $4::bigint * interval '1 second')",
+	.nparams = 4,
 };
 
-static struct tt_db_stmt stmt_get = {
-	"websession_get",
-	"SELECT s.user_id, coalesce(u.github_login, u.remote_user, '') AS "
-	"login, coalesce((SELECT json_agg(json_build_object('id', i.id::text, "
-	"'login', i.login) ORDER BY i.id) FROM installation_members m JOIN "
-	"installations i ON i.id = m.installation_id WHERE m.user_id = "
-	"s.user_id AND i.state = 'active'), '[]') AS installations, "
-	TT_DB_UTC("s.expires_at") " AS expires_at "
-	"FROM web_sessions s JOIN users u ON u.id = s.user_id "
-	"WHERE s.id_sha256 = decode($1, 'hex') AND s.expires_at > now()",
-	1, 1, 0, 1
+TT_DB_STMT(stmt_get) = {
+	.name = "websession_get",
+	.sql =
+	    "SELECT s.user_id, coalesce(u.github_login, u.remote_user, '') AS "
+	    "login, coalesce((SELECT json_agg(json_build_object('id', i.id::text, "
+	    "'login', i.login) ORDER BY i.id) FROM installation_members m JOIN "
+	    "installations i ON i.id = m.installation_id WHERE m.user_id = "
+	    "s.user_id AND i.state = 'active'), '[]') AS installations, "
+	    TT_DB_UTC("s.expires_at") " AS expires_at "
+	    "FROM web_sessions s JOIN users u ON u.id = s.user_id "
+	    "WHERE s.id_sha256 = decode($1, 'hex') AND s.expires_at > now()",
+	.nparams = 1,
+	.retry = 1,
 };
 
-static struct tt_db_stmt stmt_end = {
-	"websession_end",
-	"DELETE FROM web_sessions WHERE id_sha256 = decode($1, 'hex') "
-	"OR expires_at < now() - interval '1 day'",
-	1, 1, 0, 0
+TT_DB_STMT(stmt_end) = {
+	.name = "websession_end",
+	.sql =
+	    "DELETE FROM web_sessions WHERE id_sha256 = decode($1, 'hex') "
+	    "OR expires_at < now() - interval '1 day'",
+	.nparams = 1,
+	.retry = 1,
 };
 
 /* RFC 6265 cookie-octet: no controls, space, DQUOTE, comma, ';', '\'. */
