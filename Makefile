@@ -61,7 +61,7 @@ LIB_SRCS = lib/apikey.c lib/arena.c lib/asset.c lib/buf.c lib/caps.c lib/clienta
 	   lib/lease.c lib/ratelimit.c \
 	   lib/route.c lib/serve.c lib/stacks.c lib/stackstate.c lib/tagquery.c \
 	   lib/session.c lib/trust.c lib/url.c lib/valid.c lib/yaml.c \
-	   lib/websession.c lib/ghoauth.c lib/signin.c
+	   lib/websession.c lib/ghoauth.c lib/signin.c lib/refresh.c lib/refreshq.c
 LIB_OBJS = $(LIB_SRCS:%.c=$(B)/%.o)
 LIBTT	 = $(B)/libtt.a
 

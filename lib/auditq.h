@@ -11,7 +11,7 @@ struct tt_arena;
 /*
  * At most TT_AUDITQ_MAX rows wait, none for longer than TT_AUDITQ_AGE_US
  * once the process has work in hand; a process with nothing else to do
- * writes them before it answers (see cgi-bin/refresh.c).
+ * writes them before it answers (lib/refreshq.c).
  */
 #define TT_AUDITQ_MAX		64
 #define TT_AUDITQ_AGE_US	20000

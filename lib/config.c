@@ -153,6 +153,7 @@ tt_config_load(char *err, size_t errlen)
 		    30, 1, 1000000000 },
 		{ "TT_REFRESH_RATE_WINDOW", &c->refresh_rate_window, 60, 1,
 		    86400 },
+		{ "TT_REFRESH_RESERVE", &c->refresh_reserve, 1, 0, 1 },
 		{ "TT_AUDIT_RETENTION_DAYS", &c->audit_retention_days, 90, 1,
 		    36500 },
 	};

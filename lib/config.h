@@ -44,6 +44,7 @@ struct tt_config {
 	int64_t			 refresh_rate_per_key;	/* per window */
 	int64_t			 refresh_rate_per_address; /* refused, per window */
 	int64_t			 refresh_rate_window;	/* seconds */
+	int64_t			 refresh_reserve;	/* 0: lib/refreshq.h off */
 	int64_t			 audit_retention_days;
 };
 
