@@ -1,6 +1,6 @@
 # Makefile: terrateam-c, a Terrateam-compatible API as FastCGI programs.
-# Targets: all run test unit cgi-test integration valgrind fuzz bench soak lint
-#          deps clean install uninstall
+# Targets: all run test check case unit integration valgrind fuzz bench soak
+#          lint deps clean install uninstall
 # SANITIZE=1 builds with ASan+UBSan into build-san/.
 
 -include config.mk
@@ -88,7 +88,7 @@ else
 Q =
 endif
 
-.PHONY: all run test unit cgi-test integration valgrind fuzz bench soak lint deps \
+.PHONY: all run test check case unit integration valgrind fuzz bench soak lint deps \
 	clean check-sanitize examples install uninstall FORCE
 .DEFAULT_GOAL := all
 .SECONDARY:
@@ -230,9 +230,6 @@ run: deps
 unit: all
 	@tests/run.sh unit
 
-cgi-test: all
-	@tests/run.sh cgi
-
 integration: all
 	@tests/run.sh integration
 
@@ -243,6 +240,16 @@ fuzz:
 
 valgrind: all
 	@tests/run.sh valgrind
+
+# Before each commit: lint, unit tests and the lighttpd FastCGI pass.
+check: deps
+	@$(MAKE) --no-print-directory -j$(JOBS) SANITIZE=0 all
+	@tests/run.sh check
+
+# One case against one web server in seconds (NAME=kv-basic [SERVER=apache]);
+# the environment stays up for the next call: make case STOP=1 ends it.
+case: all
+	@tests/run.sh case $(if $(STOP),--stop,$(NAME) $(if $(SERVER),--server $(SERVER)))
 
 # The two builds use every core (make test is often run without -j).
 JOBS := $(shell nproc 2>/dev/null || echo 1)

@@ -1,7 +1,17 @@
 #!/bin/bash
 # run.sh: runs the test suites and prints "N passed, N failed" last.
-#   tests/run.sh unit|integration|sanitize|valgrind|fuzz|lint|all
+#   tests/run.sh all          everything (make test)
+#   tests/run.sh check        lint, unit tests and the lighttpd pass (make check)
+#   tests/run.sh unit|integration|sanitize|valgrind|fuzz|lint
+#   tests/run.sh case NAME [--server lighttpd|apache|proxy|cgi|asan]
+#                             one case against one web server, in seconds:
+#                             PostgreSQL, the server and the stand-ins the
+#                             case needs stay up for the next call (build/
+#                             case-env/); the server restarts by itself
+#                             after a rebuild. tests/run.sh case --stop ends it.
 #   CASES='kv-* audit-trail.sh' tests/run.sh integration    only those cases
+# Each case says in its header which passes run it ("# passes: lighttpd
+# apache ...") and which stand-ins it needs ("# needs: github oidc").
 # Every suite prints TAP-style lines; a crashed or silent suite counts as
 # a failure, never as a pass.
 set -u
@@ -94,55 +104,69 @@ run_unit() {
 	done
 }
 
-# Starts a cluster for a suite; sets PGDIR, PGPORT, TT_DATABASE_URL.
+# Starts a cluster for a suite; sets PGDIR, PGPORT, TT_DATABASE_URL, and
+# starts both stand-ins (a suite runs every case).
 start_db() {
 	PGDIR=$(mktemp -d /tmp/tt-test.XXXXXX)
 	cleanup_dirs+=("$PGDIR")
+	start_cluster || return 1
+	github_env "$(free_port)" || return 1
+	start_github || return 1
+	start_oidc "$(free_port)" || return 1
+}
+
+# start_cluster: PostgreSQL in PGDIR on a free port, migrated.
+start_cluster() {
 	PGPORT=$(free_port)
 	export PGDIR PGPORT
 	TT_DATABASE_URL=$("$TOP/tests/harness/pg.sh" start "$PGDIR" "$PGPORT") || return 1
 	export TT_DATABASE_URL
 	"$TOP/bin/ttctl" migrate >/dev/null || return 1
-	start_github || return 1
-	start_oidc || return 1
 }
 
-# The stand-in OIDC issuer (tests/harness/fakeoidc.py), once per suite
-# like the fake GitHub: cases create their own issuers on it
+# The stand-in OIDC issuer (tests/harness/fakeoidc.py) on PORT, once per
+# suite like the fake GitHub: cases create their own issuers on it
 # (oidc_issuer NAME) under FAKEOIDC_URL. TT_OIDC_ALLOW_LOOPBACK=1 lets
 # the programs and ttctl trust its http:// loopback URLs.
 start_oidc() {
 	. "$TOP/tests/harness/fakeoidc.sh"
-	fakeoidc_start "$PGDIR/fakeoidc" || return 1
+	fakeoidc_start "$PGDIR/fakeoidc" "$1" || return 1
 	TT_OIDC_ALLOW_LOOPBACK=1
 	export TT_OIDC_ALLOW_LOOPBACK
 }
 
-# The stand-in GitHub API, an App key and a webhook secret for a suite;
-# every program of the suite gets them through TT_GITHUB_*.
-start_github() {
-	. "$TOP/tests/harness/fakegithub.sh"
-	fakegh_start "$PGDIR/fakegh" || return 1
+# github_env PORT: an App key, a webhook secret and an OAuth client
+# secret in PGDIR, and the TT_GITHUB_* that point every program of the
+# suite at the stand-in GitHub on PORT (started by start_github, or
+# never, for cases that need no GitHub).
+github_env() {
 	openssl genrsa -out "$PGDIR/app.pem" 2048 2>/dev/null || return 1
 	openssl rand -hex 24 >"$PGDIR/webhook-secret"
-	chmod 644 "$PGDIR/app.pem" "$PGDIR/webhook-secret"
-	TT_GITHUB_API_URL=$FAKEGH_URL
+	openssl rand -hex 20 >"$PGDIR/oauth-secret"
+	chmod 644 "$PGDIR/app.pem" "$PGDIR/webhook-secret" "$PGDIR/oauth-secret"
+	GH_PORT=$1
+	TT_GITHUB_API_URL=http://127.0.0.1:$GH_PORT
 	TT_GITHUB_APP_ID=4242
 	TT_GITHUB_APP_PRIVATE_KEY_FILE=$PGDIR/app.pem
 	TT_GITHUB_WEBHOOK_SECRET_FILE=$PGDIR/webhook-secret
 	# People sign in to the API Access page through the same stand-in.
-	openssl rand -hex 20 >"$PGDIR/oauth-secret"
-	chmod 644 "$PGDIR/oauth-secret"
-	TT_GITHUB_URL=$FAKEGH_URL
+	TT_GITHUB_URL=$TT_GITHUB_API_URL
 	TT_GITHUB_OAUTH_CLIENT_ID=Iv1.testclient
 	TT_GITHUB_OAUTH_CLIENT_SECRET_FILE=$PGDIR/oauth-secret
-	export TT_GITHUB_API_URL TT_GITHUB_APP_ID TT_GITHUB_APP_PRIVATE_KEY_FILE \
-	    TT_GITHUB_WEBHOOK_SECRET_FILE TT_GITHUB_URL TT_GITHUB_OAUTH_CLIENT_ID \
+	export GH_PORT TT_GITHUB_API_URL TT_GITHUB_APP_ID \
+	    TT_GITHUB_APP_PRIVATE_KEY_FILE TT_GITHUB_WEBHOOK_SECRET_FILE \
+	    TT_GITHUB_URL TT_GITHUB_OAUTH_CLIENT_ID \
 	    TT_GITHUB_OAUTH_CLIENT_SECRET_FILE
 	# Real payloads of every event type, fetched once per checkout.
 	WEBHOOK_EXAMPLES=$TOP/build/webhook-examples
 	"$TOP/tests/harness/webhook-examples.sh" "$WEBHOOK_EXAMPLES" >/dev/null || return 1
 	export WEBHOOK_EXAMPLES
+}
+
+# start_github: the stand-in GitHub API on github_env's port.
+start_github() {
+	. "$TOP/tests/harness/fakegithub.sh"
+	fakegh_start "$PGDIR/fakegh" "$GH_PORT"
 }
 
 # The webhook secret and the installation tokens the fake issued join
@@ -468,31 +492,31 @@ tap() {
 	fi
 }
 
-# The cases the mod_proxy_fcgi pass runs, about 35 s (every case passes
-# there, but all of them would cost 3 min more): each route to its
-# program, errors and bodies through Apache's proxy, the key exchange,
-# KV round trips with encoded slashes in keys, the database going away
-# under long-lived processes, the OIDC exchange (its environment through
-# spawn-fcgi), and tenant isolation as a property (each server pass).
-PROXY_CASES='healthz.sh routes-reach-programs.sh routing-errors.sh
-    request-body.sh auth-refresh.sh examples-scenarios.sh kv-basic.sh
-    kv-keys.sh database-down.sh oidc-exchange.sh isolation-property.sh
-    trusted-proxies.sh'
+# tag NAME FILE: the words of a case's "# NAME:" header line.
+tag() {
+	sed -n "s/^# $1: *//p" "$2" | head -1
+}
 
-# The cases of the plain-CGI pass (lighttpd mod_cgi): a process and a
-# database connection per request, the request read from the environment
-# and stdin, and the webhook's work done after its answer. These reach
-# every program and each of those paths; the rest run the same code as
-# under FastCGI, where every case ran (about 2 min saved). Tenant
-# isolation runs on every server pass (with fewer generated inputs here).
-CGI_CASES='healthz.sh routes-reach-programs.sh routing-errors.sh
-    request-body.sh auth-refresh.sh auth-revocation.sh examples-scenarios.sh
-    readme-tour.sh kv-basic.sh kv-keys.sh kv-cas.sh manifests.sh stacks.sh
-    webhooks.sh database-down.sh load-kill.sh oidc-exchange.sh
-    web-session.sh audit-trail.sh refresh-rate-limit.sh openapi-contract.sh
-    isolation-property.sh
-    trusted-proxies.sh'
+# cases_for PASS: the cases whose "# passes:" line names PASS. The full
+# passes (lighttpd, apache, asan) run every case; the others the cases
+# that reach their own code: proxy (mod_proxy_fcgi: each route to its
+# program, errors and bodies through Apache's proxy, KV keys with encoded
+# slashes, the database going away under long-lived processes), cgi and
+# cgi-asan (plain CGI: a process and a connection per request, the
+# request from the environment and stdin, the webhook's work after its
+# answer), valgrind (each program under memcheck).
+cases_for() {
+	local c out=
+	for c in "$TOP"/tests/integration/cases/*.sh; do
+		case " $(tag passes "$c") " in
+		*" $1 "*) out="$out $(basename "$c")" ;;
+		esac
+	done
+	echo "$out"
+}
 
+# run_integration [lighttpd-only]: every server pass over one database
+# (make check: the lighttpd FastCGI pass only).
 run_integration() {
 	echo "# integration tests"
 	if ! start_db; then
@@ -504,32 +528,33 @@ run_integration() {
 	export TT_ISSUED_SECRETS
 	check_document
 	run_cgi cgi "$TOP/build"
-	serve lighttpd lighttpd "$TOP/build"
+	SUBSET=$(cases_for lighttpd) serve lighttpd lighttpd "$TOP/build"
+	if [ "${1:-}" = lighttpd-only ]; then
+		github_secrets
+		leak_check integration
+		"$TOP/tests/harness/pg.sh" stop "$PGDIR"
+		return
+	fi
 	serve_pair "$TOP/build"
 	# Apache serves the installed copy: its programs, its error
 	# documents, its apache.conf (mod_fcgid, every case) and its
 	# apache-proxy-fcgi.conf (spawn-fcgi and mod_proxy_fcgi, the cases
-	# of PROXY_CASES).
+	# tagged proxy).
 	if install_copy; then
-		CONFDIR=$INSTALLED/share/doc/terrateam-c \
+		CONFDIR=$INSTALLED/share/doc/terrateam-c SUBSET=$(cases_for apache) \
 		ERRDIR=$INSTALLED/share/terrateam-c/errors \
 		    serve apache apache "$TOP/build" "$INSTALLED/lib/cgi-bin/terrateam-c"
-		CONFDIR=$INSTALLED/share/doc/terrateam-c SUBSET=$PROXY_CASES \
+		CONFDIR=$INSTALLED/share/doc/terrateam-c SUBSET=$(cases_for proxy) \
 		ERRDIR=$INSTALLED/share/terrateam-c/errors \
 		    serve apache-proxy apache-proxy "$TOP/build" \
 		    "$INSTALLED/lib/cgi-bin/terrateam-c"
 		uninstall_copy
 	fi
-	SUBSET=$CGI_CASES serve lighttpd-cgi lighttpd-cgi "$TOP/build"
+	SUBSET=$(cases_for cgi) serve lighttpd-cgi lighttpd-cgi "$TOP/build"
 	github_secrets
 	leak_check integration
 	"$TOP/tests/harness/pg.sh" stop "$PGDIR"
 }
-
-CGI_ASAN_CASES='healthz.sh routes-reach-programs.sh routing-errors.sh
-    request-body.sh auth-refresh.sh auth-token-forgery.sh kv-basic.sh
-    kv-keys.sh kv-commit.sh manifests.sh stacks.sh readme-tour.sh
-    isolation-property.sh'
 
 run_sanitize() {
 	echo "# sanitizer build (ASan + UBSan)"
@@ -545,12 +570,12 @@ run_sanitize() {
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    run_cgi cgi-asan "$TOP/build-san"
 	ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 \
-	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 SUBSET=$(cases_for asan) \
 	    serve lighttpd lighttpd-asan "$TOP/build-san"
 	# Plain CGI under ASan: the cases that reach each program's CGI body
 	# and request reading (the FastCGI pass above ran every case).
 	ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 \
-	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 SUBSET=$CGI_ASAN_CASES \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 SUBSET=$(cases_for cgi-asan) \
 	    serve lighttpd-cgi lighttpd-cgi-asan "$TOP/build-san"
 	github_secrets
 	leak_check sanitize
@@ -563,13 +588,12 @@ run_sanitize() {
 	fi
 }
 
-# The programs and the cases of the valgrind pass: one lighttpd whose
-# FastCGI programs run under memcheck, one process each (valgrind starts
-# once per process), cases that together reach every program.
+# The programs of the valgrind pass: one lighttpd whose FastCGI programs
+# run under memcheck, one process each (valgrind starts once per
+# process), with the cases tagged valgrind, which together reach every
+# program.
 VALGRIND_PROGRAMS="health refresh access-tokens kv manifests stacks github-events
     web-session"
-VALGRIND_CASES="healthz.sh auth-refresh.sh kv-basic.sh kv-cas.sh manifests.sh stacks.sh webhooks.sh
-    web-session.sh"
 
 # vg_lines LOG: a memcheck log without its banner, heap totals and pids.
 vg_lines() {
@@ -640,7 +664,7 @@ WRAP
 	[ "$(id -u)" -eq 0 ] && chown www-data:www-data "$vg/log"
 	# The response check reads the document next to the programs.
 	ln -s "$TOP/build/openapi.json" "$vg/openapi.json"
-	SUBSET=$VALGRIND_CASES TT_MAX_PROCS=1 serve lighttpd valgrind "$vg"
+	SUBSET=$(cases_for valgrind) TT_MAX_PROCS=1 serve lighttpd valgrind "$vg"
 
 	# lighttpd has sent SIGTERM; memcheck's leak search takes a while.
 	pids=$(ls "$vg/log" | sed 's/.*\.//')
@@ -670,10 +694,206 @@ run_fuzz() {
 	record fuzz $? "$OUT/fuzz.out"
 }
 
+# The fuzz targets, at the lowest priority on one core, while the server
+# passes run (they wait on the network and the database more than they
+# compute); fuzz_wait records them.
+fuzz_start() {
+	echo "# fuzz targets (short runs, alongside the server passes)"
+	FUZZ_JOBS=1 nice -n 19 "$TOP/tests/fuzz/run.sh" "${FUZZ_SECONDS:-10}" \
+	    >"$OUT/fuzz.out" 2>&1 &
+	FUZZ_PID=$!
+}
+
+fuzz_wait() {
+	local rc
+	wait "$FUZZ_PID"
+	rc=$?
+	record fuzz $rc "$OUT/fuzz.out"
+}
+
 run_lint() {
 	echo "# lint"
 	"$TOP/tools/lint.sh" >"$OUT/lint.out" 2>&1
 	record lint $? "$OUT/lint.out"
+}
+
+# --- One case in seconds (tests/run.sh case NAME [--server KIND]). ---
+# The environment lives in build/case-env/: a cluster, the stand-ins the
+# cases asked for so far (on ports chosen when it was made, so a stand-in
+# started later needs no server restart), and one web server, restarted
+# when another kind is asked for or the programs were rebuilt. env holds
+# what a case needs to know, sourced by each call.
+CASE_ENV=$TOP/build/case-env
+
+case_env_save() {
+	{
+		for v in PGDIR PGPORT TT_DATABASE_URL GH_PORT OIDC_PORT \
+		    TT_GITHUB_API_URL TT_GITHUB_APP_ID TT_GITHUB_APP_PRIVATE_KEY_FILE \
+		    TT_GITHUB_WEBHOOK_SECRET_FILE TT_GITHUB_URL \
+		    TT_GITHUB_OAUTH_CLIENT_ID TT_GITHUB_OAUTH_CLIENT_SECRET_FILE \
+		    TT_OIDC_ALLOW_LOOPBACK WEBHOOK_EXAMPLES; do
+			printf 'export %s=%q\n' "$v" "${!v}"
+		done
+	} >"$CASE_ENV/env"
+}
+
+# case_web_stop: the environment's web servers, if any.
+case_web_stop() {
+	local f kind port
+	for f in "$CASE_ENV"/web.*; do
+		[ -f "$f" ] || continue
+		read -r kind port _ <"$f"
+		"$TOP/tests/harness/web.sh" "$kind" stop "$CASE_ENV/$(basename "$f")" \
+		    "$port" >/dev/null 2>&1
+		rm -rf "$CASE_ENV/$(basename "$f")"/*/sock "$f"
+	done
+}
+
+case_stop() {
+	[ -d "$CASE_ENV" ] || return 0
+	case_web_stop
+	[ -f "$CASE_ENV/env" ] && . "$CASE_ENV/env"
+	for f in "$CASE_ENV"/fake*.pid; do
+		[ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
+	done
+	[ -n "${PGDIR:-}" ] && [ -d "$PGDIR/data" ] &&
+	    "$TOP/tests/harness/pg.sh" stop "$PGDIR" >/dev/null 2>&1
+	rm -rf "$CASE_ENV"
+	echo "# case environment stopped"
+}
+
+# case_stand_in NAME: the stand-in running (github or oidc); 1 when it was
+# started now.
+case_stand_in() {
+	local pidf=$CASE_ENV/fake$1.pid
+	[ -f "$pidf" ] && kill -0 "$(cat "$pidf")" 2>/dev/null && return 0
+	case $1 in
+	github)
+		start_github >/dev/null || return 2
+		echo "$FAKEGH_PID" >"$pidf" ;;
+	oidc)
+		start_oidc "$OIDC_PORT" >/dev/null || return 2
+		echo "$FAKEOIDC_PID" >"$pidf" ;;
+	*)	echo "# unknown stand-in $1" >&2; return 2 ;;
+	esac
+	return 1
+}
+
+# case_web NAME KIND BUILD: the web server NAME (web.a, web.b) of KIND
+# over BUILD's programs, started unless it already runs them; sets PORT.
+case_web() {
+	local f=$CASE_ENV/$1 kind=$2 build=$3 port stamp
+	stamp=$CASE_ENV/$1/stamp
+	if [ -f "$f" ]; then
+		read -r k port b <"$f"
+		if [ "$k" = "$kind" ] && [ "$b" = "$build" ] &&
+		    [ -z "$(find "$build/cgi-bin" -newer "$stamp" -type f 2>/dev/null | head -1)" ] &&
+		    curl -s -o /dev/null "http://127.0.0.1:$port/healthz"; then
+			PORT=$port
+			return 0
+		fi
+		"$TOP/tests/harness/web.sh" "$k" stop "$CASE_ENV/$1" "$port" >/dev/null 2>&1
+		rm -rf "$CASE_ENV/$1"/*/sock "$f"
+	fi
+	port=$(free_port)
+	mkdir -p "$CASE_ENV/$1"
+	touch "$stamp"
+	if ! TESTBIN=$build/tests/progs "$TOP/tests/harness/web.sh" "$kind" start \
+	    "$CASE_ENV/$1" "$port" "$build/cgi-bin" \
+	    "$(cd "$CASE_ENV" && PGDIR=$CASE_ENV/$1 extra_conf "$kind" "$build/tests/progs")" \
+	    >"$CASE_ENV/$1.out" 2>&1; then
+		cat "$CASE_ENV/$1.out" >&2
+		return 1
+	fi
+	echo "$kind $port $build" >"$f"
+	PORT=$port
+}
+
+run_one_case() {
+	local name= server=lighttpd file needs n kind build label restart=0 rc
+	local start=$SECONDS
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--stop) case_stop; return 0 ;;
+		--server) server=${2:-}; shift ;;
+		--server=*) server=${1#--server=} ;;
+		*) name=$1 ;;
+		esac
+		shift
+	done
+	file=$TOP/tests/integration/cases/${name%.sh}.sh
+	[ -f "$file" ] || file=$TOP/tests/integration/two-servers/${name%.sh}.sh
+	if [ -z "$name" ] || [ ! -f "$file" ]; then
+		echo "usage: tests/run.sh case NAME [--server lighttpd|apache|proxy|cgi|asan]" >&2
+		echo "       (NAME: a file of tests/integration/cases/ or two-servers/)" >&2
+		return 2
+	fi
+	case $server in
+	lighttpd)	kind=lighttpd build=$TOP/build ;;
+	apache)		kind=apache build=$TOP/build ;;
+	proxy)		kind=apache-proxy build=$TOP/build ;;
+	cgi)		kind=lighttpd-cgi build=$TOP/build ;;
+	asan)		kind=lighttpd build=$TOP/build-san
+			export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1
+			export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ;;
+	*)	echo "unknown server $server" >&2; return 2 ;;
+	esac
+	label=$server
+	[ -x "$build/cgi-bin/health" ] || { echo "# build first: make$( [ "$server" = asan ] && echo ' SANITIZE=1')" >&2; return 2; }
+
+	mkdir -p "$CASE_ENV"
+	[ -f "$CASE_ENV/env" ] && . "$CASE_ENV/env"
+	if [ -z "${PGDIR:-}" ] || ! psql "${TT_DATABASE_URL:-x}" -Atqc 'SELECT 1' >/dev/null 2>&1; then
+		# A new environment (or its cluster died): everything afresh.
+		case_web_stop
+		rm -rf "$CASE_ENV"/pg "$CASE_ENV"/fake*.pid
+		PGDIR=$CASE_ENV/pg
+		mkdir -p "$PGDIR"
+		start_cluster || { echo "not ok - PostgreSQL did not start"; return 1; }
+		github_env "$(free_port)" || return 1
+		OIDC_PORT=$(free_port)
+		TT_OIDC_ALLOW_LOOPBACK=1
+		export OIDC_PORT TT_OIDC_ALLOW_LOOPBACK
+		case_env_save
+	fi
+	export FAKE_PARENT_PID=0
+	needs=$(tag needs "$file")
+	for n in $needs; do
+		[ "$n" = - ] && continue
+		case_stand_in "$n"
+		case $? in 1) ;; 2) echo "not ok - the $n stand-in did not start"; return 1 ;; esac
+	done
+	. "$TOP/tests/harness/fakegithub.sh"
+	. "$TOP/tests/harness/fakeoidc.sh"
+	FAKEGH_URL=$TT_GITHUB_API_URL FAKEGH_DIR=$PGDIR/fakegh
+	FAKEOIDC_URL=http://127.0.0.1:$OIDC_PORT
+	export FAKEGH_URL FAKEGH_DIR FAKEOIDC_URL
+
+	if ! case_web web.a "$kind" "$build"; then
+		echo "not ok - [$label] web server failed to start"
+		return 1
+	fi
+	BASE=http://127.0.0.1:$PORT
+	if [ "$(tag passes "$file")" = pair ]; then
+		label=two-servers
+		if ! case_web web.b lighttpd "$build"; then
+			echo "not ok - [$label] second web server failed to start"
+			return 1
+		fi
+		export BASE2=http://127.0.0.1:$PORT
+	fi
+	echo "# $(basename "$file") against $server at $BASE (environment: build/case-env, ready in $((SECONDS - start)) s)"
+	T=$(mktemp -d "$CASE_ENV/case.XXXXXX")
+	BASE=$BASE SERVER=$label T=$T CASE=$(basename "$file") bash "$file" \
+	    >"$OUT/case.out" 2>&1
+	rc=$?
+	record "[$label] $(basename "$file")" $rc "$OUT/case.out"
+	rm -rf "$T"
+	pass=$(grep -cE '^ok( |$)' "$LOG")
+	fail=$(grep -cE '^not ok( |$)' "$LOG")
+	echo "# $((SECONDS - start)) s; the environment stays up (tests/run.sh case --stop ends it)"
+	echo "$pass passed, $fail failed"
+	[ "$fail" -eq 0 ]
 }
 
 case $suite in
@@ -683,15 +903,24 @@ integration)	run_integration ;;
 sanitize)	run_sanitize ;;
 fuzz)		run_fuzz ;;
 valgrind)	run_valgrind ;;
+case)		shift; run_one_case "$@"; exit $? ;;
+check)
+	run_lint
+	run_unit "$TOP/build" unit
+	run_integration lighttpd-only
+	;;
 all)
 	run_lint
 	run_unit "$TOP/build" unit
+	fuzz_start
 	run_integration
 	run_sanitize
 	run_valgrind
-	run_fuzz
+	fuzz_wait
 	;;
-*)	echo "usage: tests/run.sh unit|integration|sanitize|valgrind|fuzz|lint|all" >&2; exit 2 ;;
+*)	echo "usage: tests/run.sh all|check|unit|integration|sanitize|valgrind|fuzz|lint" >&2
+	echo "       tests/run.sh case NAME [--server lighttpd|apache|proxy|cgi|asan] | case --stop" >&2
+	exit 2 ;;
 esac
 
 pass=$(grep -cE '^ok( |$)' "$LOG")

@@ -32,4 +32,26 @@ else
 	echo "$routes_proxy" | sed 's/^/# apache-proxy-fcgi.conf: /'
 	fail=1
 fi
+# Every integration case says which passes run it and what it needs
+# (tests/run.sh reads these lines).
+untagged=
+for c in tests/integration/cases/*.sh tests/integration/two-servers/*.sh; do
+	grep -qE '^# passes: [a-z -]+$' "$c" && grep -qE '^# needs: (-|[a-z ]+)$' "$c" ||
+	    untagged="$untagged $c"
+	for w in $(sed -n 's/^# passes: //p' "$c"); do
+		case " lighttpd apache asan proxy cgi cgi-asan valgrind pair " in
+		*" $w "*) ;; *) untagged="$untagged $c($w)" ;;
+		esac
+	done
+	for w in $(sed -n 's/^# needs: //p' "$c"); do
+		case " - github oidc " in *" $w "*) ;; *) untagged="$untagged $c($w)" ;; esac
+	done
+done
+if [ -z "$untagged" ]; then
+	echo "ok - lint: every case declares its passes and stand-ins"
+else
+	echo "not ok - lint: every case declares its passes and stand-ins"
+	echo "# missing or unknown:$untagged"
+	fail=1
+fi
 exit $fail

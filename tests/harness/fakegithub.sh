@@ -1,9 +1,11 @@
 # fakegithub.sh: POSIX sh helpers for tests/harness/fakegithub.py, meant
 # to be sourced (needs curl, jq, python3).
 #
-#   fakegh_start DIR            start the server (state, port file and
-#                               server.log in DIR); exports FAKEGH_URL,
-#                               FAKEGH_PID, FAKEGH_DIR
+#   fakegh_start DIR [PORT]     start the server (state, port file and
+#                               server.log in DIR; PORT, else any free
+#                               one); exports FAKEGH_URL, FAKEGH_PID,
+#                               FAKEGH_DIR. It ends with the calling
+#                               shell, or never with FAKE_PARENT_PID=0
 #   fakegh_stop                 SIGTERM it and wait (SIGKILL after 5 s)
 #   fakegh_reset                forget requests, faults, config and tokens
 #   fakegh_fault JSON           queue a fault, e.g. '{"mode":"error","status":503}'
@@ -44,8 +46,8 @@ fakegh_start() {
 	_fg_py=$(_fakegh_script) || return 1
 	mkdir -p "$_fg_dir" || return 1
 	rm -f "$_fg_dir/port"
-	python3 "$_fg_py" --port 0 --port-file "$_fg_dir/port" \
-	    --state-dir "$_fg_dir" --parent-pid $$ \
+	python3 "$_fg_py" --port "${2:-0}" --port-file "$_fg_dir/port" \
+	    --state-dir "$_fg_dir" --parent-pid "${FAKE_PARENT_PID:-$$}" \
 	    </dev/null >>"$_fg_dir/server.log" 2>&1 &
 	FAKEGH_PID=$!
 	FAKEGH_DIR=$_fg_dir

@@ -1,8 +1,9 @@
 # fakeoidc.sh: helpers for tests/harness/fakeoidc.py, meant to be sourced
 # (needs curl, jq, python3 with python3-cryptography).
 #
-#   fakeoidc_start DIR     start it (port file and log in DIR); exports
-#                          FAKEOIDC_URL, FAKEOIDC_PID
+#   fakeoidc_start DIR [PORT]  start it (port file and log in DIR; PORT,
+#                          else any free one); exports FAKEOIDC_URL,
+#                          FAKEOIDC_PID (never ends with FAKE_PARENT_PID=0)
 #   fakeoidc_stop          SIGTERM it and wait
 #   oidc_issuer NAME       create issuer NAME; prints its URL
 #   oidc_mint JSON         prints a token ({"issuer", "kid", "alg", "claims", "header"})
@@ -13,8 +14,8 @@ fakeoidc_start() {
 	_fo_dir=${1:?fakeoidc_start DIR}
 	mkdir -p "$_fo_dir" || return 1
 	rm -f "$_fo_dir/port"
-	python3 "$TOP/tests/harness/fakeoidc.py" --port 0 \
-	    --port-file "$_fo_dir/port" --parent-pid $$ \
+	python3 "$TOP/tests/harness/fakeoidc.py" --port "${2:-0}" \
+	    --port-file "$_fo_dir/port" --parent-pid "${FAKE_PARENT_PID:-$$}" \
 	    </dev/null >>"$_fo_dir/server.log" 2>&1 &
 	FAKEOIDC_PID=$!
 	_fo_i=0

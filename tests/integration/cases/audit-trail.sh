@@ -6,6 +6,8 @@
 # caller's own rows; ttctl audit list and prune. The case sends from a
 # loopback address of its own (see refresh-rate-limit.sh) so its rows
 # are told apart from the other cases'.
+# passes: lighttpd apache asan cgi
+# needs: -
 . "$TOP/tests/harness/lib.sh"
 
 q() { psql "$TT_DATABASE_URL" -Atc "$1"; }

@@ -3,6 +3,8 @@
 # access_token_create, never hands out a capability the caller lacks,
 # validates its input with 400 INVALID_PARAM, pages with an opaque cursor
 # and only ever touches the caller's own keys.
+# passes: lighttpd apache asan
+# needs: -
 . "$TOP/tests/harness/lib.sh"
 
 KEYS=/api/v1/github/access-token

@@ -3,6 +3,8 @@
 # threats 4 and 5, API.md 1.2 step 4) with the default clock leeway L:
 # a token is expired once now >= exp + L; iat and nbf may be at most L in
 # the future; exp - iat may be at most the 60 s TTL.
+# passes: lighttpd apache asan
+# needs: -
 . "$TOP/tests/harness/lib.sh"
 
 L=${TT_CLOCK_LEEWAY:-5}

@@ -3,6 +3,8 @@
 # POST /api/v1/access-token/refresh (API.md 1.2), and the token says who
 # the caller is at GET /api/v1/whoami (1.5). Every refused credential is a
 # JSON 401 with an RFC 6750 challenge saying what was wrong.
+# passes: lighttpd apache asan proxy cgi cgi-asan valgrind
+# needs: -
 . "$TOP/tests/harness/lib.sh"
 
 user=$(new_user)

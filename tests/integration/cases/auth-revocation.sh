@@ -3,6 +3,8 @@
 # refresh and cuts off the access tokens it already minted at once, not
 # when they expire (SECURITY.md threats 6 and 7, option b; API.md 1.2
 # step 5). Other keys of the same user are untouched.
+# passes: lighttpd apache asan cgi
+# needs: -
 . "$TOP/tests/harness/lib.sh"
 
 user=$(new_user)

@@ -3,6 +3,8 @@
 # 1.2: several secrets can be active, kid picks one). Tokens signed by the
 # retired secret keep verifying; refreshes keep working. Which kid signs
 # new tokens is not asserted: processes cache the secrets up to 30 s.
+# passes: lighttpd apache asan
+# needs: -
 . "$TOP/tests/harness/lib.sh"
 
 user=$(new_user)

@@ -3,6 +3,8 @@
 # threats 1, 2, 3, 5 and 21). A token forged correctly with the real
 # signing secret is accepted first, so every refusal below is the check
 # under test and not some other accident of the forged claims.
+# passes: lighttpd apache asan cgi-asan
+# needs: -
 . "$TOP/tests/harness/lib.sh"
 
 user=$(new_user)

@@ -4,6 +4,8 @@
 # the web server or the programs. Then the same with requests flowing
 # (`pg_ctl stop -m immediate` mid-request), and with the programs'
 # sessions killed by pg_terminate_backend.
+# passes: lighttpd apache asan proxy cgi
+# needs: -
 . "$TOP/tests/harness/lib.sh"
 
 http GET /healthz

@@ -2,6 +2,8 @@
 # examples-scenarios.sh: the architecture document's three scenarios, as
 # written there (only the host changed), and the scripts in examples/,
 # against this server.
+# passes: lighttpd apache asan proxy cgi
+# needs: -
 . "$TOP/tests/harness/lib.sh"
 
 user=$("$TOP/bin/ttctl" user create --github-login "ex-$$-$RANDOM")

@@ -3,6 +3,8 @@
 # are the web server's alone (SECURITY.md threat 25, CVE-2025-23016): a
 # local user who can connect to one can send the programs crafted
 # records. lighttpd keeps them in tt_sockdir, mod_fcgid in FcgidIPCDir.
+# passes: lighttpd apache asan
+# needs: -
 . "$TOP/tests/harness/lib.sh"
 
 case $SERVER in

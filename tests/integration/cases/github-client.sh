@@ -6,6 +6,8 @@
 # bodies, the time budget, and no token in any log.
 # It needs PostgreSQL and the fake but no web server, so it runs in the
 # suite's first server pass only; later passes say so in one line.
+# passes: lighttpd apache asan
+# needs: github
 . "$TOP/tests/harness/lib.sh"
 . "$TOP/tests/harness/fakegithub.sh"
 

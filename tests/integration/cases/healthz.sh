@@ -1,5 +1,7 @@
 #!/bin/sh
 # healthz.sh: GET /healthz reports the database and schema version.
+# passes: lighttpd apache asan proxy cgi cgi-asan valgrind
+# needs: -
 . "$TOP/tests/harness/lib.sh"
 
 http GET /healthz

@@ -21,6 +21,8 @@
 # from tests/harness/isolation.py, seeded per run (the seed is printed):
 # ISOLATION_SEED=N replays a run's choices (over the new run's ids and
 # cursors), ISOLATION_COUNT sets the inputs per route.
+# passes: lighttpd apache asan proxy cgi cgi-asan
+# needs: -
 . "$TOP/tests/harness/lib.sh"
 
 tt=$TOP/bin/ttctl

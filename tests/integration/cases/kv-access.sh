@@ -3,6 +3,8 @@
 # SECURITY.md threats 9 and 10): route capabilities, installation
 # membership and installation_id restrictions, namespaces per
 # installation, and the row-level read_caps / write_caps.
+# passes: lighttpd apache asan
+# needs: -
 . "$TOP/tests/harness/lib.sh"
 
 owner=$(new_user)	# member of A and B

@@ -1,6 +1,8 @@
 #!/bin/bash
 # kv-basic.sh: the KV store's set/get round trip, records, chunks, count,
 # size, delete, select and iteration (API.md section 3).
+# passes: lighttpd apache asan proxy cgi cgi-asan valgrind
+# needs: -
 . "$TOP/tests/harness/lib.sh"
 
 user=$(new_user)

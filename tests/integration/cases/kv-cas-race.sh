@@ -3,6 +3,8 @@
 # round; in every round exactly one wins, and no acknowledged update is
 # lost (the final value is the sum of all winning increments). 200 rounds
 # through lighttpd FastCGI, 20 through the other servers.
+# passes: lighttpd apache asan
+# needs: -
 . "$TOP/tests/harness/lib.sh"
 
 case $SERVER in

@@ -2,6 +2,8 @@
 # kv-cas.sh: compare-and-set (API.md section 3): create-only without a
 # version, version match or 409, and exactly one winner among concurrent
 # writers expecting the same version.
+# passes: lighttpd apache asan cgi valgrind
+# needs: -
 . "$TOP/tests/harness/lib.sh"
 
 user=$(new_user)

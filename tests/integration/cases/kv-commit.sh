@@ -1,6 +1,8 @@
 #!/bin/bash
 # kv-commit.sh: staged writes (committed: false) stay invisible to default
 # reads until POST /commit makes them visible at once (API.md section 3).
+# passes: lighttpd apache asan cgi-asan
+# needs: -
 . "$TOP/tests/harness/lib.sh"
 
 user=$(new_user)

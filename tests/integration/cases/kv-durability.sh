@@ -9,6 +9,8 @@
 # same round trip (lib/db.c, tt_db_run_apart); this case fails when that
 # second transaction does not flush (one that writes no WAL, such as
 # SELECT txid_current(), commits without a flush: tried, lost writes).
+# passes: lighttpd apache asan
+# needs: -
 . "$TOP/tests/harness/lib.sh"
 
 user=$(new_user)

@@ -5,6 +5,8 @@
 # the rest of the path percent-decoded once, so %2F is '/', %252F is the
 # literal "%2F", and "..", "//" are part of the key, never path
 # navigation; value size and body shape are checked.
+# passes: lighttpd apache asan proxy cgi cgi-asan
+# needs: -
 . "$TOP/tests/harness/lib.sh"
 
 user=$(new_user)

@@ -7,6 +7,8 @@
 # 2xx is in the database (issue 8: "nothing acknowledged is lost").
 # Under plain CGI there is no long-lived program to kill: the same load
 # runs, and the same audit holds.
+# passes: lighttpd apache asan cgi
+# needs: github
 . "$TOP/tests/harness/lib.sh"
 . "$TOP/tests/harness/hooks.sh"
 

@@ -5,6 +5,8 @@
 # completed manifest), usage errors (exit 2) before any SQL, and DIR with
 # '/', ':' and '='. Needs only ttctl and PostgreSQL; every server's run
 # uses its own installation.
+# passes: lighttpd apache asan
+# needs: -
 . "$TOP/tests/harness/lib.sh"
 
 inst=$(( (RANDOM << 15 | RANDOM) + 100000 ))

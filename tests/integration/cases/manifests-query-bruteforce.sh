@@ -2,6 +2,8 @@
 # manifests-query-bruteforce.sh: random tag queries combining every key
 # with and/or/not and parentheses return exactly the work manifests a
 # brute-force filter over the same generated rows returns.
+# passes: lighttpd apache asan
+# needs: -
 . "$TOP/tests/harness/lib.sh"
 
 inst=$(( (RANDOM << 15 | RANDOM) + 400000 ))

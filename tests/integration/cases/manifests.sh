@@ -2,6 +2,8 @@
 # manifests.sh: work manifests and dirspaces: fields, access, keyset
 # pagination that neither skips nor repeats rows while rows are added,
 # ETag/If-None-Match.
+# passes: lighttpd apache asan cgi cgi-asan valgrind
+# needs: -
 . "$TOP/tests/harness/lib.sh"
 
 inst=$(( (RANDOM << 15 | RANDOM) + 100000 ))

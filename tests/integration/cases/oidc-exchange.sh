@@ -12,6 +12,8 @@
 # one never does. Each ID token is exchanged once; a token's lifetime
 # (exp - iat) is bounded by its policy; a failed fetch of an issuer's
 # keys is not repeated for 30 s.
+# passes: lighttpd apache asan proxy cgi
+# needs: oidc
 . "$TOP/tests/harness/lib.sh"
 . "$TOP/tests/harness/fakeoidc.sh"
 

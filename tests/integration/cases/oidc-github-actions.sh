@@ -4,6 +4,8 @@
 # this test cannot drift), run as GitHub's runner runs it (bash -eo
 # pipefail) against the stand-in issuer, which also plays GitHub's
 # ACTIONS_ID_TOKEN_REQUEST_URL endpoint. No API key exists anywhere.
+# passes: lighttpd apache asan
+# needs: oidc
 . "$TOP/tests/harness/lib.sh"
 . "$TOP/tests/harness/fakeoidc.sh"
 

@@ -5,6 +5,8 @@
 # which checks its signature first, has its own case.) The operations are read
 # from the document, so a new one is swept without a change here (and the
 # suite validates each answer against the document).
+# passes: lighttpd apache asan cgi
+# needs: -
 . "$TOP/tests/harness/lib.sh"
 
 doc=$TOP/build/openapi.json

@@ -1,6 +1,8 @@
 #!/bin/bash
 # openapi.sh: GET /api/v1/openapi.json serves the document the build made
 # from docs/openapi.yaml, cacheable and revalidated by its ETag.
+# passes: lighttpd apache asan
+# needs: -
 . "$TOP/tests/harness/lib.sh"
 
 http GET /api/v1/openapi.json

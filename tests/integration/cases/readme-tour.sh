@@ -3,6 +3,8 @@
 # <!-- tour --> and <!-- /tour -->) run as written, from the top of the
 # checkout, against this server, after what `make run` does first
 # (tools/demo.sh); then its output is checked line by line.
+# passes: lighttpd apache asan cgi cgi-asan
+# needs: -
 . "$TOP/tests/harness/lib.sh"
 
 # make run's state: the demo user, installation 12345, seeded manifests.

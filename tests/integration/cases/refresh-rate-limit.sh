@@ -9,6 +9,8 @@
 # other cases refresh (some with bad keys) from 127.0.0.1: this one sends
 # from loopback addresses of its own (127.x.y.z, all of them reach a
 # server bound to 127.0.0.1 on Linux), so its address buckets are its own.
+# passes: lighttpd apache asan cgi
+# needs: -
 . "$TOP/tests/harness/lib.sh"
 
 q() { psql "$TT_DATABASE_URL" -Atc "$1"; }

@@ -1,5 +1,7 @@
 #!/bin/sh
 # request-body.sh: JSON bodies are checked before any handler runs.
+# passes: lighttpd apache asan proxy cgi cgi-asan
+# needs: -
 . "$TOP/tests/harness/lib.sh"
 
 post() { http POST /echo -H 'Content-Type: application/json' --data-binary "$@"; }

@@ -3,6 +3,8 @@
 # program's paths to that program. A request without credentials gets the
 # program's own 401, where a wrong route would end in the health
 # program's JSON 404 (or the server's own).
+# passes: lighttpd apache asan proxy cgi cgi-asan
+# needs: -
 . "$TOP/tests/harness/lib.sh"
 
 http POST /api/v1/access-token/refresh -H 'Content-Length: 0'

@@ -1,5 +1,7 @@
 #!/bin/sh
 # routing-errors.sh: unknown paths and wrong methods get JSON 404/405.
+# passes: lighttpd apache asan proxy cgi cgi-asan
+# needs: -
 . "$TOP/tests/harness/lib.sh"
 
 http GET /api/v1/no/such/path

@@ -3,6 +3,8 @@
 # read at the head sha through the stand-in GitHub when a pull request
 # arrives, the stacks route with states driven by `ttctl manifests
 # complete`, access rules, and configuration errors reported, not crashed.
+# passes: lighttpd apache asan cgi cgi-asan valgrind
+# needs: github
 . "$TOP/tests/harness/lib.sh"
 . "$TOP/tests/harness/fakegithub.sh"
 . "$TOP/tests/harness/hooks.sh"

@@ -6,6 +6,8 @@
 # then count each client apart, so one client's refused credentials
 # never lock out the others behind the same balancer, and anyone else's
 # X-Forwarded-For is ignored.
+# passes: lighttpd apache asan proxy cgi
+# needs: -
 . "$TOP/tests/harness/lib.sh"
 
 PROXY=127.0.0.9

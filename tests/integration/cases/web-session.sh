@@ -3,6 +3,8 @@
 # GitHub's OAuth web flow against the stand-in GitHub, and their browser
 # session (a cookie) may call the key-management routes only: CSRF token
 # on every state-changing call, never accepted by the data endpoints.
+# passes: lighttpd apache asan cgi valgrind
+# needs: github
 . "$TOP/tests/harness/lib.sh"
 
 q() { psql "$TT_DATABASE_URL" -Atc "$1"; }

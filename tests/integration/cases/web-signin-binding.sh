@@ -5,6 +5,8 @@
 # an account to an existing user with `ttctl user link`; a sign-in
 # replaces the memberships that came from GitHub and keeps those an admin
 # added with `ttctl installation add-member`.
+# passes: lighttpd apache asan
+# needs: github
 . "$TOP/tests/harness/lib.sh"
 
 q() { psql "$TT_DATABASE_URL" -Atc "$1"; }

@@ -2,6 +2,8 @@
 # webhooks.sh: GitHub's webhook (API.md section 5): signatures, the
 # delivery ledger, pull request processing against the stand-in GitHub,
 # retries after an outage, and every real payload of every event type.
+# passes: lighttpd apache asan cgi valgrind
+# needs: github
 . "$TOP/tests/harness/lib.sh"
 . "$TOP/tests/harness/fakegithub.sh"
 

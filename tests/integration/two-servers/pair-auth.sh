@@ -4,6 +4,8 @@
 # through one is refused by the other on the very next request, by every
 # process; `ttctl secret rotate` is seen by both (SECURITY.md threats 6
 # and 7; README "Signing secrets live in the database").
+# passes: pair
+# needs: -
 . "$TOP/tests/harness/lib.sh"
 
 A=$BASE B=${BASE2:-}

@@ -3,6 +3,8 @@
 # each of two web servers over one database, round after round; in every
 # round exactly one wins, and no acknowledged update is lost (as
 # cases/kv-cas-race.sh checks for one server).
+# passes: pair
+# needs: -
 . "$TOP/tests/harness/lib.sh"
 
 rounds=40

@@ -4,6 +4,8 @@
 # The delivery is recorded once and processed once: one work manifest,
 # one check run and one comment at GitHub; one server answers 202, the
 # other 200.
+# passes: pair
+# needs: github
 . "$TOP/tests/harness/lib.sh"
 . "$TOP/tests/harness/fakegithub.sh"
 . "$TOP/tests/harness/hooks.sh"
