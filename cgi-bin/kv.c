@@ -362,7 +362,7 @@ handle_commit(struct tt_req *req, struct tt_resp *resp)
 }
 
 #define KV	"/api/v1/github/kv/{int:installation_id}"
-#define AUTH	(TT_ROUTE_AUTH | TT_ROUTE_INSTALLATION)
+#define AUTH	(TT_ROUTE_AUTH | TT_ROUTE_INSTALLATION | TT_ROUTE_GATED)
 #define R	TT_CAP_KV_READ
 #define W	TT_CAP_KV_WRITE
 

@@ -45,7 +45,7 @@ handle_stacks(struct tt_req *req, struct tt_resp *resp)
 
 static const struct tt_route routes[] = {
 	{ TT_GET, PR, TT_CAP_INSTALLATION, TT_ROUTE_AUTH |
-	  TT_ROUTE_INSTALLATION, 0, handle_stacks },
+	  TT_ROUTE_INSTALLATION | TT_ROUTE_GATED, 0, handle_stacks },
 };
 
 int

@@ -24,6 +24,12 @@ static int		 in_tx;
 static const char	*app_name = "terrateam-c";
 static char		 last_state[6];
 
+static struct {
+	struct tt_db_stmt	*stmt;
+	const char *const	*params;
+	enum tt_db_gate_state	 state;
+} gate;
+
 PGconn *
 tt_dbconn(void)
 {
@@ -40,6 +46,35 @@ int
 tt_dbconn_in_tx(void)
 {
 	return in_tx;
+}
+
+void
+tt_db_gate(struct tt_db_stmt *stmt, const char *const *params)
+{
+	gate.stmt = stmt;
+	gate.params = params;
+	gate.state = stmt != NULL ? TT_DB_GATE_PENDING : TT_DB_GATE_NONE;
+}
+
+enum tt_db_gate_state
+tt_db_gate_state(void)
+{
+	return gate.state;
+}
+
+struct tt_db_stmt *
+tt_dbconn_gate(const char *const **params)
+{
+	if (gate.state != TT_DB_GATE_PENDING)
+		return NULL;
+	*params = gate.params;
+	return gate.stmt;
+}
+
+void
+tt_dbconn_gate_done(int passed)
+{
+	gate.state = passed ? TT_DB_GATE_PASSED : TT_DB_GATE_REFUSED;
 }
 
 void
@@ -200,6 +235,8 @@ run_one(struct tt_arena *a, struct tt_db_stmt *stmt, const char *sql,
 	int		 attempt;
 
 	last_state[0] = '\0';
+	if (gate.state == TT_DB_GATE_PENDING && !in_tx)
+		return tt_dbpipe_gated(a, stmt, sql, nparams, params, retry, out);
 	for (attempt = 0; attempt < 2; attempt++) {
 		if (tt_dbconn_ready(!retry) != 0)
 			return TT_EUNAVAIL;
@@ -289,6 +326,21 @@ tt_db_begin(struct tt_arena *a)
 	struct tt_db_res	*r;
 	enum tt_err		 e;
 
+	/* A pending gate first, alone: it must pass before the transaction. */
+	if (gate.state == TT_DB_GATE_PENDING) {
+		gate.state = TT_DB_GATE_NONE;
+		e = run_one(a, gate.stmt, NULL, gate.stmt->nparams, gate.params,
+		    1, &r);
+		if (e != TT_OK && e != TT_EUNAVAIL && e != TT_ETIMEOUT) {
+			gate.state = TT_DB_GATE_REFUSED;
+			return TT_EREFUSED;
+		}
+		if (e != TT_OK) {
+			gate.state = TT_DB_GATE_PENDING;
+			return e;
+		}
+		gate.state = TT_DB_GATE_PASSED;
+	}
 	/* BEGIN itself is safe to resend on a fresh connection. */
 	if ((e = run_one(a, NULL, "BEGIN", 0, NULL, 1, &r)) == TT_OK)
 		in_tx = 1;
@@ -311,8 +363,11 @@ tt_db_rollback(struct tt_arena *a)
 {
 	struct tt_db_res	*r;
 
-	if (conn != NULL && PQtransactionStatus(conn) != PQTRANS_IDLE)
+	/* Never behind a gate: nothing of the request's data. */
+	if (conn != NULL && PQtransactionStatus(conn) != PQTRANS_IDLE) {
+		in_tx = 1;
 		(void)run_one(a, NULL, "ROLLBACK", 0, NULL, 0, &r);
+	}
 	in_tx = 0;
 }
 
@@ -321,6 +376,7 @@ tt_db_end_request(void)
 {
 	PGresult	*res;
 
+	gate.state = TT_DB_GATE_NONE;
 	if (conn != NULL && PQtransactionStatus(conn) != PQTRANS_IDLE) {
 		res = PQexec(conn, "ROLLBACK");
 		PQclear(res);

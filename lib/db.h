@@ -88,6 +88,25 @@ enum tt_err	 tt_db_exec(struct tt_arena *, const char *sql, int nparams,
 enum tt_err	 tt_db_select(struct tt_arena *, const char *sql, int nparams,
 		    const char *const *params, struct tt_db_res **);
 
+/*
+ * The gate (lib/session.c's step 3): a read-only statement that must
+ * succeed for the request's next statement to run. It travels in that
+ * statement's round trip, ahead of it, and its result is read first;
+ * PostgreSQL skips everything after a failed statement in a pipeline, so
+ * when the gate fails the statement never runs and answers TT_EREFUSED.
+ * tt_db_begin runs a pending gate alone first. One per request, cleared
+ * at its end.
+ */
+enum tt_db_gate_state {
+	TT_DB_GATE_NONE,
+	TT_DB_GATE_PENDING,	/* set, no statement has run yet */
+	TT_DB_GATE_PASSED,
+	TT_DB_GATE_REFUSED,
+};
+/* Sets the gate (NULL: clears it). */
+void		 tt_db_gate(struct tt_db_stmt *, const char *const *params);
+enum tt_db_gate_state tt_db_gate_state(void);
+
 /* Transactions; statements run inside one are never retried. */
 enum tt_err	 tt_db_begin(struct tt_arena *);
 enum tt_err	 tt_db_commit(struct tt_arena *);

@@ -36,4 +36,15 @@ enum tt_err	 tt_dbconn_classify(PGresult *, const char *what);
 /* res, handed to the arena (cleared when it is reset). */
 struct tt_db_res *tt_dbconn_keep(struct tt_arena *, PGresult *);
 
+/* The pending gate and its parameters (db.h), or NULL; and its outcome. */
+struct tt_db_stmt *tt_dbconn_gate(const char *const **params);
+void		 tt_dbconn_gate_done(int passed);
+/*
+ * A statement (prepared when stmt != NULL, else sql) behind the pending
+ * gate, in one round trip (dbpipe.c): TT_EREFUSED when the gate failed.
+ */
+enum tt_err	 tt_dbpipe_gated(struct tt_arena *, struct tt_db_stmt *stmt,
+		    const char *sql, int nparams, const char *const *params,
+		    int retry, struct tt_db_res **out);
+
 #endif

@@ -1,7 +1,9 @@
 /*
  * dbpipe.c: several statements in one round trip (libpq's pipeline mode)
- * on db.c's connection: a KV write and the transaction that waits for
- * its flush (tt_db_run_apart, db.h).
+ * on db.c's connection: a statement behind the session's gate, and a KV
+ * write with the transaction that waits for its flush (tt_db_run_apart).
+ * Either way the gate, when one is pending, goes first and its result is
+ * read first: if it fails, PostgreSQL has skipped the rest.
  */
 /* SPDX-License-Identifier: MIT */
 #include <libpq-fe.h>
@@ -127,6 +129,76 @@ finish_pipeline(int ok, struct tt_db_stmt **sent, int nprep,
 	return 0;
 }
 
+/*
+ * A statement behind the pending gate: Parse (when needed), gate,
+ * statement, Sync; then the results in that order. Both only read or the
+ * statement may be sent twice, so a connection found broken is reopened
+ * and the pair sent again once when retry allows it.
+ */
+enum tt_err
+tt_dbpipe_gated(struct tt_arena *a, struct tt_db_stmt *stmt, const char *sql,
+    int nparams, const char *const *params, int retry,
+    struct tt_db_res **out)
+{
+	struct tt_db_stmt	*g, *cmd[2], *sent[2];
+	const char *const	*gparams;
+	PGresult		*res[4] = { NULL };
+	ExecStatusType		 st[4];
+	const char		*what = stmt != NULL ? stmt->name : "(ad hoc)";
+	int			 attempt, ok, nprep, i, n, got;
+	enum tt_err		 e;
+
+	g = tt_dbconn_gate(&gparams);
+	cmd[0] = g;
+	cmd[1] = stmt;
+	for (attempt = 0; attempt < 2; attempt++) {
+		if (tt_dbconn_ready(!retry) != 0)
+			return TT_EUNAVAIL;
+		ok = PQenterPipelineMode(tt_dbconn());
+		nprep = send_prepares(cmd, 2, sent, &ok);
+		ok &= PQsendQueryPrepared(tt_dbconn(), g->name, g->nparams,
+		    gparams, NULL, NULL, 0);
+		if (stmt != NULL)
+			ok &= PQsendQueryPrepared(tt_dbconn(), stmt->name,
+			    nparams, params, NULL, NULL, 0);
+		else
+			ok &= PQsendQueryParams(tt_dbconn(), sql, nparams, NULL,
+			    params, NULL, NULL, 0);
+		ok &= PQpipelineSync(tt_dbconn());
+		n = nprep + 2;
+		if (!finish_pipeline(ok, sent, nprep, res, st, n, &got,
+		    g->name)) {
+			if (!retry)
+				return TT_EUNAVAIL;	/* it may have run */
+			continue;
+		}
+		/* The gate's result first: failed, nothing after it ran. */
+		for (i = 0; i < nprep && st[i] == PGRES_COMMAND_OK; i++)
+			;
+		if (i < nprep || st[nprep] != PGRES_TUPLES_OK) {
+			if (i == nprep)
+				tt_dbconn_gate_done(0);
+			e = i == nprep ? TT_EREFUSED :
+			    classify_first(res, st, n, what);
+			for (i = 0; i < n; i++)
+				PQclear(res[i]);
+			return e;
+		}
+		tt_dbconn_gate_done(1);
+		e = TT_OK;
+		if (st[nprep + 1] != PGRES_COMMAND_OK &&
+		    st[nprep + 1] != PGRES_TUPLES_OK)
+			e = tt_dbconn_classify(res[nprep + 1], what);
+		for (i = 0; i < n; i++)
+			if (i != nprep + 1 || e != TT_OK)
+				PQclear(res[i]);
+		if (e == TT_OK)
+			*out = tt_dbconn_keep(a, res[nprep + 1]);
+		return e;
+	}
+	return TT_EUNAVAIL;
+}
+
 /* The parts of a tt_db_run_apart write (see db.h). */
 TT_DB_STMT(stmt_begin) = { .name = "tt_begin", .sql = "BEGIN" };
 TT_DB_STMT(stmt_nowait) = {
@@ -149,27 +221,34 @@ TT_DB_STMT(stmt_flush) = {
 
 /*
  * A tt_db_run_apart write, in one round trip and one Sync: Parse (when
- * needed), then BEGIN nowait stmt COMMIT flush Sync. The COMMIT lets the
- * row locks go without waiting for the disk; the flush statement's own
- * transaction (ended by the Sync) waits for the flush that covers both.
- * The statement is answered only once the flush succeeded; if the
- * connection goes away after sending, it is sent again only when the
- * statement's retry allows it.
+ * needed), then BEGIN [gate] nowait stmt COMMIT flush Sync. The COMMIT
+ * lets the row locks go without waiting for the disk; the flush
+ * statement's own transaction (ended by the Sync) waits for the flush
+ * that covers both. A pending gate goes right after BEGIN and is read
+ * first: if it failed, nothing after it ran (TT_EREFUSED). The statement
+ * is answered only once the flush succeeded; if the connection goes
+ * away after sending, it is sent again only when the statement's retry
+ * allows it.
  */
 static enum tt_err
 run_flushed(struct tt_arena *a, struct tt_db_stmt *stmt,
     const char *const *params, struct tt_db_res **out)
 {
-	struct tt_db_stmt	*cmd[5], *sent[5];
-	const char *const	*args[5];
-	PGresult		*res[10] = { NULL };
-	ExecStatusType		 st[10];
-	int			 attempt, ok, nprep, nc, i, n, got;
+	struct tt_db_stmt	*cmd[6], *sent[6], *g;
+	const char *const	*args[6];
+	const char *const	*gparams = NULL;
+	PGresult		*res[12] = { NULL };
+	ExecStatusType		 st[12];
+	int			 attempt, ok, nprep, nc, i, n, got, refused;
 	int			 x;	/* the statement's place in cmd */
 	enum tt_err		 e;
 
+	g = tt_dbconn_gate(&gparams);
 	nc = 0;
 	cmd[nc] = &stmt_begin;		args[nc++] = NULL;
+	if (g != NULL) {
+		cmd[nc] = g;		args[nc++] = gparams;
+	}
 	cmd[nc] = &stmt_nowait;		args[nc++] = NULL;
 	x = nc;
 	cmd[nc] = stmt;			args[nc++] = params;
@@ -192,8 +271,23 @@ run_flushed(struct tt_arena *a, struct tt_db_stmt *stmt,
 				return TT_EUNAVAIL;	/* it may have run */
 			continue;
 		}
+		/* The gate's result first (after the Parses and BEGIN). */
+		refused = 0;
+		if (g != NULL) {
+			for (i = 0; i < nprep && st[i] == PGRES_COMMAND_OK; i++)
+				;
+			if (i == nprep && st[nprep] == PGRES_COMMAND_OK) {
+				refused = st[nprep + 1] != PGRES_TUPLES_OK;
+				tt_dbconn_gate_done(!refused);
+			}
+		}
 		/* A failure left the BEGIN's transaction aborted: end it. */
 		tt_db_rollback(a);
+		if (refused) {
+			for (i = 0; i < n; i++)
+				PQclear(res[i]);
+			return TT_EREFUSED;
+		}
 		e = TT_OK;
 		for (i = 0; i < n && e == TT_OK; i++)
 			if (st[i] != PGRES_COMMAND_OK &&

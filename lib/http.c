@@ -44,6 +44,8 @@ static const struct status_row status_table[TT_E__MAX] = {
 	    "service temporarily unavailable, retry later", "unavailable" },
 	[TT_ETIMEOUT] = { 503, "UNAVAILABLE",
 	    "the database did not answer in time, retry later", "timeout" },
+	/* Replaced by the session's verdict before any answer (session.c). */
+	[TT_EREFUSED] = { 500, "INTERNAL", "internal error", "refused" },
 	[TT_EINTERNAL] = { 500, "INTERNAL", "internal error", "internal" },
 };
 

@@ -19,6 +19,13 @@
  * Only the key-management routes have it.
  */
 #define TT_ROUTE_COOKIE		0x20
+/*
+ * With TT_ROUTE_AUTH and TT_ROUTE_INSTALLATION: the session's liveness
+ * and membership check may travel as the gate of the handler's first
+ * statement (session.c). For routes whose handler reads or writes the
+ * installation's data in one statement.
+ */
+#define TT_ROUTE_GATED		0x40
 
 typedef enum tt_err (*tt_handler)(struct tt_req *, struct tt_resp *);
 

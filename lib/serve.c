@@ -236,11 +236,13 @@ dispatch(struct io *io, const struct tt_route *routes, size_t n,
 	}
 	if ((e = read_body(io, req, resp)) != TT_OK)
 		return e;
-	/* The session's verdict is final before the handler runs. */
+	/* The session (lib/session.c): its verdict is final before any of
+	 * the handler's answer is written. */
 	if ((req->route->flags & TT_ROUTE_AUTH) &&
 	    (e = tt_session_require(req, resp)) != TT_OK)
 		return e;
-	return req->route->handler(req, resp);
+	e = req->route->handler(req, resp);
+	return tt_session_finish(req, resp, e);
 }
 
 static void

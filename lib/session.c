@@ -3,19 +3,19 @@
  * in this one file.
  *
  * serve.c calls tt_session_require after routing and reading the body,
- * and calls the handler only when it returns TT_OK: no handler code runs,
- * no statement of the handler reaches the database, and nothing the
- * handler could say reaches the client, before the verdict is final. The
- * sequence, each step answering alone when it refuses:
+ * the handler only when it returns TT_OK, and tt_session_finish after
+ * the handler, before anything is written. Nothing a handler could say
+ * reaches the client before the verdict is final. The sequence, each
+ * step answering alone when it refuses:
  *
  *   1. the credential: Authorization: Bearer <token>       401
  *      (a browser session cookie instead, on the key-management routes
  *      only: websession.c, then its CSRF token on writes   401/403)
  *   2. the token itself, without the database: shape, alg,
  *      kid, signature, expiry, issuer (token.c)             401
- *   3. one statement, alone, waited for (stmt_check): is the
- *      key or trust policy behind the token still live, and
- *      is its user a member of the path's installation now  -
+ *   3. one statement (stmt_check): is the key or trust
+ *      policy behind the token still live, and is its user
+ *      a member of the path's installation now
  *   4. the verdict, read in this order:
  *      a. the key or policy revoked, expired or removed     401
  *      b. a capability the route needs is not in the claims 403
@@ -24,9 +24,23 @@
  *      d. the user is not a member of it (or it does not
  *         exist: the same answer, word for word)            403
  *
+ * Step 3 runs alone and is waited for, except on the routes that read or
+ * write an installation's data in one statement (TT_ROUTE_GATED: KV,
+ * work manifests, stacks) when 4b and 4c already pass. There it travels
+ * as a gate (stmt_gate, db.h) in the round trip of the handler's first
+ * statement, ahead of it: the gate fails unless 4a and 4d pass, and a
+ * failed statement makes PostgreSQL skip the rest of the pipeline, so
+ * the handler's statement never runs for a refused caller (no answer,
+ * error or timing of it exists) and the handler gets TT_EREFUSED. The
+ * gate's result is read before the statement's. tt_session_finish then
+ * settles it: gate passed, the handler's answer stands; gate refused, or
+ * never reached (the handler ran no statement), steps 3 and 4 run alone
+ * and a refusal replaces the handler's answer whole.
+ *
  * Nothing in steps 1-4 reads an installation's data, so a caller who may
- * not see an installation gets the same answer, in the same time,
- * whatever else the request holds (select, q, page, prefix, idx).
+ * not see an installation gets the same answer whatever else the request
+ * holds (select, q, page, prefix, idx): isolation-property.sh checks it
+ * on every server.
  */
 /* SPDX-License-Identifier: MIT */
 #include <cjson/cJSON.h>
@@ -40,6 +54,7 @@
 #include "config.h"
 #include "db.h"
 #include "http.h"
+#include "log.h"
 #include "route.h"
 #include "session.h"
 #include "signkey.h"
@@ -65,6 +80,32 @@ TT_DB_STMT(stmt_check) = {
 	    "UNION ALL SELECT user_id, true FROM oidc_trust_policies "
 	    "WHERE id = $3::uuid) k",
 	.nparams = 3,
+	.retry = 1,
+};
+
+/*
+ * Step 3 as a gate: one row when 4a and 4d pass (live, the token's user
+ * $4, a member), else an error (logged by PostgreSQL as an invalid
+ * integer "terrateam: the session check refused this request"), which
+ * stops what follows it. The outer join turns "no such key" into a row
+ * of NULLs, which fails too; a token names exactly one of a key and a
+ * trust policy ($1, $3).
+ */
+TT_DB_STMT(stmt_gate) = {
+	.name = "session_gate",
+	.sql =
+	    "SELECT 1 AS pass FROM (SELECT 1) one LEFT JOIN (SELECT k.user_id, "
+	    "k.live, ($2::bigint IS NULL OR EXISTS (SELECT 1 FROM "
+	    "installation_members m WHERE m.user_id = k.user_id AND "
+	    "m.installation_id = $2::bigint)) AS member FROM (SELECT user_id, "
+	    "(revoked_at IS NULL AND (expires_at IS NULL OR expires_at > "
+	    "now())) AS live FROM api_keys WHERE id = $1::uuid UNION ALL "
+	    "SELECT user_id, true FROM oidc_trust_policies WHERE id = "
+	    "$3::uuid) k) c ON true WHERE (CASE WHEN ($1::uuid IS NULL) <> "
+	    "($3::uuid IS NULL) AND c.live AND c.member AND c.user_id::text = "
+	    "$4 THEN '1' ELSE 'terrateam: the session check refused this "
+	    "request' END)::int = 1",
+	.nparams = 4,
 	.retry = 1,
 };
 
@@ -176,19 +217,17 @@ check_restriction(struct tt_req *req, struct tt_resp *resp)
 	return TT_OK;
 }
 
-/* Steps 3 and 4: the database's answer, then the verdict in order. */
+/* Steps 3 and 4, alone: the database's answer, then the verdict in order. */
 static enum tt_err
 check_live(struct tt_req *req, struct tt_resp *resp)
 {
 	struct tt_session	*s = req->session;
 	struct tt_db_res	*res;
-	const char		*p[3], *live, *user;
+	const char		*live, *user;
 	enum tt_err		 e;
 
-	p[0] = s->api_key_id;
-	p[1] = s->installation_id != 0 ? s->inst : NULL;
-	p[2] = s->policy_id;
-	if ((e = tt_db_run(req->arena, &stmt_check, p, &res)) != TT_OK)
+	if ((e = tt_db_run(req->arena, &stmt_check, s->check_params,
+	    &res)) != TT_OK)
 		return e;
 
 	live = tt_db_nrows(res) == 1 ? tt_db_get(res, 0, "live") : NULL;
@@ -213,7 +252,8 @@ tt_session_require(struct tt_req *req, struct tt_resp *resp)
 {
 	struct tt_token_claims	 c;
 	struct tt_session	*s;
-	const char		*token, *inst;
+	struct tt_resp		 scratch;
+	const char		*token, *inst, **p;
 	int64_t			 iid = 0;
 	enum tt_err		 e;
 
@@ -246,10 +286,63 @@ tt_session_require(struct tt_req *req, struct tt_resp *resp)
 	s->exp = c.exp;
 	s->installation_id = iid;
 	s->inst = inst;
+	p = tt_arena_alloc(req->arena, 4 * sizeof(*p));
+	p[0] = s->api_key_id;
+	p[1] = iid != 0 ? inst : NULL;
+	p[2] = s->policy_id;
+	p[3] = s->user_id;
+	s->check_params = p;
 	req->session = s;
 
+	/* Step 3 as the gate of the handler's first statement (see above). */
+	memset(&scratch, 0, sizeof(scratch));
+	if ((req->route->flags & TT_ROUTE_GATED) &&
+	    check_caps(req, &scratch) == TT_OK &&
+	    check_restriction(req, &scratch) == TT_OK) {
+		s->gated = 1;
+		tt_db_gate(&stmt_gate, p);
+		return TT_OK;
+	}
 	/* Steps 3 and 4 (a refused request's log line still names its user). */
 	return check_live(req, resp);
+}
+
+enum tt_err
+tt_session_finish(struct tt_req *req, struct tt_resp *resp, enum tt_err e)
+{
+	struct tt_session	*s = req->session;
+	struct tt_resp		 verdict;
+	enum tt_db_gate_state	 gs;
+	enum tt_err		 ve;
+
+	if (s == NULL || !s->gated || (gs = tt_db_gate_state()) ==
+	    TT_DB_GATE_PASSED)
+		return e;
+	/* Refused, or never reached: steps 3 and 4 alone decide. */
+	tt_db_gate(NULL, NULL);
+	memset(&verdict, 0, sizeof(verdict));
+	if ((ve = check_live(req, &verdict)) != TT_OK) {
+		/* The handler's answer goes, whole; only the verdict's is left. */
+		tt_buf_clear(&resp->headers);
+		tt_buf_clear(&resp->body);
+		resp->has_content_type = resp->has_cache_control = 0;
+		resp->status = 0;
+		resp->err_id = verdict.err_id;
+		resp->err_detail = NULL;
+		if (verdict.err_detail != NULL) {
+			memcpy(resp->detail, verdict.detail, sizeof(resp->detail));
+			resp->err_detail = resp->detail;
+		}
+		return ve;
+	}
+	if (gs == TT_DB_GATE_REFUSED || e == TT_EREFUSED) {
+		/* The gate refused what the check passes: a race with a
+		 * revocation or a membership change, or a bug. */
+		tt_log_warnx("the session gate refused a request its check "
+		    "passes");
+		return TT_EUNAVAIL;
+	}
+	return e;
 }
 
 const char *

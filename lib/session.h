@@ -29,6 +29,8 @@ struct tt_session {
 	int64_t		 exp;
 	int64_t		 installation_id;	/* from the path, or 0 */
 	const char	*inst;			/* the same, as text */
+	const char	**check_params;		/* step 3's (session.c) */
+	int		 gated;			/* step 3 is the gate */
 };
 
 /*
@@ -47,6 +49,16 @@ const char	*tt_session_bearer(struct tt_req *, struct tt_resp *);
  * TT_EFORBIDDEN (403) or a database error, with resp describing it.
  */
 enum tt_err	 tt_session_require(struct tt_req *, struct tt_resp *);
+
+/*
+ * After the handler, before anything is written (serve.c): when step 3
+ * was the gate of the handler's first statement and that gate did not
+ * pass (refused, or the handler ran no statement), steps 3 and 4 run
+ * alone; a refusal replaces the handler's answer whole and is returned.
+ * Otherwise e, the handler's own result.
+ */
+enum tt_err	 tt_session_finish(struct tt_req *, struct tt_resp *,
+		    enum tt_err e);
 
 /* The user id for log lines, or "-". */
 const char	*tt_session_user(const struct tt_req *);

@@ -27,6 +27,7 @@ enum tt_err {
 	TT_ERATE,		/* 429 RATE_LIMITED */
 	TT_EUNAVAIL,		/* 503 UNAVAILABLE (database down) */
 	TT_ETIMEOUT,		/* 503 UNAVAILABLE (statement timeout) */
+	TT_EREFUSED,		/* the session's gate refused (db.h); never answered */
 	TT_EINTERNAL,		/* 500 INTERNAL */
 	TT_E__MAX
 };
