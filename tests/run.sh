@@ -205,8 +205,8 @@ run_cases() {
 		*[[:space:]]$(basename "$c")[[:space:]]*) ;; *) continue ;; esac
 		T=$(mktemp -d "$PGDIR/case.XXXXXX")
 		start=$SECONDS
-		BASE=$base SERVER=$server T=$T CASE=$(basename "$c") bash "$c" \
-		    >"$OUT/case.out" 2>&1
+		BASE=$base SERVER=$server T=$T WEBDIR=$PGDIR \
+		    CASE=$(basename "$c") bash "$c" >"$OUT/case.out" 2>&1
 		rc=$?
 		record "[$server] $(basename "$c")" $rc "$OUT/case.out"
 		echo "# time [$server] $(basename "$c"): $((SECONDS - start)) s" >>"$OUT/times.log"
@@ -740,12 +740,12 @@ case_env_save() {
 # case_web_stop: the environment's web servers, if any.
 case_web_stop() {
 	local f kind port
-	for f in "$CASE_ENV"/web.*; do
+	for f in "$CASE_ENV"/web.*.state; do
 		[ -f "$f" ] || continue
 		read -r kind port _ <"$f"
-		"$TOP/tests/harness/web.sh" "$kind" stop "$CASE_ENV/$(basename "$f")" \
-		    "$port" >/dev/null 2>&1
-		rm -rf "$CASE_ENV/$(basename "$f")"/*/sock "$f"
+		"$TOP/tests/harness/web.sh" "$kind" stop "${f%.state}" "$port" \
+		    >/dev/null 2>&1
+		rm -rf "${f%.state}"/*/sock "$f"
 	done
 }
 
@@ -782,7 +782,7 @@ case_stand_in() {
 # case_web NAME KIND BUILD: the web server NAME (web.a, web.b) of KIND
 # over BUILD's programs, started unless it already runs them; sets PORT.
 case_web() {
-	local f=$CASE_ENV/$1 kind=$2 build=$3 port stamp
+	local f=$CASE_ENV/$1.state kind=$2 build=$3 port stamp
 	stamp=$CASE_ENV/$1/stamp
 	if [ -f "$f" ]; then
 		read -r k port b <"$f"
@@ -828,17 +828,17 @@ run_one_case() {
 		echo "       (NAME: a file of tests/integration/cases/ or two-servers/)" >&2
 		return 2
 	fi
+	# The labels are the suite's, which some cases look at.
 	case $server in
-	lighttpd)	kind=lighttpd build=$TOP/build ;;
-	apache)		kind=apache build=$TOP/build ;;
-	proxy)		kind=apache-proxy build=$TOP/build ;;
-	cgi)		kind=lighttpd-cgi build=$TOP/build ;;
-	asan)		kind=lighttpd build=$TOP/build-san
+	lighttpd)	kind=lighttpd build=$TOP/build label=lighttpd ;;
+	apache)		kind=apache build=$TOP/build label=apache ;;
+	proxy)		kind=apache-proxy build=$TOP/build label=apache-proxy ;;
+	cgi)		kind=lighttpd-cgi build=$TOP/build label=lighttpd-cgi ;;
+	asan)		kind=lighttpd build=$TOP/build-san label=lighttpd-asan
 			export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1
 			export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ;;
 	*)	echo "unknown server $server" >&2; return 2 ;;
 	esac
-	label=$server
 	[ -x "$build/cgi-bin/health" ] || { echo "# build first: make$( [ "$server" = asan ] && echo ' SANITIZE=1')" >&2; return 2; }
 
 	mkdir -p "$CASE_ENV"
@@ -884,8 +884,8 @@ run_one_case() {
 	fi
 	echo "# $(basename "$file") against $server at $BASE (environment: build/case-env, ready in $((SECONDS - start)) s)"
 	T=$(mktemp -d "$CASE_ENV/case.XXXXXX")
-	BASE=$BASE SERVER=$label T=$T CASE=$(basename "$file") bash "$file" \
-	    >"$OUT/case.out" 2>&1
+	BASE=$BASE SERVER=$label T=$T WEBDIR=$CASE_ENV/web.a \
+	    CASE=$(basename "$file") bash "$file" >"$OUT/case.out" 2>&1
 	rc=$?
 	record "[$label] $(basename "$file")" $rc "$OUT/case.out"
 	rm -rf "$T"

@@ -1,7 +1,8 @@
 # lib.sh: helpers sourced by test cases. A case prints one TAP line per
 # check ("ok - ..." / "not ok - ..."); lines starting with '#' explain.
 # Environment from tests/run.sh: BASE (http://127.0.0.1:PORT), SERVER
-# (its name), T (a scratch dir), PGDIR and PGPORT (the cluster), TOP;
+# (its name), T (a scratch dir), PGDIR and PGPORT (the cluster), WEBDIR
+# (where the web server keeps its files: WEBDIR/<kind>/log, ...), TOP;
 # the cases in two-servers/ also BASE2, a second server over the same
 # build and database.
 

@@ -12,8 +12,8 @@ case $SERVER in
 	echo "ok - [$SERVER] plain CGI: no FastCGI socket to protect"
 	exit 0
 	;;
-*apache*)	dir=$PGDIR/apache/fcgid ;;
-*)		dir=$PGDIR/lighttpd/sock ;;
+*apache*)	dir=${WEBDIR:-$PGDIR}/apache/fcgid ;;
+*)		dir=${WEBDIR:-$PGDIR}/lighttpd/sock ;;
 esac
 if [ "$(id -u)" -eq 0 ]; then
 	user=www-data

@@ -40,8 +40,8 @@ esac
 # The server's own pid: its programs are its descendants.
 server_pid() {
 	case $SERVER in
-	lighttpd*) cat "$PGDIR/lighttpd/pid" 2>/dev/null ;;
-	apache*) cat "$PGDIR/${SERVER%%-*}/run/httpd.pid" 2>/dev/null ;;
+	lighttpd*) cat "${WEBDIR:-$PGDIR}/lighttpd/pid" 2>/dev/null ;;
+	apache*) cat "${WEBDIR:-$PGDIR}/${SERVER%%-*}/run/httpd.pid" 2>/dev/null ;;
 	esac
 }
 

@@ -70,10 +70,10 @@ check "the same KV body without the mark is a 200" status_is 200
 # the webhook) and answers a body one byte over with its own JSON 413,
 # before the program sees any of it. ---
 case $SERVER in
-lighttpd-cgi*) logs=$PGDIR/lighttpd-cgi/log ;;
-lighttpd*) logs=$PGDIR/lighttpd/log ;;
-apache-proxy*) logs=$PGDIR/apache-proxy/log ;;
-apache*) logs=$PGDIR/apache/log ;;
+lighttpd-cgi*) logs=${WEBDIR:-$PGDIR}/lighttpd-cgi/log ;;
+lighttpd*) logs=${WEBDIR:-$PGDIR}/lighttpd/log ;;
+apache-proxy*) logs=${WEBDIR:-$PGDIR}/apache-proxy/log ;;
+apache*) logs=${WEBDIR:-$PGDIR}/apache/log ;;
 esac
 # logged RID: a program logged a request with this X-Request-Id (each
 # logs one line per request, after its answer: wait_logged waits 5 s).
