@@ -1,12 +1,17 @@
 #!/bin/bash
-# bench.sh: `make bench`: wrk on loopback against lighttpd serving the
-# programs, each scenario reported as requests/s, p50, p99 and its ratio
-# to a bare libfcgi hello-world program measured in the same run.
-#   BENCH_SECONDS (10), BENCH_CONNECTIONS (32), BENCH_THREADS (2),
+# bench.sh: `make bench`: wrk on loopback against each web server serving
+# the programs as shipped, each scenario reported as requests/s, p50, p99
+# and its ratio to a bare hello-world program served the same way in the
+# same run: lighttpd (lighttpd.conf, mod_fastcgi) against a FastCGI
+# hello-world, Apache (apache.conf, mod_fcgid) against the same
+# hello-world under mod_fcgid, plain CGI (lighttpd mod_cgi) against the
+# hello-world as a CGI program.
+#   BENCH_SERVERS ("lighttpd apache cgi"), BENCH_SECONDS (10),
+#   BENCH_CONNECTIONS (32), BENCH_THREADS (2),
 #   BENCH_SCENARIOS ("refresh whoami": only those, after hello; default all)
 #   BENCH_CGIBIN (the programs to measure, default build/cgi-bin: another
 #   build's, for alternating runs of two builds)
-# The programs run as the shipped lighttpd.conf runs them: its process
+# The programs run as the shipped configuration runs them: its process
 # counts and the default log level (one info line per request).
 set -eu
 
@@ -17,11 +22,14 @@ threads=${BENCH_THREADS:-2}
 harness=$top/tests/harness
 
 dir=$(mktemp -d /tmp/tt-bench.XXXXXX)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-pgport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+pgport=$(free_port)
+kind= port=
 cleanup() {
 	[ -n "${BENCH_KEEP:-}" ] && return
-	"$harness/web.sh" lighttpd stop "$dir" "$port" 2>/dev/null || true
+	[ -n "$kind" ] && "$harness/web.sh" "$kind" stop "$dir" "$port" 2>/dev/null
 	"$harness/pg.sh" stop "$dir"
 	rm -rf "$dir"
 }
@@ -31,20 +39,46 @@ TT_DATABASE_URL=$("$harness/pg.sh" start "$dir" "$pgport" --durable)
 export TT_DATABASE_URL
 unset TT_LOG_LEVEL
 cgibin=${BENCH_CGIBIN:-$top/build/cgi-bin}
+hello=$top/build/tests/progs/hello
 "$top/bin/ttctl" migrate >/dev/null
 
-cat >"$dir/extra.conf" <<CONF
+# The hello-world of each server, routed as the programs are.
+cat >"$dir/lighttpd-extra.conf" <<CONF
 \$HTTP["url"] =~ "^/hello$" {
 	fastcgi.server = ( "/" => ( "hello" => (
-		"bin-path" => "$top/build/tests/progs/hello",
+		"bin-path" => "$hello",
 		"socket" => var.tt_sockdir + "/hello.sock",
 		"max-procs" => 4,
 		"check-local" => "disable",
 	)))
 }
 CONF
-"$harness/web.sh" lighttpd start "$dir" "$port" "$cgibin" "$dir/extra.conf"
-base=http://127.0.0.1:$port
+cat >"$dir/apache-extra.conf" <<CONF
+ScriptAliasMatch "^/hello$" "$hello"
+<Directory "$(dirname "$hello")">
+	SetHandler fcgid-script
+	Options +ExecCGI
+	Require all granted
+</Directory>
+CONF
+
+# serve KIND: starts the web server of KIND (stopping the last one);
+# sets kind, port, base.
+serve() {
+	[ -n "$kind" ] && "$harness/web.sh" "$kind" stop "$dir" "$port" >/dev/null 2>&1
+	kind=$1
+	port=$(free_port)
+	case $kind in
+	lighttpd|apache)
+		"$harness/web.sh" "$kind" start "$dir" "$port" "$cgibin" \
+		    "$dir/$kind-extra.conf" >/dev/null ;;
+	lighttpd-cgi)
+		TESTBIN=$(dirname "$hello") "$harness/web.sh" "$kind" start \
+		    "$dir" "$port" "$cgibin" >/dev/null ;;
+	esac
+	base=http://127.0.0.1:$port
+}
+serve lighttpd
 
 # A user, an installation and a key for the authenticated scenarios.
 ttctl=$top/bin/ttctl
@@ -185,23 +219,42 @@ to_ms() {
 		else printf "%s", v }'
 }
 
-echo "wrk -t$threads -c$conns -d${secs}s on $base (lighttpd, 4 processes per program)"
-printf '%-12s %10s %9s %9s %8s %8s\n' scenario req/s p50ms p99ms non2xx ratio
-hello_rps=
-for s in "${scenarios[@]}"; do
-	IFS='|' read -r name path script <<<"$s"
-	case " hello ${BENCH_SCENARIOS:-$name} " in
-	*" $name "*) ;;
-	*) continue ;;
+# bench LABEL: every scenario against the running server, hello first.
+bench() {
+	local hello_rps= s name path script wargs out rps p50 p99 bad ratio
+	echo
+	echo "wrk -t$threads -c$conns -d${secs}s on $base ($1)"
+	printf '%-12s %10s %9s %9s %8s %8s\n' scenario req/s p50ms p99ms non2xx ratio
+	for s in "${scenarios[@]}"; do
+		IFS='|' read -r name path script <<<"$s"
+		case " hello ${BENCH_SCENARIOS:-$name} " in
+		*" $name "*) ;;
+		*) continue ;;
+		esac
+		wargs=()
+		[ -n "$script" ] && wargs=(-s "$($script)")
+		out=$(wrk -t"$threads" -c"$conns" -d"${secs}s" --latency "${wargs[@]}" "$base$path")
+		rps=$(awk '/^Requests\/sec/ { print $2 }' <<<"$out")
+		p50=$(to_ms "$(awk '$1 == "50%" { print $2 }' <<<"$out")")
+		p99=$(to_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")
+		bad=$(awk '/Non-2xx/ { print $5 }' <<<"$out")
+		[ -z "$hello_rps" ] && hello_rps=$rps
+		ratio=$(awk -v a="$rps" -v b="$hello_rps" 'BEGIN { printf "%.2fx", a / b }')
+		printf '%-12s %10.0f %9s %9s %8s %8s\n' "$name" "$rps" "$p50" "$p99" "${bad:-0}" "$ratio"
+	done
+}
+
+for server in ${BENCH_SERVERS:-lighttpd apache cgi}; do
+	case $server in
+	lighttpd)
+		serve lighttpd
+		bench "lighttpd, lighttpd.conf: 4 FastCGI processes per program" ;;
+	apache)
+		serve apache
+		bench "Apache, apache.conf: mod_fcgid, up to 8 processes per program" ;;
+	cgi)
+		serve lighttpd-cgi
+		bench "lighttpd plain CGI: a process and a connection per request" ;;
+	*)	echo "unknown server $server" >&2; exit 2 ;;
 	esac
-	wargs=()
-	[ -n "$script" ] && wargs=(-s "$($script)")
-	out=$(wrk -t"$threads" -c"$conns" -d"${secs}s" --latency "${wargs[@]}" "$base$path")
-	rps=$(awk '/^Requests\/sec/ { print $2 }' <<<"$out")
-	p50=$(to_ms "$(awk '$1 == "50%" { print $2 }' <<<"$out")")
-	p99=$(to_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")
-	bad=$(awk '/Non-2xx/ { print $5 }' <<<"$out")
-	[ -z "$hello_rps" ] && hello_rps=$rps
-	ratio=$(awk -v a="$rps" -v b="$hello_rps" 'BEGIN { printf "%.2fx", a / b }')
-	printf '%-12s %10.0f %9s %9s %8s %8s\n' "$name" "$rps" "$p50" "$p99" "${bad:-0}" "$ratio"
 done
