@@ -9,9 +9,9 @@
 
 #include "arena.h"
 #include "db.h"
+#include "ghauth.h"
 #include "ghevents.h"
 #include "ghpull.h"
-#include "github.h"
 #include "json.h"
 #include "ledger.h"
 #include "log.h"
@@ -274,7 +274,7 @@ tt_ghevents_drain(struct tt_arena *a, const char *id, int max)
 	enum tt_err		 e;
 
 	/* Without a GitHub App, deliveries wait rather than burn attempts. */
-	if (tt_github_configured(why, sizeof(why)) != TT_OK) {
+	if (tt_ghauth_configured(why, sizeof(why)) != TT_OK) {
 		tt_log_debug("deliveries wait: %s", why);
 		return 0;
 	}

@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "crypto.h"
 #include "db.h"
+#include "ghauth.h"
 #include "ghpull.h"
 #include "github.h"
 #include "json.h"
@@ -286,7 +287,7 @@ pr_dirs(struct tt_arena *a, const struct pr *p, const char ***dirs,
 		path = tt_arena_printf(a, "/repos/%s/%s/pulls/%s/files?"
 		    "per_page=%d&page=%d", p->owner, p->repo, p->number,
 		    FILES_PER_PAGE, page);
-		if (tt_github_call(a, strtoll(p->inst, NULL, 10), "GET", path,
+		if (tt_ghauth_call(a, strtoll(p->inst, NULL, 10), "GET", path,
 		    NULL, &r) != TT_OK || r.status != 200 ||
 		    !cJSON_IsArray(r.json))
 			return gh_fail("listing changed files", &r, error,
@@ -328,7 +329,7 @@ pr_config(struct tt_arena *a, const struct pr *p, cJSON **config,
 
 	*config = NULL;
 	*cfg_err = NULL;
-	if (tt_github_call(a, strtoll(p->inst, NULL, 10), "GET",
+	if (tt_ghauth_call(a, strtoll(p->inst, NULL, 10), "GET",
 	    tt_arena_printf(a, "/repos/%s/%s/contents/" CONFIG_PATH "?ref=%s",
 	    p->owner, p->repo, p->head_sha), NULL, &r) != TT_OK ||
 	    (r.status != 200 && r.status != 404) ||
@@ -534,7 +535,7 @@ pr_check_run(struct tt_arena *a, const struct tt_ledger_item *it,
 	out = cJSON_AddObjectToObject(b, "output");
 	cJSON_AddStringToObject(out, "title", title);
 	cJSON_AddStringToObject(out, "summary", summary);
-	if (tt_github_call(a, strtoll(p->inst, NULL, 10), "POST",
+	if (tt_ghauth_call(a, strtoll(p->inst, NULL, 10), "POST",
 	    tt_arena_printf(a, "/repos/%s/%s/check-runs", p->owner, p->repo),
 	    b, &r) != TT_OK || r.status != 201 ||
 	    (id = id_of(a, r.json, "id")) == NULL)
@@ -564,7 +565,7 @@ pr_comment(struct tt_arena *a, const struct tt_ledger_item *it,
 		    "**Terrateam** queued a plan for `%.12s` (work manifest "
 		    "`%s`):\n\n%s%s", p->head_sha, wm_id, dirspace_list(a,
 		    res->dirspaces), stack_order(a, res->stacks)));
-	if (tt_github_call(a, strtoll(p->inst, NULL, 10), "POST",
+	if (tt_ghauth_call(a, strtoll(p->inst, NULL, 10), "POST",
 	    tt_arena_printf(a, "/repos/%s/%s/issues/%s/comments", p->owner,
 	    p->repo, p->number), b, &r) != TT_OK || r.status != 201 ||
 	    (id = id_of(a, r.json, "id")) == NULL)
