@@ -8,6 +8,7 @@
 #include "arena.h"
 #include "config.h"
 #include "db.h"
+#include "ghauth.h"
 #include "ghevents.h"
 #include "ghsetup.h"
 #include "ghsig.h"
@@ -77,8 +78,8 @@ say_if_waiting(const char *delivery, const char *event)
 {
 	char	why[512];
 
-	if (tt_github_wanted() &&
-	    tt_github_configured(why, sizeof(why)) != TT_OK)
+	if (tt_ghauth_wanted() &&
+	    tt_ghauth_configured(why, sizeof(why)) != TT_OK)
 		tt_log_errx("delivery %s (%s) waits in the ledger: %s",
 		    delivery, event, why);
 }
@@ -208,6 +209,7 @@ main(void)
 
 	tt_serve_at_start(tt_ghsetup_log);
 	rc = tt_serve("github-events", routes, TT_NITEMS(routes));
+	tt_ghauth_cleanup();
 	tt_github_cleanup();
 	tt_ghsig_cleanup();
 	return rc;

@@ -13,9 +13,9 @@
 #include "asset.h"
 #include "config.h"
 #include "db.h"
+#include "ghauth.h"
 #include "ghsetup.h"
 #include "ghsig.h"
-#include "github.h"
 #include "json.h"
 #include "route.h"
 #include "serve.h"
@@ -99,7 +99,7 @@ main(void)
 	tt_serve_at_start(tt_ghsetup_log);
 	rc = tt_serve("health", routes, TT_NITEMS(routes));
 	tt_asset_cleanup();
-	tt_github_cleanup();
+	tt_ghauth_cleanup();
 	tt_ghsig_cleanup();
 	return rc;
 }

@@ -1,4 +1,8 @@
-/* ghauth.c: the GitHub App: its key, its RS256 JWT, installation tokens. */
+/*
+ * ghauth.c: the GitHub App: its key, its RS256 JWT, installation tokens
+ * (cached in memory and, sealed, in the database), and REST calls made
+ * as an installation over github.c's HTTP.
+ */
 /* SPDX-License-Identifier: MIT */
 #include <sys/stat.h>
 
@@ -21,6 +25,7 @@
 #include "config.h"
 #include "crypto.h"
 #include "db.h"
+#include "ghauth.h"
 #include "github.h"
 #include "json.h"
 #include "log.h"
@@ -54,11 +59,13 @@ static struct slot *slot_store(int64_t, const char *, time_t);
 static void	 slot_drop(int64_t);
 static enum tt_err fetch_token(struct tt_arena *, int64_t,
 		    struct tt_github_resp *, struct slot **);
+static enum tt_err inst_token(struct tt_arena *, int64_t, int,
+		    const char **, struct tt_github_resp *);
 
 /*
  * Process lifetime: the App key, the token-cache key derived from it and
  * the tokens this process fetched or opened (freed and wiped by
- * tt_github_auth_cleanup).
+ * tt_ghauth_cleanup).
  */
 static EVP_PKEY		*app_key;
 static unsigned char	 seal_key[TT_SHA256_LEN];
@@ -188,7 +195,7 @@ out:
 }
 
 enum tt_err
-tt_github_configured(char *why, size_t whylen)
+tt_ghauth_configured(char *why, size_t whylen)
 {
 	const char	*id = tt_config.github_app_id;
 	int64_t		 v;
@@ -214,14 +221,14 @@ tt_github_configured(char *why, size_t whylen)
 }
 
 int
-tt_github_wanted(void)
+tt_ghauth_wanted(void)
 {
 	return tt_config.github_app_id != NULL ||
 	    tt_config.github_app_private_key_file != NULL;
 }
 
 enum tt_err
-tt_github_app_jwt(struct tt_arena *a, time_t now, const char **jwt)
+tt_ghauth_app_jwt(struct tt_arena *a, time_t now, const char **jwt)
 {
 	static const char hdr[] = "{\"alg\":\"RS256\",\"typ\":\"JWT\"}";
 	EVP_MD_CTX	*ctx;
@@ -232,7 +239,7 @@ tt_github_app_jwt(struct tt_arena *a, time_t now, const char **jwt)
 	int		 ok;
 
 	*jwt = NULL;
-	if (tt_github_configured(why, sizeof(why)) != TT_OK) {
+	if (tt_ghauth_configured(why, sizeof(why)) != TT_OK) {
 		tt_log_warnx("github: no App JWT: %s", why);
 		return TT_EUNAVAIL;
 	}
@@ -302,7 +309,7 @@ aad(int64_t inst, unsigned char out[8])
 }
 
 const char *
-tt_github_seal(struct tt_arena *a, int64_t inst, const char *token)
+tt_ghauth_seal(struct tt_arena *a, int64_t inst, const char *token)
 {
 	unsigned char	 buf[NONCE_LEN + MAX_TOKEN + TAG_LEN], ad[8];
 	EVP_CIPHER_CTX	*c;
@@ -340,7 +347,7 @@ tt_github_seal(struct tt_arena *a, int64_t inst, const char *token)
 }
 
 const char *
-tt_github_unseal(struct tt_arena *a, int64_t inst, const char *hex)
+tt_ghauth_unseal(struct tt_arena *a, int64_t inst, const char *hex)
 {
 	unsigned char	 buf[NONCE_LEN + MAX_TOKEN + TAG_LEN], ad[8];
 	char		 tok[MAX_TOKEN + 1];
@@ -434,7 +441,7 @@ fetch_token(struct tt_arena *a, int64_t inst, struct tt_github_resp *out,
 	time_t		 exp;
 	enum tt_err	 e;
 
-	if ((e = tt_github_app_jwt(a, time(NULL), &jwt)) != TT_OK) {
+	if ((e = tt_ghauth_app_jwt(a, time(NULL), &jwt)) != TT_OK) {
 		out->error = "GitHub App not configured";
 		return e;
 	}
@@ -462,7 +469,7 @@ fetch_token(struct tt_arena *a, int64_t inst, struct tt_github_resp *out,
 	memset(out, 0, sizeof(*out));
 
 	/* Shared with every process; a failure here only costs a fetch. */
-	if ((sealed = tt_github_seal(a, inst, (*sp)->token)) != NULL) {
+	if ((sealed = tt_ghauth_seal(a, inst, (*sp)->token)) != NULL) {
 		p[0] = tt_arena_printf(a, "%lld", (long long)inst);
 		p[1] = sealed;
 		p[2] = tt_arena_printf(a, "%lld", (long long)exp);
@@ -473,9 +480,14 @@ fetch_token(struct tt_arena *a, int64_t inst, struct tt_github_resp *out,
 	return TT_OK;
 }
 
-enum tt_err
-tt_github_inst_token(struct tt_arena *a, int64_t inst, int fresh,
-    const char **token, struct tt_github_resp *out)
+/*
+ * Installation inst's token (arena-owned), from this process's memory,
+ * the shared table or GitHub; fresh drops the cached one (memory and row)
+ * and fetches a new one. out describes the token request when that fails.
+ */
+static enum tt_err
+inst_token(struct tt_arena *a, int64_t inst, int fresh, const char **token,
+    struct tt_github_resp *out)
 {
 	struct tt_db_res	*r;
 	struct slot		*s;
@@ -487,7 +499,7 @@ tt_github_inst_token(struct tt_arena *a, int64_t inst, int fresh,
 
 	memset(out, 0, sizeof(*out));
 	*token = NULL;
-	if (tt_github_configured(why, sizeof(why)) != TT_OK) {
+	if (tt_ghauth_configured(why, sizeof(why)) != TT_OK) {
 		tt_log_warnx("github: installation %lld: %s", (long long)inst,
 		    why);
 		out->error = "GitHub App not configured";
@@ -508,7 +520,7 @@ tt_github_inst_token(struct tt_arena *a, int64_t inst, int fresh,
 	    &exp) == 0 && exp - EARLY_S > now) {
 		/* Another process fetched one; a row that fails to open is
 		 * replaced by the fetch below. */
-		if ((tok = tt_github_unseal(a, inst,
+		if ((tok = tt_ghauth_unseal(a, inst,
 		    tt_db_get(r, 0, "sealed"))) != NULL) {
 			(void)slot_store(inst, tok, (time_t)exp);
 			*token = tok;
@@ -524,8 +536,48 @@ tt_github_inst_token(struct tt_arena *a, int64_t inst, int fresh,
 	return TT_OK;
 }
 
+enum tt_err
+tt_ghauth_call(struct tt_arena *a, int64_t inst, const char *method,
+    const char *path, const cJSON *body, struct tt_github_resp *out)
+{
+	const char	*token, *text = NULL;
+	int		 retry;
+	enum tt_err	 e;
+
+	memset(out, 0, sizeof(*out));
+	if (!tt_github_method_valid(method) || !tt_github_path_valid(path)) {
+		out->error = tt_github_method_valid(method) ? "invalid path" :
+		    "invalid method";
+		return TT_EINVAL;
+	}
+	if (inst <= 0) {
+		out->error = "invalid installation id";
+		return TT_EINVAL;
+	}
+	if (body != NULL)
+		text = tt_json_print(a, body);
+	/* Only reads are repeated here; writes go back to their caller. */
+	retry = strcmp(method, "GET") == 0;
+
+	if ((e = inst_token(a, inst, 0, &token, out)) != TT_OK)
+		return e;
+	e = tt_github_http(a, method, path, tt_arena_printf(a, "Bearer %s",
+	    token), text, retry, out);
+	if (e != TT_OK || out->status != 401)
+		return e;
+
+	/* Revoked or expired early: one new token, one more try. */
+	tt_log_info("github %s %.*s: 401 for installation %lld; fetching a "
+	    "new installation token", method, (int)strcspn(path, "?"), path,
+	    (long long)inst);
+	if ((e = inst_token(a, inst, 1, &token, out)) != TT_OK)
+		return e;
+	return tt_github_http(a, method, path, tt_arena_printf(a, "Bearer %s",
+	    token), text, retry, out);
+}
+
 void
-tt_github_auth_cleanup(void)
+tt_ghauth_cleanup(void)
 {
 	EVP_PKEY_free(app_key);
 	app_key = NULL;

@@ -1,4 +1,5 @@
-/* ghevents.h: what a GitHub webhook delivery does once it is recorded. */
+/* ghevents.h: what a GitHub webhook delivery does once it is recorded
+ * (a pull request's workflow is ghpull.h's). */
 /* SPDX-License-Identifier: MIT */
 #ifndef TT_GHEVENTS_H
 #define TT_GHEVENTS_H
@@ -9,7 +10,6 @@
 #include "tt.h"
 
 struct tt_arena;
-struct cJSON;
 struct tt_ledger_item;
 
 /* How an event is treated when it arrives. */
@@ -21,13 +21,6 @@ enum tt_ghevents_kind {
 
 enum tt_ghevents_kind tt_ghevents_kind(const char *event,
 		    const char *action);
-
-/*
- * The directory of a changed file when it is a Terraform file (.tf,
- * .tf.json, .tfvars, .tfvars.json, .hcl): "." for the repository's top.
- * NULL for other files and for names that are no clean relative path.
- */
-const char	*tt_ghevents_dir_of(struct tt_arena *, const char *filename);
 
 /*
  * Processes one claimed delivery. TT_OK: done (*outcome says what

@@ -7,9 +7,9 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "ghauth.h"
 #include "ghsetup.h"
 #include "ghsig.h"
-#include "github.h"
 #include "log.h"
 
 static const char	*unreadable(const char *);
@@ -65,8 +65,8 @@ tt_ghsetup_check(struct tt_ghsetup_problem *p, size_t max)
 	char			 buf[512];
 	size_t			 len[2], n = 0;
 
-	if (n < max && tt_github_wanted() &&
-	    tt_github_configured(buf, sizeof(buf)) != TT_OK) {
+	if (n < max && tt_ghauth_wanted() &&
+	    tt_ghauth_configured(buf, sizeof(buf)) != TT_OK) {
 		if (c->github_app_id == NULL)
 			fill(&p[n], "TT_GITHUB_APP_ID", NULL, "is not set",
 			    buf, app_effect);

@@ -22,7 +22,7 @@ struct tt_ghsetup_problem {
  * Unset settings are no problem (the App and the webhook are optional).
  * Fills up to max problems into p and returns how many. Loads the key
  * and the secrets into process memory as the webhook program does
- * (released by tt_github_cleanup and tt_ghsig_cleanup).
+ * (released by tt_ghauth_cleanup and tt_ghsig_cleanup).
  */
 size_t	tt_ghsetup_check(struct tt_ghsetup_problem *p, size_t max);
 

@@ -1,8 +1,8 @@
-/* github.c: REST calls to GitHub over libcurl: limits, retries, rate limits. */
+/* github.c: HTTP to GitHub over libcurl: limits, retries, rate limits,
+ * budgets, path and name checks; no credentials of its own (ghauth.c). */
 /* SPDX-License-Identifier: MIT */
 #include <curl/curl.h>
 #include <openssl/crypto.h>
-#include <cjson/cJSON.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -52,8 +52,6 @@ struct req {
 
 static int64_t	 now_ms(void);
 static int64_t	 budget_left(void);
-static int	 method_valid(const char *);
-static int	 path_valid(const char *);
 static const char *base_protocols(const char *, size_t *);
 static size_t	 on_body(char *, size_t, size_t, void *);
 static size_t	 on_header(char *, size_t, size_t, void *);
@@ -117,8 +115,8 @@ tt_github_name_valid(const char *s)
 	return i > 0;
 }
 
-static int
-method_valid(const char *m)
+int
+tt_github_method_valid(const char *m)
 {
 	static const char *const methods[] = { "GET", "POST", "PATCH", "PUT",
 	    "DELETE" };
@@ -137,8 +135,8 @@ method_valid(const char *m)
  * segment either). Names such as "my..repo" stay possible: only whole
  * dot segments are refused. No CR, LF, space, ':' (no scheme) or '@'.
  */
-static int
-path_valid(const char *p)
+int
+tt_github_path_valid(const char *p)
 {
 	size_t	i, seg;
 	int	query = 0;
@@ -449,11 +447,11 @@ http_at(struct tt_arena *a, const char *base, const char *accept,
 	enum tt_err	 e;
 
 	memset(out, 0, sizeof(*out));
-	if (!method_valid(method)) {
+	if (!tt_github_method_valid(method)) {
 		out->error = "invalid method";
 		return TT_EINVAL;
 	}
-	if (!path_valid(path)) {
+	if (!tt_github_path_valid(path)) {
 		out->error = "invalid path";
 		return TT_EINVAL;
 	}
@@ -570,46 +568,6 @@ tt_github_web_post(struct tt_arena *a, const char *path, const char *body,
 	    "POST", path, NULL, body, 0, out);
 }
 
-enum tt_err
-tt_github_call(struct tt_arena *a, int64_t inst, const char *method,
-    const char *path, const cJSON *body, struct tt_github_resp *out)
-{
-	const char	*token, *text = NULL;
-	int		 retry;
-	enum tt_err	 e;
-
-	memset(out, 0, sizeof(*out));
-	if (!method_valid(method) || !path_valid(path)) {
-		out->error = method_valid(method) ? "invalid path" :
-		    "invalid method";
-		return TT_EINVAL;
-	}
-	if (inst <= 0) {
-		out->error = "invalid installation id";
-		return TT_EINVAL;
-	}
-	if (body != NULL)
-		text = tt_json_print(a, body);
-	/* Only reads are repeated here; writes go back to their caller. */
-	retry = strcmp(method, "GET") == 0;
-
-	if ((e = tt_github_inst_token(a, inst, 0, &token, out)) != TT_OK)
-		return e;
-	e = tt_github_http(a, method, path, tt_arena_printf(a, "Bearer %s",
-	    token), text, retry, out);
-	if (e != TT_OK || out->status != 401)
-		return e;
-
-	/* Revoked or expired early: one new token, one more try. */
-	tt_log_info("github %s %.*s: 401 for installation %lld; fetching a "
-	    "new installation token", method, (int)strcspn(path, "?"), path,
-	    (long long)inst);
-	if ((e = tt_github_inst_token(a, inst, 1, &token, out)) != TT_OK)
-		return e;
-	return tt_github_http(a, method, path, tt_arena_printf(a, "Bearer %s",
-	    token), text, retry, out);
-}
-
 void
 tt_github_cleanup(void)
 {
@@ -619,5 +577,4 @@ tt_github_cleanup(void)
 	if (curl_ready)
 		curl_global_cleanup();
 	curl_ready = 0;
-	tt_github_auth_cleanup();
 }

@@ -8,6 +8,7 @@
 #include "arena.h"
 #include "config.h"
 #include "db.h"
+#include "ghauth.h"
 #include "github.h"
 #include "ttctl.h"
 #include "valid.h"
@@ -159,6 +160,7 @@ main(int argc, char **argv)
 		ctl.arena = tt_arena_new();
 		rc = commands[i].fn(&ctl, argc - argi - 1, argv + argi + 1);
 		tt_arena_free(ctl.arena);
+		tt_ghauth_cleanup();
 		tt_github_cleanup();
 		tt_db_close();
 		return rc;

@@ -6,8 +6,8 @@
 
 #include "arena.h"
 #include "db.h"
+#include "ghauth.h"
 #include "ghevents.h"
-#include "github.h"
 #include "ledger.h"
 #include "ttctl.h"
 #include "valid.h"
@@ -127,7 +127,7 @@ ev_drain(struct ttctl *ctl, const char *only, int64_t max)
 	char	why[256];
 	int	n, total = 0;
 
-	if (tt_github_configured(why, sizeof(why)) != TT_OK)
+	if (tt_ghauth_configured(why, sizeof(why)) != TT_OK)
 		return ttctl_fail(TTCTL_REFUSED, "cannot process deliveries: "
 		    "%s", why);
 	/* One at a time, so memory stays flat over a long backlog. */

@@ -6,7 +6,7 @@
 
 #include "arena.h"
 #include "crypto.h"
-#include "ghevents.h"
+#include "ghpull.h"
 #include "ghsig.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
@@ -41,7 +41,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (tt_ghsig_verify(s, data, size, (const unsigned char *)"k", 1) &&
 	    tt_ghsig_verify(s, data, size, (const unsigned char *)"j", 1))
 		abort();
-	if ((dir = tt_ghevents_dir_of(arena, s)) != NULL) {
+	if ((dir = tt_ghpull_dir_of(arena, s)) != NULL) {
 		if (strstr(s, "..") != NULL && strstr(s, "/../") != NULL)
 			abort();
 		if (strcmp(dir, ".") != 0 &&

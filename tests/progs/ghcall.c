@@ -10,6 +10,7 @@
 #include "arena.h"
 #include "config.h"
 #include "db.h"
+#include "ghauth.h"
 #include "github.h"
 #include "json.h"
 #include "valid.h"
@@ -44,11 +45,11 @@ jwt(struct tt_arena *a)
 	const char	*j;
 	char		 why[256];
 
-	if (tt_github_configured(why, sizeof(why)) != TT_OK) {
+	if (tt_ghauth_configured(why, sizeof(why)) != TT_OK) {
 		fprintf(stderr, "ghcall: %s\n", why);
 		return 1;
 	}
-	if (tt_github_app_jwt(a, time(NULL), &j) != TT_OK)
+	if (tt_ghauth_app_jwt(a, time(NULL), &j) != TT_OK)
 		return 1;
 	printf("%s\n", j);
 	return 0;
@@ -76,7 +77,7 @@ call(struct tt_arena *a, int argc, char **argv)
 		fprintf(stderr, "ghcall: bad JSON body: %s\n", why);
 		return 2;
 	}
-	e = tt_github_call(a, inst, argv[1], argv[2], body, &r);
+	e = tt_ghauth_call(a, inst, argv[1], argv[2], body, &r);
 
 	o = tt_json_own(a, cJSON_CreateObject());
 	cJSON_AddStringToObject(o, "rc", tt_err_str(e));
@@ -120,6 +121,7 @@ main(int argc, char **argv)
 	else
 		rc = usage();
 	tt_arena_free(a);
+	tt_ghauth_cleanup();
 	tt_github_cleanup();
 	tt_db_close();
 	return rc;

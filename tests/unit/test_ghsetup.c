@@ -13,9 +13,9 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "ghauth.h"
 #include "ghsetup.h"
 #include "ghsig.h"
-#include "github.h"
 
 static char	dir[] = "/tmp/test_ghsetup.XXXXXX";
 static char	key[64], secret[64], empty[64], missing[64];
@@ -62,7 +62,7 @@ teardown(void **state)
 	unlink(secret);
 	unlink(empty);
 	rmdir(dir);
-	tt_github_cleanup();
+	tt_ghauth_cleanup();
 	tt_ghsig_cleanup();
 	return 0;
 }
@@ -72,7 +72,7 @@ static size_t
 check(const char *id, const char *keyfile, const char *secretfile,
     struct tt_ghsetup_problem *p)
 {
-	tt_github_cleanup();
+	tt_ghauth_cleanup();
 	tt_ghsig_cleanup();
 	tt_config.github_app_id = id;
 	tt_config.github_app_private_key_file = keyfile;
