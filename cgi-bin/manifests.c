@@ -152,7 +152,7 @@ handle_one(struct tt_req *req, struct tt_resp *resp)
 
 #define GH	"/api/v1/github/installations/{int:installation_id}"
 #define LEGACY	"/api/v1/installations/{int:installation_id}"
-#define AUTH	(TT_ROUTE_AUTH | TT_ROUTE_INSTALLATION | TT_ROUTE_GATED)
+#define AUTH	(TT_ROUTE_AUTH | TT_ROUTE_INSTALLATION)
 
 static const struct tt_route routes[] = {
 	{ TT_GET, GH "/work-manifests", TT_CAP_INSTALLATION, AUTH, 0,

@@ -25,8 +25,9 @@
  *         exist: the same answer, word for word)            403
  *
  * Step 3 runs alone and is waited for, except on the routes that read or
- * write an installation's data in one statement (TT_ROUTE_GATED: KV,
- * work manifests, stacks) when 4b and 4c already pass. There it travels
+ * write an installation's data in one statement (TT_ROUTE_GATED: KV and
+ * stacks, where it gains 13-20 %; docs/PERFORMANCE.md) when 4b and 4c
+ * already pass. There it travels
  * as a gate (stmt_gate, db.h) in the round trip of the handler's first
  * statement, ahead of it: the gate fails unless 4a and 4d pass, and a
  * failed statement makes PostgreSQL skip the rest of the pipeline, so
