@@ -14,6 +14,7 @@
 #include "crypto.h"
 #include "db.h"
 #include "ghauth.h"
+#include "ghinst.h"
 #include "ghpull.h"
 #include "github.h"
 #include "json.h"
@@ -63,25 +64,6 @@ tt_ghpull_dir_of(struct tt_arena *a, const char *f)
 	return tt_arena_strndup(a, f, (size_t)(slash - f));
 }
 
-/* A JSON member as decimal text, for an id. */
-static const char *
-id_of(struct tt_arena *a, const cJSON *o, const char *name)
-{
-	int64_t	v;
-
-	if (tt_json_int64(o, name, 1, INT64_MAX, &v) != 0)
-		return NULL;
-	return tt_arena_printf(a, "%lld", (long long)v);
-}
-
-static const cJSON *
-obj(const cJSON *o, const char *name)
-{
-	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(o, name);
-
-	return cJSON_IsObject(v) ? v : NULL;
-}
-
 static enum tt_err
 run(struct tt_arena *a, struct tt_db_stmt *st, const char *p0,
     const char *p1, const char *p2, const char *p3)
@@ -111,27 +93,27 @@ sha_valid(const char *s)
 static int
 pr_read(struct tt_arena *a, const cJSON *pl, struct pr *p)
 {
-	const cJSON	*in = obj(pl, "installation"), *rp = obj(pl,
-			    "repository"), *pr = obj(pl, "pull_request"),
+	const cJSON	*in = tt_json_object(pl, "installation"), *rp = tt_json_object(pl,
+			    "repository"), *pr = tt_json_object(pl, "pull_request"),
 			*head, *base;
 
 	memset(p, 0, sizeof(*p));
 	if (in == NULL || rp == NULL || pr == NULL ||
-	    (head = obj(pr, "head")) == NULL ||
-	    (base = obj(pr, "base")) == NULL)
+	    (head = tt_json_object(pr, "head")) == NULL ||
+	    (base = tt_json_object(pr, "base")) == NULL)
 		return -1;
-	p->inst = id_of(a, in, "id");
-	p->repo_id = id_of(a, rp, "id");
+	p->inst = tt_json_id(a, in, "id");
+	p->repo_id = tt_json_id(a, rp, "id");
 	p->repo = tt_json_string(rp, "name");
-	p->owner = obj(rp, "owner") ? tt_json_string(obj(rp, "owner"),
+	p->owner = tt_json_object(rp, "owner") ? tt_json_string(tt_json_object(rp, "owner"),
 	    "login") : NULL;
-	p->number = id_of(a, pr, "number");
+	p->number = tt_json_id(a, pr, "number");
 	p->title = tt_json_string(pr, "title");
 	p->head_sha = tt_json_string(head, "sha");
 	p->head_ref = tt_json_string(head, "ref");
 	p->base_sha = tt_json_string(base, "sha");
 	p->base_ref = tt_json_string(base, "ref");
-	p->user = obj(pr, "user") ? tt_json_string(obj(pr, "user"),
+	p->user = tt_json_object(pr, "user") ? tt_json_string(tt_json_object(pr, "user"),
 	    "login") : NULL;
 	if (p->inst == NULL || p->repo_id == NULL || p->repo == NULL ||
 	    p->owner == NULL || p->number == NULL || p->head_sha == NULL ||
@@ -143,31 +125,6 @@ pr_read(struct tt_arena *a, const cJSON *pl, struct pr *p)
 		return -1;
 	return 0;
 }
-
-/*
- * The pull request's installation and repository rows, in case their
- * installation events have not been processed yet: the same rows as
- * ghevents.c's installation handling writes.
- */
-TT_DB_STMT(stmt_inst_ensure) = {
-	.name = "gh_pr_inst_ensure",
-	.sql =
-	    "INSERT INTO installations (id, login) VALUES ($1::bigint, $2) "
-	    "ON CONFLICT (id) DO NOTHING",
-	.nparams = 2,
-	.retry = 1,
-};
-
-TT_DB_STMT(stmt_repo_upsert) = {
-	.name = "gh_pr_repo_upsert",
-	.sql =
-	    "INSERT INTO repositories (installation_id, id, owner, name) VALUES "
-	    "($1::bigint, $2::bigint, $3, $4) ON CONFLICT (installation_id, id) "
-	    "DO UPDATE SET owner = EXCLUDED.owner, name = EXCLUDED.name, "
-	    "removed_at = NULL",
-	.nparams = 4,
-	.retry = 1,
-};
 
 TT_DB_STMT(stmt_pr_upsert) = {
 	.name = "gh_pr_upsert",
@@ -391,8 +348,9 @@ pr_record(struct tt_arena *a, const struct tt_ledger_item *it,
 		return tt_db_commit(a);
 	}
 	q[0] = p->inst;
-	if ((e = run(a, &stmt_inst_ensure, p->inst, p->owner, NULL, NULL)) !=
-	    TT_OK || (e = run(a, &stmt_repo_upsert, p->inst, p->repo_id,
+	/* In case their installation events have not been processed yet. */
+	if ((e = tt_ghinst_ensure(a, p->inst, p->owner)) != TT_OK ||
+	    (e = tt_ghinst_repo(a, p->inst, p->repo_id,
 	    p->owner, p->repo)) != TT_OK)
 		goto fail;
 	q[3] = p->title; q[4] = "open"; q[5] = p->base_ref; q[6] = p->head_ref;
@@ -538,7 +496,7 @@ pr_check_run(struct tt_arena *a, const struct tt_ledger_item *it,
 	if (tt_ghauth_call(a, strtoll(p->inst, NULL, 10), "POST",
 	    tt_arena_printf(a, "/repos/%s/%s/check-runs", p->owner, p->repo),
 	    b, &r) != TT_OK || r.status != 201 ||
-	    (id = id_of(a, r.json, "id")) == NULL)
+	    (id = tt_json_id(a, r.json, "id")) == NULL)
 		return gh_fail("creating the check run", &r, error,
 		    retry_after);
 	return tt_ledger_effect(a, it->id, "check_run_id", id);
@@ -568,7 +526,7 @@ pr_comment(struct tt_arena *a, const struct tt_ledger_item *it,
 	if (tt_ghauth_call(a, strtoll(p->inst, NULL, 10), "POST",
 	    tt_arena_printf(a, "/repos/%s/%s/issues/%s/comments", p->owner,
 	    p->repo, p->number), b, &r) != TT_OK || r.status != 201 ||
-	    (id = id_of(a, r.json, "id")) == NULL)
+	    (id = tt_json_id(a, r.json, "id")) == NULL)
 		return gh_fail("posting the comment", &r, error, retry_after);
 	return tt_ledger_effect(a, it->id, "comment_id", id);
 }

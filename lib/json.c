@@ -300,3 +300,21 @@ tt_json_int64(const cJSON *o, const char *name, int64_t min, int64_t max,
 	*v = (int64_t)d;
 	return 0;
 }
+
+const char *
+tt_json_id(struct tt_arena *a, const cJSON *o, const char *name)
+{
+	int64_t	v;
+
+	if (tt_json_int64(o, name, 1, INT64_MAX, &v) != 0)
+		return NULL;
+	return tt_arena_printf(a, "%lld", (long long)v);
+}
+
+const cJSON *
+tt_json_object(const cJSON *o, const char *name)
+{
+	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(o, name);
+
+	return cJSON_IsObject(v) ? v : NULL;
+}

@@ -45,6 +45,12 @@ struct cJSON	*tt_json_own(struct tt_arena *, struct cJSON *);
 /* Case-sensitive member lookups; NULL when absent or of another type. */
 const char	*tt_json_string(const struct cJSON *, const char *name);
 /* Integral finite number within [min, max]: 0 and *v, else -1. */
+/* The member name as an id (an integer 1..2^63-1) in decimal text,
+ * arena-owned; NULL when absent or not such an integer. */
+const char	*tt_json_id(struct tt_arena *, const struct cJSON *,
+		    const char *name);
+/* The member name when it is an object, else NULL. */
+const struct cJSON *tt_json_object(const struct cJSON *, const char *name);
 int		 tt_json_int64(const struct cJSON *, const char *name,
 		    int64_t min, int64_t max, int64_t *v);
 

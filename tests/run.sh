@@ -884,6 +884,8 @@ run_one_case() {
 	fi
 	echo "# $(basename "$file") against $server at $BASE (environment: build/case-env, ready in $((SECONDS - start)) s)"
 	T=$(mktemp -d "$CASE_ENV/case.XXXXXX")
+	# A case that runs once per suite (its marker in PGDIR) runs each time.
+	rm -f "$PGDIR"/*.ran
 	BASE=$BASE SERVER=$label T=$T WEBDIR=$CASE_ENV/web.a \
 	    CASE=$(basename "$file") bash "$file" >"$OUT/case.out" 2>&1
 	rc=$?

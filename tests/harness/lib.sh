@@ -136,6 +136,18 @@ new_key() {
 	remember "$KEY"
 }
 
+# unknown_key: a well-formed API key (its checksum right) never issued.
+unknown_key() {
+	python3 -c '
+import secrets, zlib
+b = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+r = "".join(secrets.choice(b) for _ in range(36))
+c = zlib.crc32(r.encode()); s = ""
+for _ in range(6):
+    s = b[c % 62] + s; c //= 62
+print("tt_live_" + r + s)'
+}
+
 # refresh KEY: POST /api/v1/access-token/refresh with the key (with an
 # explicit Content-Length: lighttpd refuses body-less POSTs without it);
 # sets STATUS and TOKEN (empty unless 200) and remembers the token. When

@@ -45,14 +45,7 @@ check "the user agent keeps its well-formed characters" \
     sh -c 'printf "%s" "$1" | iconv -f UTF-8 -t UTF-8 >/dev/null' - "$stored"
 
 # --- Refused credentials. ---
-unknown=$(python3 -c '
-import secrets, zlib
-b = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-r = "".join(secrets.choice(b) for _ in range(36))
-c = zlib.crc32(r.encode()); s = ""
-for _ in range(6):
-    s = b[c % 62] + s; c //= 62
-print("tt_live_" + r + s)')
+unknown=$(unknown_key)
 post_refresh "$unknown"
 check "an unknown key is a 401" unauth_is 'unknown'
 check "it leaves a refresh/unknown row with the address, no user, no key" \

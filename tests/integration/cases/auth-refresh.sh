@@ -82,14 +82,7 @@ refresh "${key}x"
 check "a key one character too long is a 401 'malformed'" unauth_is 'malformed'
 
 # A well-formed key (valid CRC32 checksum) that was never issued.
-unknown=$(python3 -c '
-import secrets, zlib
-b = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-r = "".join(secrets.choice(b) for _ in range(36))
-c = zlib.crc32(r.encode()); s = ""
-for _ in range(6):
-    s = b[c % 62] + s; c //= 62
-print("tt_live_" + r + s)')
+unknown=$(unknown_key)
 refresh "$unknown"
 check "a well-formed key that was never issued is a 401 'unknown'" \
     unauth_is 'unknown'

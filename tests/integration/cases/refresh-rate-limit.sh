@@ -16,17 +16,6 @@
 q() { psql "$TT_DATABASE_URL" -Atc "$1"; }
 now_ms() { date +%s%3N; }
 
-# unknown_key: a well-formed key (valid checksum) never issued.
-unknown_key() {
-	python3 -c '
-import secrets, zlib
-b = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-r = "".join(secrets.choice(b) for _ in range(36))
-c = zlib.crc32(r.encode()); s = ""
-for _ in range(6):
-    s = b[c % 62] + s; c //= 62
-print("tt_live_" + r + s)'
-}
 
 addr=$(rand_addr)
 user=$(new_user)

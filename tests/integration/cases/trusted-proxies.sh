@@ -13,17 +13,6 @@
 PROXY=127.0.0.9
 q() { psql "$TT_DATABASE_URL" -Atc "$1"; }
 
-# unknown_key: a well-formed key (valid checksum) never issued.
-unknown_key() {
-	python3 -c '
-import secrets, zlib
-b = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-r = "".join(secrets.choice(b) for _ in range(36))
-c = zlib.crc32(r.encode()); s = ""
-for _ in range(6):
-    s = b[c % 62] + s; c //= 62
-print("tt_live_" + r + s)'
-}
 # via FROM XFF CREDENTIAL: a refresh sent from FROM with X-Forwarded-For.
 via() {
 	http POST /api/v1/access-token/refresh -H 'Content-Length: 0' \
