@@ -891,6 +891,16 @@ run_one_case() {
 	rc=$?
 	record "[$label] $(basename "$file")" $rc "$OUT/case.out"
 	rm -rf "$T"
+	if [ "$server" = asan ]; then
+		if grep -rqE 'AddressSanitizer|LeakSanitizer|runtime error:' \
+		    "$CASE_ENV/web.a" 2>/dev/null; then
+			grep -rhE -A20 'AddressSanitizer|LeakSanitizer|runtime error:' \
+			    "$CASE_ENV/web.a" | head -40 | sed 's/^/# /'
+			echo "not ok - [$label] sanitizers reported errors" | tee -a "$LOG"
+		else
+			echo "ok - [$label] sanitizers reported nothing" | tee -a "$LOG"
+		fi
+	fi
 	pass=$(grep -cE '^ok( |$)' "$LOG")
 	fail=$(grep -cE '^not ok( |$)' "$LOG")
 	echo "# $((SECONDS - start)) s; the environment stays up (tests/run.sh case --stop ends it)"
