@@ -69,17 +69,17 @@
  * is a member of installation $2 (true when $2 is NULL: no installation
  * in the path). No row: the key or policy is gone.
  */
+#define CHECK_SQL \
+	"SELECT k.user_id, k.live, ($2::bigint IS NULL OR EXISTS (SELECT 1 " \
+	"FROM installation_members m WHERE m.user_id = k.user_id AND " \
+	"m.installation_id = $2::bigint)) AS member FROM (SELECT user_id, " \
+	"(revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())) " \
+	"AS live FROM api_keys WHERE id = $1::uuid UNION ALL SELECT user_id, " \
+	"true FROM oidc_trust_policies WHERE id = $3::uuid) k"
+
 TT_DB_STMT(stmt_check) = {
 	.name = "session_check",
-	.sql =
-	    "SELECT k.user_id, k.live, "
-	    "($2::bigint IS NULL OR EXISTS (SELECT 1 FROM installation_members m "
-	    "WHERE m.user_id = k.user_id AND m.installation_id = $2::bigint)) "
-	    "AS member FROM ("
-	    "SELECT user_id, (revoked_at IS NULL AND (expires_at IS NULL OR "
-	    "expires_at > now())) AS live FROM api_keys WHERE id = $1::uuid "
-	    "UNION ALL SELECT user_id, true FROM oidc_trust_policies "
-	    "WHERE id = $3::uuid) k",
+	.sql = CHECK_SQL,
 	.nparams = 3,
 	.retry = 1,
 };
@@ -95,17 +95,10 @@ TT_DB_STMT(stmt_check) = {
 TT_DB_STMT(stmt_gate) = {
 	.name = "session_gate",
 	.sql =
-	    "SELECT 1 AS pass FROM (SELECT 1) one LEFT JOIN (SELECT k.user_id, "
-	    "k.live, ($2::bigint IS NULL OR EXISTS (SELECT 1 FROM "
-	    "installation_members m WHERE m.user_id = k.user_id AND "
-	    "m.installation_id = $2::bigint)) AS member FROM (SELECT user_id, "
-	    "(revoked_at IS NULL AND (expires_at IS NULL OR expires_at > "
-	    "now())) AS live FROM api_keys WHERE id = $1::uuid UNION ALL "
-	    "SELECT user_id, true FROM oidc_trust_policies WHERE id = "
-	    "$3::uuid) k) c ON true WHERE (CASE WHEN ($1::uuid IS NULL) <> "
-	    "($3::uuid IS NULL) AND c.live AND c.member AND c.user_id::text = "
-	    "$4 THEN '1' ELSE 'terrateam: the session check refused this "
-	    "request' END)::int = 1",
+	    "SELECT 1 AS pass FROM (SELECT 1) one LEFT JOIN (" CHECK_SQL ") c "
+	    "ON true WHERE (CASE WHEN ($1::uuid IS NULL) <> ($3::uuid IS NULL) "
+	    "AND c.live AND c.member AND c.user_id::text = $4 THEN '1' ELSE "
+	    "'terrateam: the session check refused this request' END)::int = 1",
 	.nparams = 4,
 	.retry = 1,
 };
