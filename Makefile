@@ -132,7 +132,12 @@ $(OPENAPI_JSON): docs/openapi.yaml $(OPENAPI_TOOL)
 
 $(B)/tests/unit/%: $(B)/tests/unit/%.o $(LIBTT)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIBTT) $(LDLIBS) -lcmocka
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIBTT) $(LDLIBS) -lcmocka
+
+# The unit tests that need the database (TT_DATABASE_URL, which
+# tests/run.sh unit provides) share its fixtures.
+UNIT_DB_TESTS = test_session
+$(UNIT_DB_TESTS:%=$(B)/tests/unit/%): $(B)/tests/unit/testdb.o
 
 # The statement check sees every statement of the library: all of it linked.
 $(B)/tests/unit/test_dbstmt: $(B)/tests/unit/test_dbstmt.o $(LIBTT)
