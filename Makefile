@@ -136,7 +136,7 @@ $(B)/tests/unit/%: $(B)/tests/unit/%.o $(LIBTT)
 
 # The unit tests that need the database (TT_DATABASE_URL, which
 # tests/run.sh unit provides) share its fixtures.
-UNIT_DB_TESTS = test_session
+UNIT_DB_TESTS = test_kv test_session
 $(UNIT_DB_TESTS:%=$(B)/tests/unit/%): $(B)/tests/unit/testdb.o
 
 # The statement check sees every statement of the library: all of it linked.
