@@ -707,6 +707,7 @@ test_refusal_reads_the_same_gated_or_not(void **state)
 	testdb_unmember(A, inst, user);
 	get_with_token(&gated, tt_arena_printf(A, "/gated/%s", inst));
 	get_with_token(&plain, tt_arena_printf(A, "/auth/%s", inst));
+	assert_int_equal(plain.status, 403);
 	assert_int_equal(gated.status, plain.status);
 	assert_string_equal(gated.body, plain.body);
 }
