@@ -5,8 +5,9 @@
  * installations' separate namespaces. One behaviour each; every test
  * works in an installation of its own.
  *
- * Needs TT_DATABASE_URL (a migrated database): tests/run.sh unit starts
- * one; by hand, see tests/unit/testdb.h. Without it every test fails.
+ * Needs TT_DATABASE_URL, a migrated database: tests/run.sh unit starts
+ * one. By hand: TT_DATABASE_URL=... build/tests/unit/test_kv
+ * (tests/unit/testdb.h starts one). Without it every test fails.
  */
 /* SPDX-License-Identifier: MIT */
 #include <stdarg.h>

@@ -8,8 +8,9 @@
  * verdict answered instead of anything a handler wrote.
  *
  * The second group (the session step) needs TT_DATABASE_URL, a migrated
- * database: tests/run.sh unit starts one; by hand, see
- * tests/unit/testdb.h. Without it that group fails; the first runs.
+ * database: tests/run.sh unit starts one. By hand:
+ * TT_DATABASE_URL=... build/tests/unit/test_serve (tests/unit/testdb.h
+ * starts one). Without it that group fails; the first runs.
  */
 /* SPDX-License-Identifier: MIT */
 #include <stdarg.h>

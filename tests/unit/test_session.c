@@ -7,8 +7,9 @@
  * tt_session_finish directly, with a request built here the way serve.c
  * builds one.
  *
- * Needs TT_DATABASE_URL (a migrated database): tests/run.sh unit starts
- * one; by hand, see tests/unit/testdb.h. Without it every test fails.
+ * Needs TT_DATABASE_URL, a migrated database: tests/run.sh unit starts
+ * one. By hand: TT_DATABASE_URL=... build/tests/unit/test_session
+ * (tests/unit/testdb.h starts one). Without it every test fails.
  */
 /* SPDX-License-Identifier: MIT */
 #include <stdarg.h>
