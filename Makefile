@@ -75,7 +75,7 @@ TTCTL	 = $(B)/bin/ttctl
 # docs/openapi.yaml as JSON, served at /api/v1/openapi.json by health.
 OPENAPI_TOOL = $(B)/bin/openapi-json
 OPENAPI_JSON = $(B)/openapi.json
-TEST_PROGS = echo hello ghcall
+TEST_PROGS = echo hello ghcall pipeline
 TEST_PROG_BINS = $(TEST_PROGS:%=$(B)/tests/progs/%)
 
 UNIT_SRCS = $(wildcard tests/unit/test_*.c)
@@ -132,7 +132,14 @@ $(OPENAPI_JSON): docs/openapi.yaml $(OPENAPI_TOOL)
 
 $(B)/tests/unit/%: $(B)/tests/unit/%.o $(LIBTT)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIBTT) $(LDLIBS) -lcmocka
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIBTT) $(LDLIBS) -lcmocka
+
+# The unit tests that need the database (TT_DATABASE_URL, which
+# tests/run.sh unit provides) share its fixtures.
+UNIT_DB_TESTS = test_kv test_serve test_session
+$(UNIT_DB_TESTS:%=$(B)/tests/unit/%): $(B)/tests/unit/testdb.o
+# test_serve runs the pipeline test program as CGI.
+$(B)/tests/unit/test_serve: | $(B)/tests/progs/pipeline
 
 # The statement check sees every statement of the library: all of it linked.
 $(B)/tests/unit/test_dbstmt: $(B)/tests/unit/test_dbstmt.o $(LIBTT)

@@ -91,9 +91,22 @@ record() {
 	fi
 }
 
+# run_unit BUILD LABEL: every unit test binary of BUILD. Those that need
+# a database (tests/unit/testdb.h) find a private, migrated cluster in
+# TT_DATABASE_URL, started here once for them all and stopped after them
+# (and removed with the suite's other directories when all passed).
 run_unit() {
-	local dir=$1 label=$2 t rc
+	local dir=$1 label=$2 t rc start=$SECONDS
+	local PGDIR PGPORT TT_DATABASE_URL
 	echo "# unit tests ($label)"
+	PGDIR=$(mktemp -d /tmp/tt-unit.XXXXXX)
+	cleanup_dirs+=("$PGDIR")
+	if ! start_cluster >"$OUT/unit-pg.out" 2>&1; then
+		sed 's/^/# /' "$OUT/unit-pg.out"
+		echo "not ok - [$label] unit tests: PostgreSQL did not start" | tee -a "$LOG"
+		TT_DATABASE_URL=
+	fi
+	export TT_DATABASE_URL
 	for t in "$dir"/tests/unit/test_*; do
 		[ -x "$t" ] || continue
 		case $t in *.d|*.o) continue ;; esac
@@ -102,6 +115,8 @@ run_unit() {
 		sed -i "s/^\(ok\|not ok\) \([0-9]*\) - /\1 - [$label $(basename "$t")] /" "$OUT/unit.out"
 		record "$label $(basename "$t")" $rc "$OUT/unit.out"
 	done
+	"$TOP/tests/harness/pg.sh" stop "$PGDIR"
+	echo "# time unit ($label): $((SECONDS - start)) s" | tee -a "$OUT/times.log"
 }
 
 # Starts a cluster for a suite; sets PGDIR, PGPORT, TT_DATABASE_URL, and
