@@ -218,11 +218,7 @@ dispatch(struct io *io, const struct tt_route *routes, size_t n,
 	enum tt_err	e;
 	unsigned	allow;
 
-	if (req->method == 0) {
-		resp->allow = 0;
-		return tt_resp_fail(resp, TT_EMETHOD, NULL,
-		    "unsupported method");
-	}
+	/* An unknown method (0) matches no route: 404, or 405 with Allow. */
 	switch (tt_route_match(routes, n, req, &allow)) {
 	case TT_ROUTE_NO_PATH:
 		return tt_resp_fail(resp, TT_ENOTFOUND, NULL,

@@ -263,6 +263,8 @@ test_unknown_method_is_405(void **state)
 	(void)state;
 	run(&a, "BREW", "/plain", NULL, NULL);
 	assert_error(&a, 405, "METHOD_NOT_ALLOWED");
+	/* RFC 9110: a 405 says what the path allows. */
+	assert_string_not_equal(header(&a, "Allow"), "");
 }
 
 static void
