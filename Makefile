@@ -61,11 +61,13 @@ LIB_SRCS = lib/apikey.c lib/arena.c lib/asset.c lib/buf.c lib/caps.c lib/clienta
 	   lib/lease.c lib/ratelimit.c \
 	   lib/route.c lib/serve.c lib/stacks.c lib/stackstate.c lib/tagquery.c \
 	   lib/session.c lib/trust.c lib/url.c lib/valid.c lib/yaml.c \
-	   lib/websession.c lib/ghoauth.c lib/signin.c lib/refresh.c lib/refreshq.c
+	   lib/websession.c lib/ghoauth.c lib/signin.c lib/refresh.c lib/refreshq.c \
+	   lib/runner.c lib/runreport.c lib/ghtext.c lib/dispatch.c
 LIB_OBJS = $(LIB_SRCS:%.c=$(B)/%.o)
 LIBTT	 = $(B)/libtt.a
 
 PROGRAMS = health refresh access-tokens kv manifests stacks github-events \
+	   work-manifests \
 	   web-session
 PROG_BINS = $(PROGRAMS:%=$(B)/cgi-bin/%)
 TOOL_SRCS = tools/ttctl.c tools/ttctl_key.c tools/ttctl_audit.c tools/ttctl_manifests.c \

@@ -156,6 +156,11 @@ tt_config_load(char *err, size_t errlen)
 		{ "TT_REFRESH_RESERVE", &c->refresh_reserve, 1, 0, 1 },
 		{ "TT_AUDIT_RETENTION_DAYS", &c->audit_retention_days, 90, 1,
 		    36500 },
+		{ "TT_RUN_TIMEOUT", &c->run_timeout, 86400, 60, 7 * 86400 },
+		{ "TT_MAX_PLAN_BYTES", &c->max_plan_bytes, 64 * 1048576, 1048576,
+		    1024 * 1048576 },
+		{ "TT_PLAN_RETENTION_DAYS", &c->plan_retention_days, 14, 1,
+		    3650 },
 	};
 	static const char *const levels[TT_LOG__MAX] = {
 		[TT_LOG_DEBUG] = "debug", [TT_LOG_INFO] = "info",

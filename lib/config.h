@@ -46,6 +46,9 @@ struct tt_config {
 	int64_t			 refresh_rate_window;	/* seconds */
 	int64_t			 refresh_reserve;	/* 0: lib/refreshq.h off */
 	int64_t			 audit_retention_days;
+	int64_t			 run_timeout;		/* seconds a manifest may run */
+	int64_t			 max_plan_bytes;	/* the runner's plans and results */
+	int64_t			 plan_retention_days;
 };
 
 /* The process-wide configuration; valid after tt_config_load. */

@@ -576,6 +576,44 @@ tt_ghauth_call(struct tt_arena *a, int64_t inst, const char *method,
 	    token), text, retry, out);
 }
 
+enum tt_err
+tt_ghauth_runner_token(struct tt_arena *a, int64_t inst, const char *repo,
+    const char **token)
+{
+	struct tt_github_resp	 out;
+	const char		*jwt, *tok;
+	enum tt_err		 e;
+	cJSON			*body, *perm;
+
+	*token = NULL;
+	if (!tt_github_name_valid(repo))
+		return TT_EINVAL;
+	if ((e = tt_ghauth_app_jwt(a, time(NULL), &jwt)) != TT_OK)
+		return e;
+	body = tt_json_own(a, cJSON_CreateObject());
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(body, "repositories"),
+	    cJSON_CreateString(repo));
+	perm = cJSON_AddObjectToObject(body, "permissions");
+	cJSON_AddStringToObject(perm, "contents", "read");
+	cJSON_AddStringToObject(perm, "pull_requests", "write");
+	cJSON_AddStringToObject(perm, "issues", "write");
+	memset(&out, 0, sizeof(out));
+	if ((e = tt_github_http(a, "POST", tt_arena_printf(a,
+	    "/app/installations/%lld/access_tokens", (long long)inst),
+	    tt_arena_printf(a, "Bearer %s", jwt), tt_json_print(a, body), 1,
+	    &out)) != TT_OK)
+		return e;
+	tok = tt_json_string(out.json, "token");
+	if ((out.status != 201 && out.status != 200) || !token_valid(tok)) {
+		tt_log_warnx("github: installation %lld: no token for the "
+		    "runner: status %ld", (long long)inst, out.status);
+		return TT_EUNAVAIL;
+	}
+	*token = tt_arena_strdup(a, tok);
+	OPENSSL_cleanse((char *)out.body, out.body_len);
+	return TT_OK;
+}
+
 void
 tt_ghauth_cleanup(void)
 {

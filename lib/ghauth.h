@@ -58,6 +58,16 @@ enum tt_err	 tt_ghauth_call(struct tt_arena *, int64_t inst,
 		    const struct cJSON *body, struct tt_github_resp *out);
 
 /*
+ * A new installation token for the runner of a work manifest (RUNNER.md
+ * R2): scoped to the one repository repo and to what the runner needs
+ * (contents read, pull requests and issues write), never cached here.
+ * *token is arena-owned. TT_EINVAL for a bad repository name,
+ * TT_EUNAVAIL when GitHub gives none.
+ */
+enum tt_err	 tt_ghauth_runner_token(struct tt_arena *, int64_t inst,
+		    const char *repo, const char **token);
+
+/*
  * The token cache's sealing, public for its unit test: a token sealed
  * for the cache table (AES-256-GCM under a key derived from the App key,
  * inst as associated data) as hex text of nonce || ciphertext || tag,

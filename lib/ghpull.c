@@ -14,7 +14,10 @@
 #include "crypto.h"
 #include "db.h"
 #include "ghauth.h"
+#include "dispatch.h"
 #include "ghinst.h"
+#include "ghtext.h"
+#include "runner.h"
 #include "ghpull.h"
 #include "github.h"
 #include "json.h"
@@ -156,18 +159,20 @@ TT_DB_STMT(stmt_wm_insert) = {
 	.sql =
 	    "INSERT INTO work_manifests (installation_id, repo_id, pull_number, "
 	    "run_type, state, kind, base_sha, sha, base_branch, branch, "
-	    "tag_query, username, pull_request_title) VALUES ($1::bigint, "
-	    "$2::bigint, $3::bigint, 'plan', 'queued', 'pr', $4, $5, $6, $7, '', "
-	    "$8, $9) RETURNING id",
-	.nparams = 9,
+	    "tag_query, username, pull_request_title, config_json) VALUES "
+	    "($1::bigint, $2::bigint, $3::bigint, 'plan', 'queued', 'pr', $4, "
+	    "$5, $6, $7, '', $8, $9, $10) RETURNING id",
+	.nparams = 10,
 };
 
 TT_DB_STMT(stmt_ds_insert) = {
 	.name = "gh_ds_insert",
 	.sql =
 	    "INSERT INTO work_manifest_dirspaces (installation_id, "
-	    "work_manifest_id, dir, workspace) SELECT $1::bigint, $2::uuid, "
-	    "d->>'dir', d->>'workspace' FROM jsonb_array_elements($3::jsonb) d",
+	    "work_manifest_id, dir, workspace, rank, stack_name) SELECT "
+	    "$1::bigint, $2::uuid, d->>'dir', d->>'workspace', "
+	    "coalesce((d->>'rank')::int, 0), coalesce(d->>'stack_name', "
+	    "'default') FROM jsonb_array_elements($3::jsonb) d",
 	.nparams = 3,
 };
 
@@ -203,12 +208,13 @@ TT_DB_STMT(stmt_recorded) = {
 	.nparams = 1,
 };
 
-TT_DB_STMT(stmt_pr_abort) = {
-	.name = "gh_pr_abort",
+/* The check run the runner's progress is shown on (runreport.c). */
+TT_DB_STMT(stmt_wm_check) = {
+	.name = "gh_wm_check",
 	.sql =
-	    "UPDATE work_manifests SET state = 'aborted', completed_at = now() "
-	    "WHERE installation_id = $1::bigint AND repo_id = $2::bigint AND "
-	    "pull_number = $3::bigint AND state = 'queued'",
+	    "UPDATE work_manifests SET check_run_id = $3::bigint WHERE "
+	    "installation_id = $1::bigint AND id = $2::uuid AND check_run_id IS "
+	    "NULL",
 	.nparams = 3,
 	.retry = 1,
 };
@@ -326,10 +332,82 @@ pr_config(struct tt_arena *a, const struct pr *p, cJSON **config,
  * res NULL: a configuration error (cfg_err), stored instead of stacks
  * and no work manifest. No dirspaces: stacks stored, no manifest.
  */
+/*
+ * The order stacks run in: a stack with none to follow has rank 0, one
+ * that must follow others one more than the highest of theirs (the
+ * stacks were checked for cycles). -1 while being worked out.
+ */
+static int
+stack_rank(const cJSON *leaves, const char *name, cJSON *ranks, int depth)
+{
+	const cJSON	*l, *after;
+	int		 r = 0, ar;
+
+	if (cJSON_HasObjectItem(ranks, name))
+		return cJSON_GetObjectItemCaseSensitive(ranks, name)->valueint;
+	if (depth > TT_STACKS_MAX_STACKS)
+		return 0;
+	cJSON_ArrayForEach(l, leaves)
+		if (strcmp(tt_json_string(l, "name"), name) == 0)
+			break;
+	after = l != NULL ? cJSON_GetObjectItemCaseSensitive(l, "after") : NULL;
+	cJSON_ArrayForEach(l, after)
+		if (cJSON_IsString(l) && (ar = stack_rank(leaves,
+		    l->valuestring, ranks, depth + 1) + 1) > r)
+			r = ar;
+	cJSON_AddNumberToObject(ranks, name, r);
+	return r;
+}
+
+/*
+ * The manifest's dirspaces, each with its stack's name and rank: the
+ * runner takes one rank at a time, lowest first.
+ */
+static cJSON *
+ranked(struct tt_arena *a, const struct tt_stacks_result *res)
+{
+	const cJSON	*top, *in, *d, *m;
+	cJSON		*leaves, *ranks, *where, *out, *o;
+	const char	*key;
+
+	leaves = tt_json_own(a, cJSON_CreateArray());
+	ranks = tt_json_own(a, cJSON_CreateObject());
+	where = tt_json_own(a, cJSON_CreateObject());
+	out = tt_json_own(a, cJSON_CreateArray());
+	cJSON_ArrayForEach(top, res->stacks)
+		cJSON_ArrayForEach(in, cJSON_GetObjectItemCaseSensitive(top,
+		    "stacks"))
+			cJSON_AddItemReferenceToArray(leaves, (cJSON *)in);
+	/* dir and workspace joined by a byte neither may hold. */
+	cJSON_ArrayForEach(in, leaves)
+		cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(in,
+		    "dirspaces")) {
+			key = tt_arena_printf(a, "%s%c%s", tt_json_string(d,
+			    "dir"), 1, tt_json_string(d, "workspace"));
+			if (!cJSON_HasObjectItem(where, key))
+				cJSON_AddItemReferenceToObject(where, key,
+				    (cJSON *)in);
+		}
+	cJSON_ArrayForEach(d, res->dirspaces) {
+		o = cJSON_Duplicate(d, 1);
+		key = tt_arena_printf(a, "%s%c%s", tt_json_string(d, "dir"), 1,
+		    tt_json_string(d, "workspace"));
+		if ((m = cJSON_GetObjectItemCaseSensitive(where, key)) !=
+		    NULL) {
+			cJSON_AddStringToObject(o, "stack_name",
+			    tt_json_string(m, "name"));
+			cJSON_AddNumberToObject(o, "rank", stack_rank(leaves,
+			    tt_json_string(m, "name"), ranks, 0));
+		}
+		cJSON_AddItemToArray(out, o);
+	}
+	return out;
+}
+
 static enum tt_err
 pr_record(struct tt_arena *a, const struct tt_ledger_item *it,
     const struct pr *p, const struct tt_stacks_result *res,
-    const char *cfg_err, const char **wm_id)
+    const cJSON *config, const char *cfg_err, const char **wm_id)
 {
 	struct tt_db_res	*r;
 	const char		*q[10];
@@ -360,11 +438,12 @@ pr_record(struct tt_arena *a, const struct tt_ledger_item *it,
 	if (res != NULL && cJSON_GetArraySize(res->dirspaces) > 0) {
 		q[3] = p->base_sha; q[4] = p->head_sha; q[5] = p->base_ref;
 		q[6] = p->head_ref; q[7] = p->user; q[8] = p->title;
+		q[9] = config != NULL ? tt_json_print(a, config) : "{}";
 		if ((e = tt_db_run(a, &stmt_wm_insert, q, &r)) != TT_OK)
 			goto fail;
 		*wm_id = tt_db_get(r, 0, "id");
 		q[1] = *wm_id;
-		q[2] = tt_json_print(a, res->dirspaces);
+		q[2] = tt_json_print(a, ranked(a, res));
 		if ((e = tt_db_run(a, &stmt_ds_insert, q, &r)) != TT_OK)
 			goto fail;
 		if ((e = tt_ledger_effect(a, it->id, "work_manifest_id",
@@ -386,7 +465,7 @@ fail:
 }
 
 #define LIST_MAX	100	/* dirspaces listed in a comment or check run */
-#define TEXT_MAX	60000	/* GitHub refuses bodies over 65535 chars */
+#define TEXT_MAX	TT_GHTEXT_MAX
 
 /*
  * "- `dir` (workspace `ws`)" lines for the comment and check run, at most
@@ -435,34 +514,11 @@ stack_order(struct tt_arena *a, const cJSON *stacks)
 	return s;
 }
 
-/*
- * A configuration error as a fenced block GitHub shows verbatim: the
- * fence is longer than any run of backticks in it, so nothing in the
- * (attacker-written) text can close it early.
- */
-static const char *
-fenced(struct tt_arena *a, const char *text)
-{
-	size_t	 run = 0, longest = 0, i, n;
-	char	*fence;
-
-	for (i = 0; text[i] != '\0'; i++) {
-		run = text[i] == '`' ? run + 1 : 0;
-		if (run > longest)
-			longest = run;
-	}
-	n = longest < 3 ? 3 : longest + 1;
-	fence = tt_arena_alloc(a, n + 1);
-	memset(fence, '`', n);
-	return tt_arena_printf(a, "%s\n%.*s\n%s", fence, TEXT_MAX / 2, text,
-	    fence);
-}
-
 static enum tt_err
 pr_check_run(struct tt_arena *a, const struct tt_ledger_item *it,
     const struct pr *p, const struct tt_stacks_result *res,
-    const char *cfg_err, const char *wm_id, const char **error,
-    int64_t *retry_after)
+    const char *cfg_err, const char *wm_id, const char **check,
+    const char **error, int64_t *retry_after)
 {
 	struct tt_github_resp	 r;
 	cJSON			*b, *out;
@@ -476,7 +532,7 @@ pr_check_run(struct tt_arena *a, const struct tt_ledger_item *it,
 		cJSON_AddStringToObject(b, "status", "completed");
 		cJSON_AddStringToObject(b, "conclusion", "failure");
 		title = "Invalid " CONFIG_PATH;
-		summary = fenced(a, cfg_err);
+		summary = tt_ghtext_fenced(a, cfg_err, TEXT_MAX / 2);
 	} else if (n > 0) {
 		cJSON_AddStringToObject(b, "status", "queued");
 		cJSON_AddStringToObject(b, "external_id", wm_id);
@@ -499,14 +555,15 @@ pr_check_run(struct tt_arena *a, const struct tt_ledger_item *it,
 	    (id = tt_json_id(a, r.json, "id")) == NULL)
 		return gh_fail("creating the check run", &r, error,
 		    retry_after);
+	*check = id;
 	return tt_ledger_effect(a, it->id, "check_run_id", id);
 }
 
 static enum tt_err
 pr_comment(struct tt_arena *a, const struct tt_ledger_item *it,
     const struct pr *p, const struct tt_stacks_result *res,
-    const char *cfg_err, const char *wm_id, const char **error,
-    int64_t *retry_after)
+    const char *cfg_err, const char *wm_id, const char *note,
+    const char **error, int64_t *retry_after)
 {
 	struct tt_github_resp	 r;
 	cJSON			*b;
@@ -517,12 +574,15 @@ pr_comment(struct tt_arena *a, const struct tt_ledger_item *it,
 		cJSON_AddStringToObject(b, "body", tt_arena_printf(a,
 		    "**Terrateam** cannot evaluate `%.12s`: the configuration "
 		    "is invalid.\n\n%s\n\nFix `" CONFIG_PATH "` and push "
-		    "again.", p->head_sha, fenced(a, cfg_err)));
+		    "again.", p->head_sha, tt_ghtext_fenced(a, cfg_err,
+		    TEXT_MAX / 2)));
 	else
 		cJSON_AddStringToObject(b, "body", tt_arena_printf(a,
 		    "**Terrateam** queued a plan for `%.12s` (work manifest "
-		    "`%s`):\n\n%s%s", p->head_sha, wm_id, dirspace_list(a,
-		    res->dirspaces), stack_order(a, res->stacks)));
+		    "`%s`):\n\n%s%s%s%s", p->head_sha, wm_id, dirspace_list(a,
+		    res->dirspaces), stack_order(a, res->stacks),
+		    note != NULL ? "\nIt will not run yet: " : "",
+		    note != NULL ? note : ""));
 	if (tt_ghauth_call(a, strtoll(p->inst, NULL, 10), "POST",
 	    tt_arena_printf(a, "/repos/%s/%s/issues/%s/comments", p->owner,
 	    p->repo, p->number), b, &r) != TT_OK || r.status != 201 ||
@@ -538,23 +598,31 @@ tt_ghpull_process(struct tt_arena *a, const struct tt_ledger_item *it,
 {
 	struct tt_stacks_result	 res, *resp = &res;
 	struct pr		 p;
+	enum tt_dispatch_outcome dispatched = TT_DISPATCH_DONE;
 	cJSON			*config;
 	const char		**dirs, *cfg_err, *wm_id = it->work_manifest_id;
+	const char		*check = NULL;
 	char			 why[512];
 	size_t			 ndirs;
+	int64_t			 n;
 	enum tt_err		 e;
 
 	if (pr_read(a, pl, &p) != 0) {
 		*outcome = "ignored: incomplete pull_request payload";
 		return TT_OK;
 	}
+	/* A closed pull request, or a new head, ends what runs at the old. */
 	if (strcmp(it->action, "closed") == 0) {
-		if ((e = run(a, &stmt_pr_abort, p.inst, p.repo_id, p.number,
-		    NULL)) != TT_OK)
+		if ((e = tt_runner_abort_pr(a, p.inst, p.repo_id, p.number,
+		    NULL, "the pull request was closed", it->id, &n)) != TT_OK)
 			return e;
-		*outcome = "queued work manifests aborted";
+		*outcome = tt_arena_printf(a, "%lld queued or running work "
+		    "manifests aborted", (long long)n);
 		return TT_OK;
 	}
+	if ((e = tt_runner_abort_pr(a, p.inst, p.repo_id, p.number,
+	    p.head_sha, "a new head commit was pushed", it->id, &n)) != TT_OK)
+		return e;
 	if ((e = pr_dirs(a, &p, &dirs, &ndirs, error, retry_after)) != TT_OK ||
 	    (e = pr_config(a, &p, &config, &cfg_err, error, retry_after)) !=
 	    TT_OK)
@@ -568,15 +636,25 @@ tt_ghpull_process(struct tt_arena *a, const struct tt_ledger_item *it,
 		tt_valid_utf8_scrub((char *)cfg_err);
 		resp = NULL;
 	}
-	if (wm_id == NULL && (e = pr_record(a, it, &p, resp, cfg_err,
+	if (wm_id == NULL && (e = pr_record(a, it, &p, resp, config, cfg_err,
 	    &wm_id)) != TT_OK)
 		return e;
 	if (it->check_run_id == NULL && (e = pr_check_run(a, it, &p, resp,
-	    cfg_err, wm_id, error, retry_after)) != TT_OK)
+	    cfg_err, wm_id, &check, error, retry_after)) != TT_OK)
+		return e;
+	if (check == NULL)
+		check = it->check_run_id;
+	/* The runner's check run; then the runner itself (never twice). */
+	if (wm_id != NULL && check != NULL && (e = run(a, &stmt_wm_check,
+	    p.inst, wm_id, check, NULL)) != TT_OK)
+		return e;
+	if (wm_id != NULL && (e = tt_dispatch(a, strtoll(p.inst, NULL, 10),
+	    wm_id, &dispatched, error, retry_after)) != TT_OK)
 		return e;
 	if (it->comment_id == NULL && (wm_id != NULL || cfg_err != NULL) &&
-	    (e = pr_comment(a, it, &p, resp, cfg_err, wm_id, error,
-	    retry_after)) != TT_OK)
+	    (e = pr_comment(a, it, &p, resp, cfg_err, wm_id,
+	    tt_dispatch_outcome_text(dispatched), error, retry_after)) !=
+	    TT_OK)
 		return e;
 	if (cfg_err != NULL)
 		*outcome = tt_arena_printf(a, "configuration error: %s",

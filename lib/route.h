@@ -26,6 +26,16 @@
  * installation's data in one statement.
  */
 #define TT_ROUTE_GATED		0x40
+/*
+ * The runner's routes: a work manifest's token (runner.h) instead of an
+ * access token, good only for the manifest {uuid:work_manifest_id} of
+ * the path while it is queued or running (session.c). With
+ * TT_ROUTE_RUNNER_ENDED also once it has ended (the results route, for a
+ * resent PUT). TT_ROUTE_PLAN_BODY: bodies up to TT_MAX_PLAN_BYTES.
+ */
+#define TT_ROUTE_RUNNER		0x80
+#define TT_ROUTE_RUNNER_ENDED	0x100
+#define TT_ROUTE_PLAN_BODY	0x200
 
 typedef enum tt_err (*tt_handler)(struct tt_req *, struct tt_resp *);
 

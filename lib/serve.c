@@ -111,8 +111,8 @@ read_body(struct io *io, struct tt_req *req, struct tt_resp *resp)
 	int			 wants = rt->flags & (TT_ROUTE_JSON_BODY |
 				    TT_ROUTE_OPTIONAL_JSON | TT_ROUTE_RAW_BODY);
 
-	limit = rt->max_body ? (int64_t)rt->max_body :
-	    tt_config.max_body_bytes;
+	limit = rt->flags & TT_ROUTE_PLAN_BODY ? tt_config.max_plan_bytes :
+	    rt->max_body ? (int64_t)rt->max_body : tt_config.max_body_bytes;
 	cl = tt_req_env(req, "CONTENT_LENGTH");
 	if (cl == NULL || cl[0] == '\0') {
 		if (rt->flags & TT_ROUTE_JSON_BODY)

@@ -38,6 +38,13 @@
  * never reached (the handler ran no statement), steps 3 and 4 run alone
  * and a refusal replaces the handler's answer whole.
  *
+ * The runner's routes (TT_ROUTE_RUNNER, the work-manifests program) take
+ * another credential in step 1: a work manifest's token (runner.h). Step 2
+ * is its shape; steps 3 and 4 are one statement (stmt_runner): the token
+ * is the path's manifest's, which is queued or running and younger than
+ * TT_RUN_TIMEOUT, or has ended on the results route (TT_ROUTE_RUNNER_ENDED,
+ * for a resent PUT); anything else is a 401.
+ *
  * Nothing in steps 1-4 reads an installation's data, so a caller who may
  * not see an installation gets the same answer whatever else the request
  * holds (select, q, page, prefix, idx): isolation-property.sh checks it
@@ -53,10 +60,12 @@
 #include "arena.h"
 #include "caps.h"
 #include "config.h"
+#include "crypto.h"
 #include "db.h"
 #include "http.h"
 #include "log.h"
 #include "route.h"
+#include "runner.h"
 #include "session.h"
 #include "signkey.h"
 #include "token.h"
@@ -100,6 +109,18 @@ TT_DB_STMT(stmt_gate) = {
 	    "AND c.live AND c.member AND c.user_id::text = $4 THEN '1' ELSE "
 	    "'terrateam: the session check refused this request' END)::int = 1",
 	.nparams = 4,
+	.retry = 1,
+};
+
+/* The runner's steps 3 and 4: the manifest $1 whose token hashes to $2. */
+TT_DB_STMT(stmt_runner) = {
+	.name = "session_runner",
+	.sql =
+	    "SELECT installation_id, state IN ('queued', 'running') AND "
+	    "created_at > now() - $3::bigint * interval '1 second' AS live, "
+	    "state = 'completed' AS ended FROM work_manifests WHERE id = "
+	    "$1::uuid AND token_sha256 = decode($2, 'hex')",
+	.nparams = 3,
 	.retry = 1,
 };
 
@@ -241,6 +262,48 @@ check_live(struct tt_req *req, struct tt_resp *resp)
 	return TT_OK;
 }
 
+/* The runner's credential: steps 2 to 4 for TT_ROUTE_RUNNER. */
+static enum tt_err
+runner_require(struct tt_req *req, struct tt_resp *resp, const char *token)
+{
+	struct tt_session	*s;
+	struct tt_db_res	*res;
+	unsigned char		 h[TT_SHA256_LEN];
+	char			 hash[2 * TT_SHA256_LEN + 1];
+	const char		*p[3], *id, *live, *ended;
+	enum tt_err		 e;
+
+	if (strlen(token) != TT_RUNNER_TOKEN_LEN || strncmp(token,
+	    TT_RUNNER_TOKEN_PREFIX, strlen(TT_RUNNER_TOKEN_PREFIX)) != 0)
+		return unauth(resp, "not a work manifest's token: send the "
+		    "token its initiate answered");
+	id = tt_req_param(req, "work_manifest_id");
+	tt_crypto_sha256(token, strlen(token), h);
+	tt_crypto_hex(h, sizeof(h), hash);
+	p[0] = id;
+	p[1] = hash;
+	p[2] = tt_arena_printf(req->arena, "%lld",
+	    (long long)tt_config.run_timeout);
+	if ((e = tt_db_run(req->arena, &stmt_runner, p, &res)) != TT_OK)
+		return e;
+	live = tt_db_nrows(res) == 1 ? tt_db_get(res, 0, "live") : NULL;
+	ended = tt_db_nrows(res) == 1 ? tt_db_get(res, 0, "ended") : NULL;
+	if (live == NULL || (strcmp(live, "t") != 0 &&
+	    (!(req->route->flags & TT_ROUTE_RUNNER_ENDED) ||
+	    strcmp(ended, "t") != 0)))
+		return unauth(resp, "this token is not this work manifest's, "
+		    "or the manifest has ended");
+	s = tt_arena_alloc(req->arena, sizeof(*s));
+	memset(s, 0, sizeof(*s));
+	s->user_id = "-";
+	s->work_manifest_id = id;
+	s->ended = strcmp(live, "t") != 0;
+	s->inst = tt_db_get(res, 0, "installation_id");
+	(void)tt_valid_int64(s->inst, 1, INT64_MAX, &s->installation_id);
+	req->session = s;
+	return TT_OK;
+}
+
 enum tt_err
 tt_session_require(struct tt_req *req, struct tt_resp *resp)
 {
@@ -258,6 +321,8 @@ tt_session_require(struct tt_req *req, struct tt_resp *resp)
 		return tt_websession_require(req, resp);
 	if ((token = tt_session_bearer(req, resp)) == NULL)
 		return TT_EUNAUTH;
+	if (req->route->flags & TT_ROUTE_RUNNER)
+		return runner_require(req, resp, token);
 
 	/* Step 2. */
 	if ((e = verify_token(req, resp, token, &c)) != TT_OK)

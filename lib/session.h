@@ -31,6 +31,8 @@ struct tt_session {
 	const char	*inst;			/* the same, as text */
 	const char	**check_params;		/* step 3's (session.c) */
 	int		 gated;			/* step 3 is the gate */
+	const char	*work_manifest_id;	/* a runner's token: its own */
+	int		 ended;			/* ... which has ended */
 };
 
 /*

@@ -230,7 +230,10 @@ function checkRoutes(doc, top) {
 			const cookie = r.flags.includes("TT_ROUTE_COOKIE");
 			const web = r.method === "GET" ? { webSession: [] } :
 			    { webSession: [], csrfToken: [] };
-			const auth = sec === JSON.stringify(cookie ?
+			// TT_ROUTE_RUNNER: a work manifest's token instead.
+			const runner = r.flags.includes("TT_ROUTE_RUNNER");
+			const auth = sec === JSON.stringify(runner ?
+			    [{ workManifestToken: [] }] : cookie ?
 			    [{ accessToken: [] }, web] : [{ accessToken: [] }]);
 			if (r.flags.includes("TT_ROUTE_AUTH") !== auth)
 				why.push(`${key}: TT_ROUTE_AUTH ${r.flags.includes("TT_ROUTE_AUTH") ? "set" : "unset"}${cookie ? " with TT_ROUTE_COOKIE" : ""} but security is ${sec}`);
