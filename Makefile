@@ -62,7 +62,7 @@ LIB_SRCS = lib/apikey.c lib/arena.c lib/asset.c lib/buf.c lib/caps.c lib/clienta
 	   lib/route.c lib/serve.c lib/stacks.c lib/stackstate.c lib/tagquery.c \
 	   lib/session.c lib/trust.c lib/url.c lib/valid.c lib/yaml.c \
 	   lib/websession.c lib/ghoauth.c lib/signin.c lib/refresh.c lib/refreshq.c \
-	   lib/runner.c lib/runreport.c lib/ghtext.c lib/dispatch.c
+	   lib/runner.c lib/runreport.c lib/ghtext.c lib/dispatch.c lib/ghcomment.c
 LIB_OBJS = $(LIB_SRCS:%.c=$(B)/%.o)
 LIBTT	 = $(B)/libtt.a
 
@@ -72,7 +72,7 @@ PROGRAMS = health refresh access-tokens kv manifests stacks github-events \
 PROG_BINS = $(PROGRAMS:%=$(B)/cgi-bin/%)
 TOOL_SRCS = tools/ttctl.c tools/ttctl_key.c tools/ttctl_audit.c tools/ttctl_manifests.c \
 	    tools/ttctl_migrate.c tools/ttctl_user.c tools/ttctl_events.c \
-	    tools/ttctl_oidc.c
+	    tools/ttctl_oidc.c tools/ttctl_plans.c
 TTCTL	 = $(B)/bin/ttctl
 # docs/openapi.yaml as JSON, served at /api/v1/openapi.json by health.
 OPENAPI_TOOL = $(B)/bin/openapi-json

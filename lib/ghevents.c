@@ -1,7 +1,8 @@
 /*
  * ghevents.c: routes a recorded webhook delivery: its kind on arrival,
- * installation and repository events, pull requests handed to ghpull.c,
- * and the drain that claims due deliveries and settles each in the ledger.
+ * installation and repository events (ghinst.c), pull requests
+ * (ghpull.c), comment commands (ghcomment.c), failed workflow runs, and
+ * the drain that claims due deliveries and settles each in the ledger.
  */
 /* SPDX-License-Identifier: MIT */
 #include <cjson/cJSON.h>
@@ -10,12 +11,15 @@
 #include "arena.h"
 #include "db.h"
 #include "ghauth.h"
+#include "ghcomment.h"
 #include "ghevents.h"
 #include "ghinst.h"
 #include "ghpull.h"
 #include "json.h"
 #include "ledger.h"
 #include "log.h"
+#include "runner.h"
+#include "runreport.h"
 
 enum tt_ghevents_kind
 tt_ghevents_kind(const char *event, const char *action)
@@ -35,7 +39,45 @@ tt_ghevents_kind(const char *event, const char *action)
 		for (i = 0; i < TT_NITEMS(pr_actions); i++)
 			if (strcmp(action, pr_actions[i]) == 0)
 				return TT_GHEVENTS_PROCESS;
+	if ((strcmp(event, "issue_comment") == 0 && action != NULL &&
+	    strcmp(action, "created") == 0) ||
+	    (strcmp(event, "workflow_job") == 0 && action != NULL &&
+	    strcmp(action, "completed") == 0))
+		return TT_GHEVENTS_PROCESS;
 	return TT_GHEVENTS_IGNORED;
+}
+
+/*
+ * A workflow job that ended without success: the manifests its run still
+ * has queued or running will never report, so they end now, their
+ * unreported dirspaces failed.
+ */
+static enum tt_err
+on_workflow_job(struct tt_arena *a, const cJSON *pl, const char **outcome)
+{
+	const cJSON	*job = tt_json_object(pl, "workflow_job");
+	const char	*inst, *run, *conclusion;
+	int64_t		 n;
+	enum tt_err	 e;
+
+	inst = tt_json_id(a, tt_json_object(pl, "installation"), "id");
+	run = tt_json_id(a, job, "run_id");
+	conclusion = tt_json_string(job, "conclusion");
+	if (inst == NULL || run == NULL || conclusion == NULL) {
+		*outcome = "ignored: incomplete workflow_job payload";
+		return TT_OK;
+	}
+	if (strcmp(conclusion, "failure") != 0 &&
+	    strcmp(conclusion, "cancelled") != 0 &&
+	    strcmp(conclusion, "timed_out") != 0) {
+		*outcome = tt_arena_printf(a, "ignored: job %s", conclusion);
+		return TT_OK;
+	}
+	if ((e = tt_runner_fail_run(a, inst, run, &n)) != TT_OK)
+		return e;
+	*outcome = tt_arena_printf(a, "run %s %s: %lld work manifests failed",
+	    run, conclusion, (long long)n);
+	return TT_OK;
 }
 
 enum tt_err
@@ -59,6 +101,10 @@ tt_ghevents_process(struct tt_arena *a, const struct tt_ledger_item *it,
 		e = tt_ghinst_process(a, it->event, it->action, pl, outcome);
 	else if (strcmp(it->event, "pull_request") == 0 && it->action != NULL)
 		e = tt_ghpull_process(a, it, pl, outcome, error, retry_after);
+	else if (strcmp(it->event, "issue_comment") == 0)
+		e = tt_ghcomment_process(a, it, pl, outcome, error, retry_after);
+	else if (strcmp(it->event, "workflow_job") == 0)
+		e = on_workflow_job(a, pl, outcome);
 	else {
 		*outcome = "ignored";
 		e = TT_OK;
@@ -101,5 +147,8 @@ tt_ghevents_drain(struct tt_arena *a, const char *id, int max)
 		if (id != NULL)
 			break;
 	}
+	/* And runs whose results GitHub has not been shown yet. */
+	if (id == NULL && tt_runreport_pending(a, max) < 0)
+		return -1;
 	return n;
 }

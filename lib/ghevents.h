@@ -35,7 +35,9 @@ enum tt_err	 tt_ghevents_process(struct tt_arena *,
 /*
  * Claims and processes due deliveries (only id when not NULL) until none
  * is due or max were handled; each ends done, failed (due again later)
- * or dead. Returns the number processed, or -1 when the database failed.
+ * or dead. Without id, then also reports up to max runs whose results
+ * were not shown on GitHub yet (runreport.h). Returns the number of
+ * deliveries processed, or -1 when the database failed.
  */
 int		 tt_ghevents_drain(struct tt_arena *, const char *id, int max);
 

@@ -1,7 +1,8 @@
 /*
  * ghpull.c: a pull request delivery: its changed files' directories, the
- * repository's config, stacks, the work manifest, the check run and the
- * comment; queued work manifests aborted when it closes.
+ * repository's config, stacks, the plan work manifest, its check run,
+ * its dispatch to the repository's workflow and the comment; a new head
+ * or a close ends the manifests still queued or running.
  */
 /* SPDX-License-Identifier: MIT */
 #include <cjson/cJSON.h>
@@ -13,15 +14,15 @@
 #include "buf.h"
 #include "crypto.h"
 #include "db.h"
-#include "ghauth.h"
 #include "dispatch.h"
+#include "ghauth.h"
 #include "ghinst.h"
-#include "ghtext.h"
-#include "runner.h"
 #include "ghpull.h"
+#include "ghtext.h"
 #include "github.h"
 #include "json.h"
 #include "ledger.h"
+#include "runner.h"
 #include "stacks.h"
 #include "valid.h"
 #include "yaml.h"
@@ -208,6 +209,16 @@ TT_DB_STMT(stmt_recorded) = {
 	.nparams = 1,
 };
 
+TT_DB_STMT(stmt_pr_closed) = {
+	.name = "gh_pr_closed",
+	.sql =
+	    "UPDATE pull_requests SET state = 'closed', updated_at = now() WHERE "
+	    "installation_id = $1::bigint AND repo_id = $2::bigint AND "
+	    "pull_number = $3::bigint",
+	.nparams = 3,
+	.retry = 1,
+};
+
 /* The check run the runner's progress is shown on (runreport.c). */
 TT_DB_STMT(stmt_wm_check) = {
 	.name = "gh_wm_check",
@@ -332,78 +343,6 @@ pr_config(struct tt_arena *a, const struct pr *p, cJSON **config,
  * res NULL: a configuration error (cfg_err), stored instead of stacks
  * and no work manifest. No dirspaces: stacks stored, no manifest.
  */
-/*
- * The order stacks run in: a stack with none to follow has rank 0, one
- * that must follow others one more than the highest of theirs (the
- * stacks were checked for cycles). -1 while being worked out.
- */
-static int
-stack_rank(const cJSON *leaves, const char *name, cJSON *ranks, int depth)
-{
-	const cJSON	*l, *after;
-	int		 r = 0, ar;
-
-	if (cJSON_HasObjectItem(ranks, name))
-		return cJSON_GetObjectItemCaseSensitive(ranks, name)->valueint;
-	if (depth > TT_STACKS_MAX_STACKS)
-		return 0;
-	cJSON_ArrayForEach(l, leaves)
-		if (strcmp(tt_json_string(l, "name"), name) == 0)
-			break;
-	after = l != NULL ? cJSON_GetObjectItemCaseSensitive(l, "after") : NULL;
-	cJSON_ArrayForEach(l, after)
-		if (cJSON_IsString(l) && (ar = stack_rank(leaves,
-		    l->valuestring, ranks, depth + 1) + 1) > r)
-			r = ar;
-	cJSON_AddNumberToObject(ranks, name, r);
-	return r;
-}
-
-/*
- * The manifest's dirspaces, each with its stack's name and rank: the
- * runner takes one rank at a time, lowest first.
- */
-static cJSON *
-ranked(struct tt_arena *a, const struct tt_stacks_result *res)
-{
-	const cJSON	*top, *in, *d, *m;
-	cJSON		*leaves, *ranks, *where, *out, *o;
-	const char	*key;
-
-	leaves = tt_json_own(a, cJSON_CreateArray());
-	ranks = tt_json_own(a, cJSON_CreateObject());
-	where = tt_json_own(a, cJSON_CreateObject());
-	out = tt_json_own(a, cJSON_CreateArray());
-	cJSON_ArrayForEach(top, res->stacks)
-		cJSON_ArrayForEach(in, cJSON_GetObjectItemCaseSensitive(top,
-		    "stacks"))
-			cJSON_AddItemReferenceToArray(leaves, (cJSON *)in);
-	/* dir and workspace joined by a byte neither may hold. */
-	cJSON_ArrayForEach(in, leaves)
-		cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(in,
-		    "dirspaces")) {
-			key = tt_arena_printf(a, "%s%c%s", tt_json_string(d,
-			    "dir"), 1, tt_json_string(d, "workspace"));
-			if (!cJSON_HasObjectItem(where, key))
-				cJSON_AddItemReferenceToObject(where, key,
-				    (cJSON *)in);
-		}
-	cJSON_ArrayForEach(d, res->dirspaces) {
-		o = cJSON_Duplicate(d, 1);
-		key = tt_arena_printf(a, "%s%c%s", tt_json_string(d, "dir"), 1,
-		    tt_json_string(d, "workspace"));
-		if ((m = cJSON_GetObjectItemCaseSensitive(where, key)) !=
-		    NULL) {
-			cJSON_AddStringToObject(o, "stack_name",
-			    tt_json_string(m, "name"));
-			cJSON_AddNumberToObject(o, "rank", stack_rank(leaves,
-			    tt_json_string(m, "name"), ranks, 0));
-		}
-		cJSON_AddItemToArray(out, o);
-	}
-	return out;
-}
-
 static enum tt_err
 pr_record(struct tt_arena *a, const struct tt_ledger_item *it,
     const struct pr *p, const struct tt_stacks_result *res,
@@ -443,7 +382,8 @@ pr_record(struct tt_arena *a, const struct tt_ledger_item *it,
 			goto fail;
 		*wm_id = tt_db_get(r, 0, "id");
 		q[1] = *wm_id;
-		q[2] = tt_json_print(a, ranked(a, res));
+		q[2] = tt_json_print(a, tt_stacks_ranked(a, res->stacks,
+		    res->dirspaces));
 		if ((e = tt_db_run(a, &stmt_ds_insert, q, &r)) != TT_OK)
 			goto fail;
 		if ((e = tt_ledger_effect(a, it->id, "work_manifest_id",
@@ -614,7 +554,9 @@ tt_ghpull_process(struct tt_arena *a, const struct tt_ledger_item *it,
 	/* A closed pull request, or a new head, ends what runs at the old. */
 	if (strcmp(it->action, "closed") == 0) {
 		if ((e = tt_runner_abort_pr(a, p.inst, p.repo_id, p.number,
-		    NULL, "the pull request was closed", it->id, &n)) != TT_OK)
+		    NULL, "the pull request was closed", it->id, &n)) !=
+		    TT_OK || (e = run(a, &stmt_pr_closed, p.inst, p.repo_id,
+		    p.number, NULL)) != TT_OK)
 			return e;
 		*outcome = tt_arena_printf(a, "%lld queued or running work "
 		    "manifests aborted", (long long)n);

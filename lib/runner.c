@@ -176,6 +176,21 @@ TT_DB_STMT(stmt_fail_run) = {
 	.retry = 1,
 };
 
+/* Plans past TT_PLAN_RETENTION_DAYS ($1), and those of closed pull requests. */
+TT_DB_STMT(stmt_prune) = {
+	.name = "runner_prune",
+	.sql =
+	    "WITH d AS (DELETE FROM work_manifest_plans p USING work_manifests "
+	    "wm WHERE wm.installation_id = p.installation_id AND wm.id = "
+	    "p.work_manifest_id AND (p.created_at < now() - $1::int * interval "
+	    "'1 day' OR EXISTS (SELECT 1 FROM pull_requests pr WHERE "
+	    "pr.installation_id = wm.installation_id AND pr.repo_id = "
+	    "wm.repo_id AND pr.pull_number = wm.pull_number AND pr.state = "
+	    "'closed')) RETURNING 1) SELECT count(*) AS n FROM d",
+	.nparams = 1,
+	.retry = 1,
+};
+
 /* A new token into tok (TT_RUNNER_TOKEN_LEN + 1), its SHA-256 as hex. */
 static void
 new_token(char *tok, char hash[2 * TT_SHA256_LEN + 1])
@@ -393,14 +408,8 @@ tt_runner_plan_fetch(struct tt_arena *a, int64_t inst, const char *id,
 	return TT_OK;
 }
 
-/*
- * Each dirspace's outcome from result version 2's steps: succeeded when
- * every one of its steps succeeded or ignores errors; changes when a
- * tf/plan step says so. The run's own steps (pre-hooks) fail every
- * dirspace when one of them failed. NULL when the body is not version 2.
- */
-static cJSON *
-outcomes(struct tt_arena *a, const cJSON *body)
+cJSON *
+tt_runner_outcomes(struct tt_arena *a, const cJSON *body)
 {
 	const cJSON	*steps, *st, *scope, *payload;
 	const char	*type, *dir, *ws, *name;
@@ -497,7 +506,7 @@ tt_runner_results(struct tt_arena *a, int64_t inst, const char *id,
 		out->refused = !out->again;
 		return tt_db_commit(a);
 	}
-	if ((list = outcomes(a, body)) == NULL) {
+	if ((list = tt_runner_outcomes(a, body)) == NULL) {
 		e = TT_EINVAL;
 		goto fail;
 	}
@@ -565,6 +574,20 @@ tt_runner_fail_run(struct tt_arena *a, const char *inst, const char *run_id,
 	p[0] = inst;
 	p[1] = run_id;
 	if ((e = tt_db_run(a, &stmt_fail_run, p, &r)) != TT_OK)
+		return e;
+	*n = strtoll(tt_db_get(r, 0, "n"), NULL, 10);
+	return TT_OK;
+}
+
+enum tt_err
+tt_runner_prune_plans(struct tt_arena *a, int64_t days, int64_t *n)
+{
+	struct tt_db_res	*r;
+	const char		*p[1];
+	enum tt_err		 e;
+
+	p[0] = tt_arena_printf(a, "%lld", (long long)days);
+	if ((e = tt_db_run(a, &stmt_prune, p, &r)) != TT_OK)
 		return e;
 	*n = strtoll(tt_db_get(r, 0, "n"), NULL, 10);
 	return TT_OK;

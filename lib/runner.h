@@ -82,6 +82,15 @@ enum tt_err	 tt_runner_results(struct tt_arena *, int64_t inst,
 		    size_t rawlen, struct tt_runner_reported *);
 
 /*
+ * Each dirspace's outcome from results of version 2 (body): an array of
+ * {"dir", "workspace", "success", "has_changes"?}: succeeded when every
+ * one of its steps succeeded or ignores errors, changes when a tf/plan
+ * step says so; a failed step of the run's own (its pre-hooks) fails
+ * them all. NULL when body is not such results. Arena-owned.
+ */
+struct cJSON	*tt_runner_outcomes(struct tt_arena *, const struct cJSON *body);
+
+/*
  * The manifest's repository and GitHub installation, for the access
  * token (R2) and for GitHub calls. Arena-owned text.
  */
@@ -106,5 +115,12 @@ enum tt_err	 tt_runner_abort_pr(struct tt_arena *, const char *inst,
  */
 enum tt_err	 tt_runner_fail_run(struct tt_arena *, const char *inst,
 		    const char *run_id, int64_t *n);
+
+/*
+ * Deletes the plans older than days and those of closed pull requests
+ * (`ttctl plans prune`, from cron). *n: how many.
+ */
+enum tt_err	 tt_runner_prune_plans(struct tt_arena *, int64_t days,
+		    int64_t *n);
 
 #endif

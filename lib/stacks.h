@@ -115,4 +115,15 @@ struct tt_stacks_stored {
 enum tt_err	 tt_stacks_load(struct tt_arena *, const char *installation_id,
 		    const char *repo_id, const char *pull_number,
 		    struct tt_stacks_stored *);
+/*
+ * dirspaces ([{"dir","workspace"}]) each with its stack's name
+ * ("stack_name") and rank ("rank"), from stacks as tt_stacks_result
+ * holds them: a stack with no stack to follow has rank 0, one that must
+ * follow others one more than the highest of theirs; the runner takes one
+ * rank at a time, lowest first. A dirspace no stack holds has neither.
+ * Arena-owned.
+ */
+struct cJSON	*tt_stacks_ranked(struct tt_arena *, const struct cJSON *stacks,
+		    const struct cJSON *dirspaces);
+
 #endif

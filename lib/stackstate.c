@@ -363,3 +363,74 @@ tt_stacks_load(struct tt_arena *a, const char *installation_id,
 	out->runs = read_runs(a, tt_db_get(r, 0, "results"), &out->nruns);
 	return TT_OK;
 }
+
+/*
+ * The order stacks run in: a stack with none to follow has rank 0, one
+ * that must follow others one more than the highest of theirs (the
+ * stacks were checked for cycles). -1 while being worked out.
+ */
+static int
+stack_rank(const cJSON *leaves, const char *name, cJSON *ranks, int depth)
+{
+	const cJSON	*l, *after;
+	int		 r = 0, ar;
+
+	if (cJSON_HasObjectItem(ranks, name))
+		return cJSON_GetObjectItemCaseSensitive(ranks, name)->valueint;
+	if (depth > TT_STACKS_MAX_STACKS)
+		return 0;
+	cJSON_ArrayForEach(l, leaves)
+		if (strcmp(tt_json_string(l, "name"), name) == 0)
+			break;
+	after = l != NULL ? cJSON_GetObjectItemCaseSensitive(l, "after") : NULL;
+	cJSON_ArrayForEach(l, after)
+		if (cJSON_IsString(l) && (ar = stack_rank(leaves,
+		    l->valuestring, ranks, depth + 1) + 1) > r)
+			r = ar;
+	cJSON_AddNumberToObject(ranks, name, r);
+	return r;
+}
+
+/*
+ * (tt_stacks_ranked, stacks.h)
+ */
+cJSON *
+tt_stacks_ranked(struct tt_arena *a, const cJSON *stacks, const cJSON *dirspaces)
+{
+	const cJSON	*top, *in, *d, *m;
+	cJSON		*leaves, *ranks, *where, *out, *o;
+	const char	*key;
+
+	leaves = tt_json_own(a, cJSON_CreateArray());
+	ranks = tt_json_own(a, cJSON_CreateObject());
+	where = tt_json_own(a, cJSON_CreateObject());
+	out = tt_json_own(a, cJSON_CreateArray());
+	cJSON_ArrayForEach(top, stacks)
+		cJSON_ArrayForEach(in, cJSON_GetObjectItemCaseSensitive(top,
+		    "stacks"))
+			cJSON_AddItemReferenceToArray(leaves, (cJSON *)in);
+	/* dir and workspace joined by a byte neither may hold. */
+	cJSON_ArrayForEach(in, leaves)
+		cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(in,
+		    "dirspaces")) {
+			key = tt_arena_printf(a, "%s%c%s", tt_json_string(d,
+			    "dir"), 1, tt_json_string(d, "workspace"));
+			if (!cJSON_HasObjectItem(where, key))
+				cJSON_AddItemReferenceToObject(where, key,
+				    (cJSON *)in);
+		}
+	cJSON_ArrayForEach(d, dirspaces) {
+		o = cJSON_Duplicate(d, 1);
+		key = tt_arena_printf(a, "%s%c%s", tt_json_string(d, "dir"), 1,
+		    tt_json_string(d, "workspace"));
+		if ((m = cJSON_GetObjectItemCaseSensitive(where, key)) !=
+		    NULL) {
+			cJSON_AddStringToObject(o, "stack_name",
+			    tt_json_string(m, "name"));
+			cJSON_AddNumberToObject(o, "rank", stack_rank(leaves,
+			    tt_json_string(m, "name"), ranks, 0));
+		}
+		cJSON_AddItemToArray(out, o);
+	}
+	return out;
+}

@@ -53,6 +53,10 @@ static const struct {
 	  "      [--max-token-age S]  (longest ID token exp - iat, default "
 	  "3600)\n"
 	  "  ttctl oidc trust list | oidc trust remove ID  keyless CI login" },
+	{ "plans", ttctl_plans,
+	  "plans prune [--days N]  drop the runner's plans older than "
+	  "TT_PLAN_RETENTION_DAYS\n"
+	  "      or of closed pull requests (cron, daily)" },
 	{ "secret", ttctl_secret,
 	  "secret rotate | secret list  JWT signing secrets" },
 };

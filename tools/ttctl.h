@@ -44,5 +44,6 @@ int	ttctl_secret(struct ttctl *, int, char **);
 int	ttctl_manifests(struct ttctl *, int, char **);
 int	ttctl_events(struct ttctl *, int, char **);
 int	ttctl_oidc(struct ttctl *, int, char **);
+int	ttctl_plans(struct ttctl *, int, char **);
 
 #endif
