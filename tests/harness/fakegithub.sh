@@ -246,7 +246,7 @@ fakegh_wait_runs() {
 	_fg_n=${1:?fakegh_wait_runs N [SECONDS]}
 	_fg_end=$(($(date +%s) + ${2:-60}))
 	while :; do
-		fakegh_runs | jq -e --argjson n "$_fg_n" \
+		_fakegh_get /_fake/runs | jq -e --argjson n "$_fg_n" \
 		    'length >= $n and all(.status == "completed")' >/dev/null 2>&1 &&
 		    return 0
 		[ "$(date +%s)" -ge "$_fg_end" ] && return 1
