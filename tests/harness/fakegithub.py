@@ -7,12 +7,37 @@
 A threaded HTTP/1.1 server (keep-alive, every answer carries a
 Content-Length) emulating what a GitHub App calls:
 
-  POST  /app/installations/{id}/access_tokens      Bearer <app JWT> -> 201
+  POST  /app/installations/{id}/access_tokens      Bearer <app JWT> -> 201;
+        optional body {"repositories": [names], "repository_ids": [ids],
+        "permissions": {name: level}} scopes the token (recorded in
+        /_fake/tokens; a level above the App's: 422)
   GET   /repos/{o}/{r}/pulls/{n}/files?per_page&page (paginated, Link)
+  GET   /repos/{o}/{r}/pulls/{n}                    -> 200 (/_fake/pull) / 404
   POST  /repos/{o}/{r}/check-runs                   -> 201
   PATCH /repos/{o}/{r}/check-runs/{id}              -> 200
+  GET   /repos/{o}/{r}/check-runs/{id}              -> 200 / 404
   POST  /repos/{o}/{r}/issues/{n}/comments          -> 201
   GET   /repos/{o}/{r}/contents/{path}?ref=SHA      -> 200 base64 / 404
+  GET   /repos/{o}/{r}/collaborators/{user}/permission -> 200 {"permission":
+        admin|write|read|none, "role_name", "user"}; every user is "read"
+        unless /_fake/permission says otherwise (tests opt in to write)
+  GET   /repos/{o}/{r}/actions/workflows            -> 200 {"total_count",
+        "workflows"}; by default every repository has one, id 161335,
+        "Terrateam Workflow", .github/workflows/terrateam.yml, active,
+        declaring the inputs work-token (required) and api-base-url
+  POST  /repos/{o}/{r}/actions/workflows/{id or file name}/dispatches
+        {"ref", "inputs"} -> 204; 404 unknown workflow; 422 when ref is
+        missing, an input is undeclared, not a string or a required one is
+        missing, the workflow is disabled or has no workflow_dispatch, or
+        (runner on) the ref (a branch, or refs/heads/BRANCH) is unknown.
+        With /_fake/runner on, each dispatch starts fakerunner.py (next to
+        this file) with --api-base-url and --work-token from the inputs,
+        --run-id a fresh number (from 9100000001), --sha the branch's head
+        (/_fake/branch or /_fake/pull), --log STATE_DIR/runs/run-ID.jsonl,
+        then the configured args; its output goes to runs/run-ID.out
+  GET   /repos/{o}/{r}/actions/runs/{id}            -> 200 a spawned run
+        (event workflow_dispatch, status queued|in_progress|completed,
+        conclusion success (exit 0)|failure|cancelled) / 404
 
 and what a person's sign-in (OAuth web flow, issue 9) calls:
 
@@ -31,13 +56,20 @@ and what a person's sign-in (OAuth web flow, issue 9) calls:
 
 Every /repos/ route needs "Authorization: Bearer ghs_..." (or "token
 ghs_...") naming an installation token this server issued that is neither
-revoked nor expired, else 401 {"message":"Bad credentials"}. Anything else
+revoked nor expired, else 401 {"message":"Bad credentials"}. A token scoped to
+repositories gets 404 for any other; one whose permissions lack what a
+route needs (pull_requests read, checks write/read, issues or
+pull_requests write, contents read, actions read/write, metadata read)
+gets 403 "Resource not accessible by integration". Anything else
 answers 404 {"message":"Not Found"}.
 
 Control API (no auth, JSON, never recorded, never faulted):
 
   POST /_fake/reset            forget requests, faults, config, tokens,
-                               check runs, comments; truncate requests.jsonl
+                               check runs, comments, workflows, branches,
+                               pulls, permissions, dispatches, runs (ending
+                               running runners), runner setting; truncate
+                               requests.jsonl
   POST /_fake/fault            {"mode":M,"count":n,"match":REGEX,"method":M,
                                ...params}; queued in order (see FAULTS)
   GET  /_fake/faults           the fault queue
@@ -48,7 +80,29 @@ Control API (no auth, JSON, never recorded, never faulted):
   POST /_fake/config           {"token_ttl": seconds} (default 3600)
   GET  /_fake/requests         recorded API requests [?path=REGEX&method=M]
   GET  /_fake/tokens           issued installation tokens (with the JWT)
-  GET  /_fake/state            check runs and comments created so far
+  GET  /_fake/state            check runs, comments, dispatches and runs so far
+  POST /_fake/workflows        {"owner", "repo", "workflows": [{"id"?, "name"?,
+                               "path"?, "state"?, "inputs"?: [names] or {name:
+                               {"required": bool}}, "dispatchable"?}] ([]: none;
+                               null: back to the default; fields default to
+                               the default workflow's, ids to 161335 + index)
+  POST /_fake/branch           {"owner", "repo", "branch", "sha"}: a branch head
+  POST /_fake/pull             {"owner", "repo", "number", "head_sha", "head_ref",
+                               "base_ref", "base_sha"?, "state"? (open|closed),
+                               "title"?, "user"? (login), "body"?, "merged"?,
+                               "draft"?}; also sets the head branch's sha
+  POST /_fake/permission       {"owner", "repo", "user", "permission": admin|
+                               maintain|write|triage|read|none}
+  POST /_fake/runner           {"enabled": bool, "args": [fakerunner args],
+                               "delay": seconds queued, "script", "python"}
+                               (partial updates; answers the whole setting)
+  GET  /_fake/dispatches       recorded dispatches [?owner&repo]: {"owner",
+                               "repo", "workflow_id" (as sent), "workflow" (id),
+                               "ref", "branch", "inputs", "time", "run_id"}
+  GET  /_fake/runs             spawned runs [?owner&repo]: {"id", "head_sha",
+                               "head_branch", "status", "conclusion",
+                               "exit_status", "log", "output", "args",
+                               "inputs", "error", ...}
   POST /_fake/oauth-user       {"login", "id", "installations": [{"id",
                                "login"}], "client_secret"?: S, "deny"?: bool}
                                who the next sign-ins are
@@ -87,6 +141,7 @@ import secrets
 import signal
 import socket
 import string
+import subprocess
 import sys
 import threading
 import time
@@ -95,6 +150,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 RATE_LIMIT = 5000
 DEFAULT_PERMISSIONS = {
+    "actions": "write",
     "checks": "write",
     "contents": "read",
     "issues": "write",
@@ -104,11 +160,28 @@ DEFAULT_PERMISSIONS = {
 FAULT_MODES = {"normal", "slow", "error", "ratelimit403", "ratelimit429",
                "secondary403", "redirect", "blackhole", "hangup", "huge"}
 DOCS = "https://docs.github.com/rest"
+LEVELS = {"none": 0, "read": 1, "write": 2, "admin": 3}
+# A role -> the legacy "permission" the permission endpoint reports.
+ROLES = {"admin": "admin", "maintain": "write", "write": "write",
+         "triage": "read", "read": "read", "none": "none"}
+DEFAULT_ROLE = "read"
+DEFAULT_WORKFLOW = {"id": 161335, "name": "Terrateam Workflow",
+                    "path": ".github/workflows/terrateam.yml", "state": "active",
+                    "dispatchable": True,
+                    "inputs": {"work-token": {"required": True},
+                               "api-base-url": {"required": False}}}
+FIRST_RUN_ID = 9100000001
+HERE = os.path.dirname(os.path.abspath(__file__))
 ALNUM = string.ascii_letters + string.digits
 
 
 def iso(t):
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+
+
+def repo_id(name):
+    """A stable repository id for a name."""
+    return int(hashlib.sha1(name.encode()).hexdigest()[:7], 16)
 
 
 def log(msg):
@@ -144,8 +217,34 @@ class State:
             self.oauth_codes = {}
             self.user_tokens = {}
             self.rl_reset = int(time.time()) + 3600
+            self.workflows = {}
+            self.branches = {}
+            self.pulls = {}
+            self.roles = {}
+            self.dispatches = []
+            self.runs = {}
+            self.next_run_id = FIRST_RUN_ID
+            self.runner = {"enabled": False, "args": [], "delay": 0.0,
+                           "script": os.path.join(HERE, "fakerunner.py"),
+                           "python": sys.executable}
+            self.gen = getattr(self, "gen", 0) + 1
+            old, self.procs = getattr(self, "procs", {}), {}
             with open(self.jsonl_path, "w"):
                 pass
+        self.kill(old)
+
+    def kill(self, procs):
+        """Ends spawned runner processes (those of a reset, or all at exit)."""
+        for p in procs.values():
+            if p.poll() is None:
+                p.terminate()
+        deadline = time.time() + 3
+        for p in procs.values():
+            try:
+                p.wait(max(0.0, deadline - time.time()))
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
 
     def new_id(self):
         with self.lock:
@@ -179,6 +278,16 @@ class State:
         with self.lock:
             t = self.tokens.get(tok)
             return bool(t) and not t["revoked"] and time.time() < t["expires_epoch"]
+
+    def token_entry(self, tok):
+        with self.lock:
+            t = self.tokens.get(tok)
+            return dict(t) if t else None
+
+    def repo_workflows(self, owner, repo):
+        with self.lock:
+            wfs = self.workflows.get((owner, repo))
+            return [dict(DEFAULT_WORKFLOW)] if wfs is None else [dict(w) for w in wfs]
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -402,6 +511,7 @@ class Handler(BaseHTTPRequestHandler):
             m = re.fullmatch(r"(?:[Bb]earer|token) +(ghs_[A-Za-z0-9]+)", auth.strip())
             if not m or not self.st.valid_token(m.group(1)):
                 return self.send_gh_error(401, "Bad credentials")
+            self.token = self.st.token_entry(m.group(1))
             return self.repos(path, query, body)
         return self.send_gh_error(404, "Not Found")
 
@@ -423,8 +533,25 @@ class Handler(BaseHTTPRequestHandler):
         with self.st.lock:
             ttl = self.st.token_ttl
         tok = "ghs_" + "".join(secrets.choice(ALNUM) for _ in range(36))
-        perms = req.get("permissions") or DEFAULT_PERMISSIONS
-        sel = "selected" if (req.get("repositories") or req.get("repository_ids")) else "all"
+        # GitHub's scoping: {"repositories": [names], "repository_ids":
+        # [ids], "permissions": {name: level}}, each at most what the App
+        # has (DEFAULT_PERMISSIONS).
+        names = req.get("repositories")
+        ids = req.get("repository_ids")
+        asked = req.get("permissions")
+        if names is not None and (not isinstance(names, list) or
+                                  not all(isinstance(n, str) and n for n in names)):
+            return self.invalid("Installation", "repositories", "invalid")
+        if ids is not None and (not isinstance(ids, list) or
+                                not all(isinstance(i, int) and not isinstance(i, bool) for i in ids)):
+            return self.invalid("Installation", "repository_ids", "invalid")
+        if asked is not None:
+            if not isinstance(asked, dict) or not all(
+                    k in DEFAULT_PERMISSIONS and v in LEVELS and
+                    LEVELS[v] <= LEVELS[DEFAULT_PERMISSIONS[k]] for k, v in asked.items()):
+                return self.send_gh_error(422, "The permissions requested are not granted to this installation.")
+        perms = asked or DEFAULT_PERMISSIONS
+        sel = "selected" if (names or ids) else "all"
         claims = None
         try:
             p = jwt.split(".")[1]
@@ -434,11 +561,16 @@ class Handler(BaseHTTPRequestHandler):
         entry = {"token": tok, "installation_id": int(inst), "jwt": jwt,
                  "jwt_claims": claims, "issued_at": iso(now),
                  "expires_at": iso(now + ttl), "expires_epoch": now + ttl,
-                 "revoked": False}
+                 "revoked": False, "repositories": names, "repository_ids": ids,
+                 "requested_permissions": asked, "permissions": dict(perms),
+                 "repository_selection": sel}
         with self.st.lock:
             self.st.tokens[tok] = entry
-        self.send_json(201, {"token": tok, "expires_at": entry["expires_at"],
-                             "permissions": perms, "repository_selection": sel})
+        out = {"token": tok, "expires_at": entry["expires_at"],
+               "permissions": perms, "repository_selection": sel}
+        if names:
+            out["repositories"] = [{"id": repo_id(n), "name": n} for n in names]
+        self.send_json(201, out)
 
     def oauth_authorize(self, query):
         def arg(n):
@@ -504,23 +636,67 @@ class Handler(BaseHTTPRequestHandler):
         if not m:
             return self.send_gh_error(404, "Not Found")
         owner, repo, rest = m.groups()
+        route = self.repo_route(owner, repo, rest, query, body, path)
+        if route is None:
+            return self.send_gh_error(404, "Not Found")
+        perms, level, fn = route
+        # A token scoped to repositories sees no other; one scoped to
+        # permissions can do only what they allow.
+        t = self.token or {}
+        if t.get("repositories") and repo.lower() not in [n.lower() for n in t["repositories"]]:
+            return self.send_gh_error(404, "Not Found")
+        have = max(LEVELS.get((t.get("permissions") or {}).get(p, "none"), 0) for p in perms)
+        if have < LEVELS[level]:
+            return self.send_gh_error(403, "Resource not accessible by integration")
+        return fn()
+
+    def repo_route(self, owner, repo, rest, query, body, path):
+        """(permissions any of which will do, level, handler) or None."""
         c = self.command
+        get = c in ("GET", "HEAD")
         m = re.fullmatch(r"pulls/(\d+)/files", rest)
-        if m and c in ("GET", "HEAD"):
-            return self.pr_files(owner, repo, int(m.group(1)), path, query)
+        if m and get:
+            n = int(m.group(1))
+            return (("pull_requests",), "read",
+                    lambda: self.pr_files(owner, repo, n, path, query))
+        m = re.fullmatch(r"pulls/(\d+)", rest)
+        if m and get:
+            n = int(m.group(1))
+            return (("pull_requests",), "read", lambda: self.pull(owner, repo, n))
         if rest == "check-runs" and c == "POST":
-            return self.check_run_create(owner, repo, body)
+            return (("checks",), "write", lambda: self.check_run_create(owner, repo, body))
         m = re.fullmatch(r"check-runs/(\d+)", rest)
         if m and c == "PATCH":
-            return self.check_run_update(owner, repo, int(m.group(1)), body)
+            n = int(m.group(1))
+            return (("checks",), "write", lambda: self.check_run_update(owner, repo, n, body))
+        if m and get:
+            n = int(m.group(1))
+            return (("checks",), "read", lambda: self.check_run_get(owner, repo, n))
         m = re.fullmatch(r"issues/(\d+)/comments", rest)
         if m and c == "POST":
-            return self.comment(owner, repo, int(m.group(1)), body)
+            n = int(m.group(1))
+            return (("issues", "pull_requests"), "write",
+                    lambda: self.comment(owner, repo, n, body))
         m = re.fullmatch(r"contents/(.+)", rest)
-        if m and c in ("GET", "HEAD"):
+        if m and get:
             ref = (query.get("ref") or [None])[0]
-            return self.content(owner, repo, urllib.parse.unquote(m.group(1)), ref)
-        return self.send_gh_error(404, "Not Found")
+            fpath = urllib.parse.unquote(m.group(1))
+            return (("contents",), "read", lambda: self.content(owner, repo, fpath, ref))
+        if rest == "actions/workflows" and get:
+            return (("actions",), "read", lambda: self.workflows(owner, repo))
+        m = re.fullmatch(r"actions/workflows/([^/]+)/dispatches", rest)
+        if m and c == "POST":
+            wid = urllib.parse.unquote(m.group(1))
+            return (("actions",), "write", lambda: self.dispatch(owner, repo, wid, body))
+        m = re.fullmatch(r"actions/runs/(\d+)", rest)
+        if m and get:
+            n = int(m.group(1))
+            return (("actions",), "read", lambda: self.run_get(owner, repo, n))
+        m = re.fullmatch(r"collaborators/([^/]+)/permission", rest)
+        if m and get:
+            login = urllib.parse.unquote(m.group(1))
+            return (("metadata",), "read", lambda: self.permission(owner, repo, login))
+        return None
 
     def json_body(self, body):
         try:
@@ -681,6 +857,181 @@ class Handler(BaseHTTPRequestHandler):
             "html_url": "https://github.com/%s/%s/blob/%s/%s" % (owner, repo, ref or "main", path),
             "download_url": "https://raw.githubusercontent.com/%s/%s/%s/%s" % (owner, repo, ref or "main", path)})
 
+    def check_run_get(self, owner, repo, rid):
+        with self.st.lock:
+            run = self.st.check_runs.get(rid)
+            run = dict(run) if run and (run["owner"], run["repo"]) == (owner, repo) else None
+        if run is None:
+            return self.send_gh_error(404, "Not Found")
+        self.send_json(200, run)
+
+    def send_empty(self, status):
+        self.send_response(status)
+        for k, v in self.gh_headers():
+            self.send_header(k, v)
+        self.send_header("content-length", "0")
+        self.end_headers()
+        self.wfile.flush()
+        self.status_sent = status
+
+    # --- pull requests and collaborators -----------------------------------
+    def pull(self, owner, repo, number):
+        with self.st.lock:
+            pr = self.st.pulls.get((owner, repo, number))
+            pr = dict(pr) if pr else None
+            nfiles = len(self.st.pr_files.get((owner, repo, number), []))
+        if pr is None:
+            return self.send_gh_error(404, "Not Found")
+        base = self.base_url()
+        api = "%s/repos/%s/%s" % (base, owner, repo)
+        web = "https://github.com/%s/%s" % (owner, repo)
+        rep = {"id": repo_id(owner + "/" + repo), "name": repo,
+               "full_name": "%s/%s" % (owner, repo), "private": True,
+               "owner": {"login": owner, "type": "Organization"},
+               "default_branch": "main", "url": api, "html_url": web}
+        user = {"login": pr["user"], "id": repo_id("user:" + pr["user"]), "type": "User"}
+        closed = pr["state"] == "closed"
+        self.send_json(200, {
+            "url": "%s/pulls/%d" % (api, number), "id": pr["id"],
+            "node_id": "PR_%d" % pr["id"],
+            "html_url": "%s/pull/%d" % (web, number),
+            "diff_url": "%s/pull/%d.diff" % (web, number),
+            "issue_url": "%s/issues/%d" % (api, number),
+            "number": number, "state": pr["state"], "locked": False,
+            "title": pr["title"], "user": user, "body": pr.get("body"),
+            "created_at": pr["created_at"], "updated_at": pr["updated_at"],
+            "closed_at": pr["updated_at"] if closed else None,
+            "merged_at": pr["updated_at"] if pr["merged"] else None,
+            "merge_commit_sha": None, "draft": pr["draft"],
+            "head": {"label": "%s:%s" % (owner, pr["head_ref"]), "ref": pr["head_ref"],
+                     "sha": pr["head_sha"], "user": {"login": owner}, "repo": rep},
+            "base": {"label": "%s:%s" % (owner, pr["base_ref"]), "ref": pr["base_ref"],
+                     "sha": pr["base_sha"], "user": {"login": owner}, "repo": rep},
+            "author_association": "MEMBER", "merged": pr["merged"],
+            "mergeable": None, "mergeable_state": "unknown",
+            "comments": 0, "commits": 1, "additions": nfiles, "deletions": 0,
+            "changed_files": nfiles})
+
+    def permission(self, owner, repo, login):
+        with self.st.lock:
+            role = self.st.roles.get((owner, repo, login.lower()), DEFAULT_ROLE)
+        lv = LEVELS[ROLES[role]]
+        self.send_json(200, {
+            "permission": ROLES[role], "role_name": role,
+            "user": {"login": login, "id": repo_id("user:" + login), "type": "User",
+                     "site_admin": False,
+                     "permissions": {"admin": role == "admin",
+                                     "maintain": role in ("admin", "maintain"),
+                                     "push": lv >= LEVELS["write"],
+                                     "triage": lv >= LEVELS["write"] or role == "triage",
+                                     "pull": lv >= LEVELS["read"]}}})
+
+    # --- Actions: workflows, dispatches, runs ------------------------------
+    def workflow_view(self, owner, repo, w):
+        api = "%s/repos/%s/%s" % (self.base_url(), owner, repo)
+        return {"id": w["id"], "node_id": "W_kwDO%d" % w["id"], "name": w["name"],
+                "path": w["path"], "state": w["state"],
+                "created_at": "2024-01-01T00:00:00Z", "updated_at": "2024-01-01T00:00:00Z",
+                "url": "%s/actions/workflows/%d" % (api, w["id"]),
+                "html_url": "https://github.com/%s/%s/blob/main/%s" % (owner, repo, w["path"]),
+                "badge_url": "https://github.com/%s/%s/workflows/%s/badge.svg" % (
+                    owner, repo, urllib.parse.quote(w["name"]))}
+
+    def workflows(self, owner, repo):
+        wfs = self.st.repo_workflows(owner, repo)
+        self.send_json(200, {"total_count": len(wfs),
+                             "workflows": [self.workflow_view(owner, repo, w) for w in wfs]})
+
+    def dispatch(self, owner, repo, wid, body):
+        wf = None
+        for w in self.st.repo_workflows(owner, repo):
+            if wid == str(w["id"]) or wid == w["path"].rsplit("/", 1)[-1]:
+                wf = w
+                break
+        if wf is None:
+            return self.send_gh_error(404, "Not Found")
+        req = self.json_body(body)
+        if req is None:
+            return
+        ref = req.get("ref")
+        if not isinstance(ref, str) or not ref:
+            return self.send_gh_error(422, "Invalid request.\n\n\"ref\" wasn't supplied.")
+        inputs = req.get("inputs", {})
+        if inputs is None:
+            inputs = {}
+        if not isinstance(inputs, dict):
+            return self.send_gh_error(422, "Invalid request.\n\nFor 'properties/inputs', %s is not an object."
+                                      % json.dumps(inputs))
+        if not wf.get("dispatchable", True):
+            return self.send_gh_error(422, "Workflow does not have 'workflow_dispatch' trigger")
+        if wf["state"] != "active":
+            return self.send_gh_error(422, "Cannot trigger a 'workflow_dispatch' on a disabled workflow")
+        declared = wf.get("inputs") or {}
+        extra = sorted(k for k in inputs if k not in declared)
+        if extra:
+            return self.send_gh_error(422, "Unexpected inputs provided: %s" % json.dumps(extra))
+        for k, v in inputs.items():
+            if not isinstance(v, str):
+                return self.send_gh_error(422, "Invalid request.\n\nFor 'properties/%s', %s is not a string."
+                                          % (k, json.dumps(v)))
+        for k, d in declared.items():
+            if d.get("required") and k not in inputs:
+                return self.send_gh_error(422, "Required input '%s' not provided" % k)
+        branch = ref[len("refs/heads/"):] if ref.startswith("refs/heads/") else ref
+        with self.st.lock:
+            runner = dict(self.st.runner)
+            sha = self.st.branches.get((owner, repo, branch))
+            if runner["enabled"] and sha is None:
+                sha = False
+            gen = self.st.gen
+            rec = {"owner": owner, "repo": repo, "workflow_id": wid, "workflow": wf["id"],
+                   "ref": ref, "branch": branch, "inputs": inputs, "time": time.time(),
+                   "time_iso": iso(time.time()), "run_id": None}
+            if sha is not False:
+                self.st.dispatches.append(rec)
+            if runner["enabled"] and sha:
+                rid = self.st.next_run_id
+                self.st.next_run_id += 1
+                rec["run_id"] = rid
+                now = iso(time.time())
+                self.st.runs[rid] = {
+                    "id": rid, "owner": owner, "repo": repo, "workflow_id": wf["id"],
+                    "name": wf["name"], "path": wf["path"], "head_branch": branch,
+                    "head_sha": sha, "status": "queued", "conclusion": None,
+                    "created_at": now, "updated_at": now, "run_started_at": None,
+                    "run_number": len(self.st.runs) + 1, "inputs": dict(inputs),
+                    "args": None, "exit_status": None, "error": None, "pid": None,
+                    "log": os.path.join(self.st.state_dir, "runs", "run-%d.jsonl" % rid),
+                    "output": os.path.join(self.st.state_dir, "runs", "run-%d.out" % rid)}
+        if sha is False:
+            return self.send_gh_error(422, "No ref found for: %s" % ref)
+        if rec["run_id"] is not None:
+            threading.Thread(target=run_job, args=(self.st, gen, rec["run_id"], runner),
+                             daemon=True).start()
+        self.send_empty(204)
+
+    def run_get(self, owner, repo, rid):
+        with self.st.lock:
+            r = self.st.runs.get(rid)
+            r = dict(r) if r and (r["owner"], r["repo"]) == (owner, repo) else None
+        if r is None:
+            return self.send_gh_error(404, "Not Found")
+        api = "%s/repos/%s/%s" % (self.base_url(), owner, repo)
+        self.send_json(200, {
+            "id": rid, "name": r["name"], "node_id": "WFR_%d" % rid,
+            "head_branch": r["head_branch"], "head_sha": r["head_sha"], "path": r["path"],
+            "display_title": r["name"], "run_number": r["run_number"],
+            "event": "workflow_dispatch", "status": r["status"],
+            "conclusion": r["conclusion"], "workflow_id": r["workflow_id"],
+            "run_attempt": 1, "url": "%s/actions/runs/%d" % (api, rid),
+            "html_url": "https://github.com/%s/%s/actions/runs/%d" % (owner, repo, rid),
+            "jobs_url": "%s/actions/runs/%d/jobs" % (api, rid),
+            "logs_url": "%s/actions/runs/%d/logs" % (api, rid),
+            "created_at": r["created_at"], "updated_at": r["updated_at"],
+            "run_started_at": r["run_started_at"],
+            "repository": {"id": repo_id(owner + "/" + repo), "name": repo,
+                           "full_name": "%s/%s" % (owner, repo)}})
+
     # --- control API ------------------------------------------------------
     def control(self, path, query, body):
         c = self.command
@@ -774,8 +1125,152 @@ class Handler(BaseHTTPRequestHandler):
         if c == "GET" and path == "/_fake/state":
             with st.lock:
                 return self.send_json(200, {"check_runs": list(st.check_runs.values()),
-                                            "comments": list(st.comments)}, gh=False)
+                                            "comments": list(st.comments),
+                                            "dispatches": list(st.dispatches),
+                                            "runs": list(st.runs.values())}, gh=False)
+        if c == "POST" and path == "/_fake/workflows":
+            try:
+                key = (req["owner"], req["repo"])
+                wfs = req.get("workflows")
+                if wfs is not None:
+                    out = []
+                    for i, w in enumerate(wfs):
+                        x = dict(DEFAULT_WORKFLOW)
+                        x["id"] = DEFAULT_WORKFLOW["id"] + i
+                        x.update(w)
+                        ins = x["inputs"]
+                        if isinstance(ins, list):
+                            ins = {k: {"required": False} for k in ins}
+                        assert isinstance(ins, dict) and isinstance(x["id"], int)
+                        assert isinstance(x["path"], str) and isinstance(x["name"], str)
+                        x["inputs"] = ins
+                        out.append(x)
+                    wfs = out
+            except (KeyError, TypeError, AssertionError):
+                return self.send_json(400, {"error": "need owner, repo, workflows: "
+                                            "[{id?, name?, path?, state?, inputs?, "
+                                            "dispatchable?}] or null"}, gh=False)
+            with st.lock:
+                if wfs is None:
+                    st.workflows.pop(key, None)
+                else:
+                    st.workflows[key] = wfs
+            return self.send_json(200, {"ok": True}, gh=False)
+        if c == "POST" and path == "/_fake/branch":
+            try:
+                key = (req["owner"], req["repo"], req["branch"])
+                assert isinstance(req["sha"], str) and req["sha"]
+            except (KeyError, TypeError, AssertionError):
+                return self.send_json(400, {"error": "need owner, repo, branch, sha"}, gh=False)
+            with st.lock:
+                st.branches[key] = req["sha"]
+            return self.send_json(200, {"ok": True}, gh=False)
+        if c == "POST" and path == "/_fake/pull":
+            try:
+                key = (req["owner"], req["repo"], int(req["number"]))
+                pr = {"head_sha": req["head_sha"], "head_ref": req["head_ref"],
+                      "base_ref": req["base_ref"],
+                      "base_sha": req.get("base_sha") or
+                      hashlib.sha1(("base:" + req["base_ref"]).encode()).hexdigest(),
+                      "state": req.get("state") or "open",
+                      "title": req.get("title") or "Pull request %s" % req["number"],
+                      "user": req.get("user") or "octocat", "body": req.get("body"),
+                      "merged": bool(req.get("merged")), "draft": bool(req.get("draft"))}
+                assert pr["state"] in ("open", "closed")
+                assert all(isinstance(pr[k], str) and pr[k] for k in
+                           ("head_sha", "head_ref", "base_ref", "base_sha", "user"))
+            except (KeyError, TypeError, ValueError, AssertionError):
+                return self.send_json(400, {"error": "need owner, repo, number, head_sha, "
+                                            "head_ref, base_ref; state open|closed"}, gh=False)
+            now = iso(time.time())
+            with st.lock:
+                old = st.pulls.get(key)
+                pr["id"] = old["id"] if old else 1700000000 + len(st.pulls) + 1
+                pr["created_at"] = old["created_at"] if old else now
+                pr["updated_at"] = now
+                st.pulls[key] = pr
+                st.branches[(key[0], key[1], pr["head_ref"])] = pr["head_sha"]
+            return self.send_json(200, {"ok": True}, gh=False)
+        if c == "POST" and path == "/_fake/permission":
+            try:
+                key = (req["owner"], req["repo"], req["user"].lower())
+                assert req["permission"] in ROLES
+            except (KeyError, TypeError, AttributeError, AssertionError):
+                return self.send_json(400, {"error": "need owner, repo, user, permission (" +
+                                            ", ".join(ROLES) + ")"}, gh=False)
+            with st.lock:
+                st.roles[key] = req["permission"]
+            return self.send_json(200, {"ok": True}, gh=False)
+        if c == "POST" and path == "/_fake/runner":
+            if not isinstance(req, dict) or not isinstance(req.get("args", []), list):
+                return self.send_json(400, {"error": "need {enabled, args: [...], delay, "
+                                            "script, python}"}, gh=False)
+            with st.lock:
+                for k in ("enabled", "args", "delay", "script", "python"):
+                    if k in req:
+                        st.runner[k] = req[k]
+                st.runner["enabled"] = bool(st.runner["enabled"])
+                out = dict(st.runner)
+            return self.send_json(200, out, gh=False)
+        if c == "GET" and path in ("/_fake/dispatches", "/_fake/runs"):
+            o = (query.get("owner") or [None])[0]
+            r = (query.get("repo") or [None])[0]
+            with st.lock:
+                items = list(st.dispatches) if path == "/_fake/dispatches" else \
+                    [dict(x) for x in st.runs.values()]
+            items = [x for x in items if (o is None or x["owner"] == o) and
+                     (r is None or x["repo"] == r)]
+            return self.send_json(200, items, gh=False)
         return self.send_json(404, {"error": "no such control route"}, gh=False)
+
+
+def run_job(st, gen, rid, runner):
+    """Runs fakerunner.py for a dispatch, as the workflow would, and keeps
+    its run's status: queued, in_progress, completed (success when it exits
+    0, failure otherwise, cancelled when a reset or the exit ended it)."""
+    if runner.get("delay"):
+        st.stop.wait(float(runner["delay"]))
+
+    def update(**kw):
+        with st.lock:
+            if st.gen != gen or rid not in st.runs:
+                return None
+            st.runs[rid].update(kw, updated_at=iso(time.time()))
+            return dict(st.runs[rid])
+    with st.lock:
+        r = dict(st.runs.get(rid) or {}) if st.gen == gen else None
+    if not r or st.stop.is_set():
+        update(status="completed", conclusion="cancelled")
+        return
+    base_url = r["inputs"].get("api-base-url")
+    if not base_url:
+        update(status="completed", conclusion="failure",
+               error="no api-base-url input (the real runner would call https://app.terrateam.io)")
+        return
+    cmd = [runner.get("python") or sys.executable, runner["script"],
+           "--api-base-url", base_url, "--work-token", r["inputs"].get("work-token", ""),
+           "--run-id", str(rid), "--sha", r["head_sha"], "--log", r["log"]] + \
+        [str(a) for a in runner.get("args") or []]
+    os.makedirs(os.path.dirname(r["log"]), exist_ok=True)
+    try:
+        with open(r["output"], "ab") as out:
+            p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out,
+                                 stderr=subprocess.STDOUT, cwd=st.state_dir)
+    except OSError as e:
+        update(status="completed", conclusion="failure", error="could not start: %s" % e)
+        return
+    with st.lock:
+        if st.gen == gen:
+            st.procs[rid] = p
+    if update(status="in_progress", run_started_at=iso(time.time()), pid=p.pid,
+              args=cmd[1:]) is None:
+        p.terminate()
+    rc = p.wait()
+    with st.lock:
+        st.procs.pop(rid, None)
+    update(status="completed", exit_status=rc,
+           conclusion="success" if rc == 0 else
+           "cancelled" if rc < 0 or st.stop.is_set() else "failure")
 
 
 class Server(ThreadingHTTPServer):
@@ -825,6 +1320,9 @@ def main():
     srv.state.stop.set()
     srv.shutdown()
     srv.server_close()
+    with srv.state.lock:
+        procs = dict(srv.state.procs)
+    srv.state.kill(procs)
     return 0
 
 

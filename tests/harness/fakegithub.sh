@@ -19,6 +19,22 @@
 #   fakegh_oauth_tokens         JSON array of issued user tokens
 #   fakegh_requests [PATHREGEX] [METHOD]   JSON array of recorded requests
 #   fakegh_count PATHREGEX METHOD          number of matching requests
+#   fakegh_workflows OWNER REPO JSON       the repository's workflows: a JSON
+#                               array ('[]': none; 'null': the default one)
+#   fakegh_branch OWNER REPO BRANCH SHA    a branch head (a dispatch's sha)
+#   fakegh_pull OWNER REPO N HEAD_SHA HEAD_REF BASE_REF [STATE [TITLE [LOGIN]]]
+#                               GET .../pulls/N's answer (STATE open|closed);
+#                               also the head branch's sha
+#   fakegh_permission OWNER REPO USER PERMISSION   admin, maintain, write,
+#                               triage, read or none (default read)
+#   fakegh_runner on [ARG...] | off        run fakerunner.py on each dispatch
+#                               (ARGs added to its command line) or not
+#   fakegh_runner_config JSON   e.g. '{"enabled":true,"delay":2,"args":[]}'
+#   fakegh_dispatches [OWNER REPO]         JSON array of recorded dispatches
+#   fakegh_runs [OWNER REPO]    JSON array of spawned runs (id, head_sha,
+#                               status, conclusion, exit_status, log, output)
+#   fakegh_wait_runs N [SECONDS]           wait until N runs exist and all
+#                               have completed (default 60 s); 1 on timeout
 #
 # The server script is $FAKEGH_SCRIPT, else $TOP/tests/harness/fakegithub.py,
 # else fakegithub.py next to the running script ($0) or in ../harness/.
@@ -154,4 +170,86 @@ fakegh_requests() {
 
 fakegh_count() {
 	fakegh_requests "${1:-}" "${2:-}" | jq length
+}
+
+# fakegh_workflows OWNER REPO JSON: the repository's workflows, e.g.
+# '[{"path":".github/workflows/other.yml","name":"Other"}]'; '[]' none,
+# 'null' the default Terrateam Workflow again.
+fakegh_workflows() {
+	_fg_j=$(jq -n --arg o "$1" --arg r "$2" --argjson w "$3" \
+	    '{owner: $o, repo: $r, workflows: $w}') || return 1
+	_fakegh_post /_fake/workflows "$_fg_j"
+}
+
+fakegh_branch() {
+	_fg_j=$(jq -n --arg o "$1" --arg r "$2" --arg b "$3" --arg s "$4" \
+	    '{owner: $o, repo: $r, branch: $b, sha: $s}') || return 1
+	_fakegh_post /_fake/branch "$_fg_j"
+}
+
+# fakegh_pull OWNER REPO N HEAD_SHA HEAD_REF BASE_REF [STATE [TITLE [LOGIN]]]
+fakegh_pull() {
+	_fg_j=$(jq -n --arg o "$1" --arg r "$2" --argjson n "$3" --arg hs "$4" \
+	    --arg hr "$5" --arg br "$6" --arg st "${7:-open}" --arg t "${8:-}" \
+	    --arg u "${9:-}" '{owner: $o, repo: $r, number: $n, head_sha: $hs,
+	    head_ref: $hr, base_ref: $br, state: $st}
+	    + (if $t == "" then {} else {title: $t} end)
+	    + (if $u == "" then {} else {user: $u} end)') || return 1
+	_fakegh_post /_fake/pull "$_fg_j"
+}
+
+fakegh_permission() {
+	_fg_j=$(jq -n --arg o "$1" --arg r "$2" --arg u "$3" --arg p "$4" \
+	    '{owner: $o, repo: $r, user: $u, permission: $p}') || return 1
+	_fakegh_post /_fake/permission "$_fg_j"
+}
+
+# fakegh_runner on [ARG...] | off: whether a dispatch runs fakerunner.py
+# (against its api-base-url input); ARGs go to its command line, e.g.
+# fakegh_runner on --plan-text 'x' --resend-results
+fakegh_runner() {
+	case ${1:-} in
+	on)
+		shift
+		_fg_j=$(jq -n '{enabled: true, args: $ARGS.positional}' --args -- "$@") ||
+		    return 1
+		;;
+	off)
+		_fg_j='{"enabled": false}'
+		;;
+	*)
+		echo "fakegh_runner on [ARG...] | off" >&2
+		return 2
+		;;
+	esac
+	_fakegh_post /_fake/runner "$_fg_j"
+}
+
+fakegh_runner_config() { _fakegh_post /_fake/runner "$1"; }
+
+# _fakegh_get PATH [OWNER REPO]
+_fakegh_get() {
+	if [ $# -ge 3 ]; then
+		curl -sSf --max-time 10 -G "$FAKEGH_URL$1" \
+		    --data-urlencode "owner=$2" --data-urlencode "repo=$3"
+	else
+		curl -sSf --max-time 10 "$FAKEGH_URL$1"
+	fi
+}
+
+fakegh_dispatches() { _fakegh_get /_fake/dispatches "$@"; }
+fakegh_runs() { _fakegh_get /_fake/runs "$@"; }
+
+# fakegh_wait_runs N [SECONDS]: waits until at least N runs were spawned
+# and none is queued or in progress; 1 after SECONDS (default 60).
+fakegh_wait_runs() {
+	_fg_n=${1:?fakegh_wait_runs N [SECONDS]}
+	_fg_end=$(($(date +%s) + ${2:-60}))
+	while :; do
+		_fakegh_get /_fake/runs | jq -e --argjson n "$_fg_n" \
+		    'length >= $n and all(.status == "completed")' >/dev/null 2>&1 &&
+		    return 0
+		[ "$(date +%s)" -ge "$_fg_end" ] && return 1
+		sleep 0.1
+	done
 }

@@ -2,7 +2,9 @@
 # fakegithub_test.sh: self-test of tests/harness/fakegithub.py and
 # fakegithub.sh. Starts the server, exercises every route and every fault
 # mode with curl, prints TAP ("ok N - ..." / "not ok N - ..."), stops the
-# server and exits non-zero on any failure. Needs python3, curl, jq.
+# server and exits non-zero on any failure. Needs python3, curl, jq. The
+# dispatch section runs fakerunner.py (next to fakegithub.py) against a
+# tiny server that answers every initiate with {"type": "done"}.
 #   sh tests/harness/fakegithub_test.sh
 set -u
 
@@ -469,6 +471,295 @@ check "faulted requests are recorded with their fault's name" \
 req POST /_fake/fault -d '{"mode":"explode"}'
 check "an unknown fault mode is refused with 400" status_is 400
 
+# --- scoped installation tokens ------------------------------------------
+req POST /app/installations/12345/access_tokens -H "Authorization: Bearer $JWT" \
+    -d '{"repositories":["infra"],"permissions":{"contents":"read","pull_requests":"write"}}'
+STOK=$(jq -r .token <"$W/body")
+check "a scoped token: 201, selected, the permissions asked, the repositories" \
+    eval 'status_is 201 && jqt ".repository_selection == \"selected\" and
+    .permissions == {\"contents\":\"read\",\"pull_requests\":\"write\"} and
+    (.repositories | map(.name)) == [\"infra\"]"'
+fakegh_tokens >"$W/body"
+check "/_fake/tokens records the scoping asked for" \
+    jqt 'map(select(.token == $t))[0] | .repositories == ["infra"] and
+        .requested_permissions == {"contents":"read","pull_requests":"write"} and
+        .permissions == .requested_permissions and .repository_selection == "selected"' \
+    --arg t "$STOK"
+check "an unscoped token: repositories and requested_permissions null, the App's permissions" \
+    jqt 'map(select(.token == $t))[0] | .repositories == null and
+        .requested_permissions == null and .permissions.actions == "write" and
+        .repository_selection == "all"' --arg t "$TOK"
+req GET /repos/acme/infra/pulls/7/files -H "Authorization: Bearer $STOK"
+s1=$STATUS
+req GET /repos/acme/other/pulls/7/files -H "Authorization: Bearer $STOK"
+check "a token scoped to infra: 200 there, 404 on another repository" \
+    eval '[ "$s1" = 200 ] && status_is 404 && jqt ".message == \"Not Found\""'
+req POST /repos/acme/infra/check-runs -H "Authorization: Bearer $STOK" \
+    -d '{"name":"x","head_sha":"y"}'
+check "a token without checks: write: 403 Resource not accessible by integration" \
+    eval 'status_is 403 && jqt ".message == \"Resource not accessible by integration\""'
+req POST /app/installations/12345/access_tokens -H "Authorization: Bearer $JWT" \
+    -d '{"permissions":{"administration":"write"}}'
+s1=$STATUS
+req POST /app/installations/12345/access_tokens -H "Authorization: Bearer $JWT" \
+    -d '{"permissions":{"contents":"admin"}}'
+check "asking for a permission or level the App lacks: 422" \
+    eval '[ "$s1" = 422 ] && status_is 422'
+req POST /app/installations/12345/access_tokens -H "Authorization: Bearer $JWT" \
+    -d '{"repositories":"infra"}'
+check "repositories not an array of names: 422" status_is 422
+
+# --- pull requests -------------------------------------------------------
+H1=1111111111111111111111111111111111111111
+H2=2222222222222222222222222222222222222222
+H3=3333333333333333333333333333333333333333
+check "fakegh_pull sets a pull request" fakegh_pull acme infra 21 "$H1" feature-x main
+areq GET /repos/acme/infra/pulls/21
+check "GET pulls/21: 200 number, state open, head {sha, ref}, base {sha, ref}" \
+    eval 'status_is 200 && gh_headers && jqt ".number == 21 and .state == \"open\" and
+    .head.sha == \"$H1\" and .head.ref == \"feature-x\" and .base.ref == \"main\" and
+    (.base.sha | test(\"^[0-9a-f]{40}$\")) and .merged == false" --arg H1 "$H1"'
+check "GET pulls/21: a title, user.login octocat by default, head.repo.full_name" \
+    jqt '(.title | length > 0) and .user.login == "octocat" and
+        .head.repo.full_name == "acme/infra" and .base.label == "acme:main"'
+fakegh_pull acme infra 21 "$H2" feature-x main closed "Retitled" ana
+areq GET /repos/acme/infra/pulls/21
+check "fakegh_pull again: closed, new head sha, title and author" \
+    jqt '.state == "closed" and .head.sha == $h and .title == "Retitled" and
+        .user.login == "ana" and (.closed_at | type == "string")' --arg h "$H2"
+areq GET /repos/acme/infra/pulls/22
+s1=$STATUS
+areq GET /repos/acme/other/pulls/21
+check "an unset pull request, or another repository's: 404" \
+    eval '[ "$s1" = 404 ] && status_is 404'
+req POST /_fake/pull -d '{"owner":"acme","repo":"infra","number":3,"head_sha":"x","head_ref":"y","base_ref":"main","state":"merged"}'
+check "/_fake/pull with state neither open nor closed: 400" status_is 400
+
+# --- collaborator permissions --------------------------------------------
+areq GET /repos/acme/infra/collaborators/ana/permission
+check "a user nobody set: permission read (tests opt in to write)" \
+    eval 'status_is 200 && jqt ".permission == \"read\" and .role_name == \"read\" and
+    .user.login == \"ana\" and .user.permissions.push == false"'
+fakegh_permission acme infra ana write
+fakegh_permission acme infra Boss admin
+fakegh_permission acme infra mallory none
+fakegh_permission acme infra tri triage
+fakegh_permission acme infra mai maintain
+r=
+for u in ana boss mallory tri mai; do
+	areq GET "/repos/acme/infra/collaborators/$u/permission"
+	r="$r$(jq -r '"\(.permission)/\(.role_name)"' <"$W/body") "
+done
+check "fakegh_permission: write, admin (login case-insensitive), none, triage -> read, maintain -> write ($r)" \
+    [ "$r" = "write/write admin/admin none/none read/triage write/maintain " ]
+areq GET /repos/acme/other/collaborators/ana/permission
+check "permissions are per repository (ana on acme/other: read)" jqt '.permission == "read"'
+check "fakegh_permission refuses an unknown permission" \
+    eval '! fakegh_permission acme infra ana owner 2>/dev/null'
+
+# --- check runs: GET and PATCH -------------------------------------------
+areq POST /repos/acme/infra/check-runs \
+    -d "{\"name\":\"terrateam plan\",\"head_sha\":\"$H1\",\"status\":\"in_progress\"}"
+CID=$(jq -r .id <"$W/body")
+areq PATCH "/repos/acme/infra/check-runs/$CID" \
+    -d '{"status":"completed","conclusion":"success","output":{"title":"Plan","summary":"1 to add"}}'
+check "PATCH check-runs/ID: 200 completed, success, the output" \
+    eval 'status_is 200 && jqt ".status == \"completed\" and .conclusion == \"success\" and
+    .output.title == \"Plan\" and .output.summary == \"1 to add\" and (.completed_at | type == \"string\")"'
+areq GET "/repos/acme/infra/check-runs/$CID"
+check "GET check-runs/ID: the current check run" \
+    eval 'status_is 200 && gh_headers && jqt ".id == $CID and .conclusion == \"success\" and
+    .output.summary == \"1 to add\" and .head_sha == \"$H1\""'
+areq GET "/repos/acme/other/check-runs/$CID"
+s1=$STATUS
+areq GET /repos/acme/infra/check-runs/1
+check "GET check-runs: another repository's or an unknown one: 404" \
+    eval '[ "$s1" = 404 ] && status_is 404'
+fakegh_requests "/check-runs/$CID\$" PATCH >"$W/body"
+check "the PATCH is recorded with its status, conclusion and output" \
+    jqt 'length == 1 and (.[0].body | fromjson | .conclusion == "success" and .output.title == "Plan")'
+
+# --- workflows -----------------------------------------------------------
+areq GET /repos/acme/infra/actions/workflows
+check "workflows: one by default, Terrateam Workflow, terrateam.yml, active" \
+    eval 'status_is 200 && gh_headers && jqt ".total_count == 1 and (.workflows[0] |
+    .id == 161335 and .name == \"Terrateam Workflow\" and
+    .path == \".github/workflows/terrateam.yml\" and .state == \"active\")"'
+check "fakegh_workflows acme empty '[]'" fakegh_workflows acme empty '[]'
+areq GET /repos/acme/empty/actions/workflows
+check "a repository with no workflows: total_count 0" jqt '.total_count == 0 and .workflows == []'
+fakegh_workflows acme other '[{"id": 77, "name": "CI", "path": ".github/workflows/ci.yml"},
+    {"path": ".github/workflows/tt.yml", "inputs": ["work-token", "api-base-url", "environment"]}]'
+areq GET /repos/acme/other/actions/workflows
+check "fakegh_workflows: the ids given, else 161335 + index; the default's other fields" \
+    jqt '.total_count == 2 and [.workflows[].id] == [77, 161336] and
+        .workflows[1].name == "Terrateam Workflow" and .workflows[1].path == ".github/workflows/tt.yml"'
+fakegh_workflows acme off '[{"state": "disabled_manually"}, {"id": 5, "path": ".github/workflows/push.yml", "dispatchable": false}]'
+
+# --- dispatches ----------------------------------------------------------
+DI='{"ref":"feature-x","inputs":{"work-token":"wm-1","api-base-url":"http://127.0.0.1:1/api/github"}}'
+areq POST /repos/acme/infra/actions/workflows/terrateam.yml/dispatches -d "$DI"
+check "dispatch by file name: 204, no body" \
+    eval 'status_is 204 && [ ! -s "$W/body" ] && header_matches x-github-request-id "^[0-9A-F:]+$"'
+areq POST /repos/acme/infra/actions/workflows/161335/dispatches -d "$DI"
+check "dispatch by numeric id: 204" status_is 204
+r=
+for wf in nope.yml 999 ci.yml; do
+	areq POST "/repos/acme/infra/actions/workflows/$wf/dispatches" -d "$DI"
+	r="$r$STATUS "
+done
+check "dispatch of an unknown workflow: 404 ($r)" [ "$r" = "404 404 404 " ]
+areq POST /repos/acme/infra/actions/workflows/terrateam.yml/dispatches \
+    -d '{"ref":"feature-x","inputs":{"work-token":"w","api-base-url":"u","environment":"prod"}}'
+check "an input the workflow does not declare: 422 Unexpected inputs" \
+    eval 'status_is 422 && jqt ".message | startswith(\"Unexpected inputs provided\") and contains(\"environment\")"'
+areq POST /repos/acme/infra/actions/workflows/terrateam.yml/dispatches \
+    -d '{"ref":"feature-x","inputs":{"work-token":123,"api-base-url":"u"}}'
+check "an input value that is not a string: 422" \
+    eval 'status_is 422 && jqt ".message | contains(\"is not a string\")"'
+areq POST /repos/acme/infra/actions/workflows/terrateam.yml/dispatches \
+    -d '{"inputs":{"work-token":"w"}}'
+check "no ref: 422" eval 'status_is 422 && jqt ".message | contains(\"ref\")"'
+areq POST /repos/acme/infra/actions/workflows/terrateam.yml/dispatches \
+    -d '{"ref":"main","inputs":{"api-base-url":"u"}}'
+check "the required work-token missing: 422" \
+    eval 'status_is 422 && jqt ".message == \"Required input '"'"'work-token'"'"' not provided\""'
+areq POST /repos/acme/infra/actions/workflows/terrateam.yml/dispatches -d 'nope'
+check "a body that is not JSON: 400" status_is 400
+areq POST /repos/acme/other/actions/workflows/tt.yml/dispatches \
+    -d '{"ref":"refs/heads/feature-x","inputs":{"work-token":"w","environment":"prod"}}'
+check "a workflow declaring environment takes it; ref refs/heads/...: 204" status_is 204
+areq POST /repos/acme/off/actions/workflows/161335/dispatches -d "$DI"
+s1=$STATUS
+areq POST /repos/acme/off/actions/workflows/push.yml/dispatches -d "$DI"
+check "a disabled workflow, one without workflow_dispatch: 422, 422" \
+    eval '[ "$s1" = 422 ] && status_is 422 && jqt ".message | contains(\"workflow_dispatch\")"'
+fakegh_dispatches acme infra >"$W/body"
+check "fakegh_dispatches OWNER REPO: the two accepted, workflow_id as sent, no run" \
+    jqt 'length == 2 and [.[].workflow_id] == ["terrateam.yml", "161335"] and
+        all(.workflow == 161335 and .ref == "feature-x" and .branch == "feature-x" and
+        .inputs == {"work-token": "wm-1", "api-base-url": "http://127.0.0.1:1/api/github"} and
+        .run_id == null)'
+fakegh_dispatches >"$W/body"
+check "fakegh_dispatches: every repository's (3); refs/heads/ stripped in branch" \
+    jqt 'length == 3 and .[2].ref == "refs/heads/feature-x" and .[2].branch == "feature-x" and .[2].workflow == 161336'
+check "dispatch requests are recorded like any other" \
+    [ "$(fakegh_count '/dispatches$' POST)" = 13 ]
+req POST /repos/acme/infra/actions/workflows/terrateam.yml/dispatches -d "$DI"
+check "dispatch without a token: 401" status_is 401
+
+# --- dispatches that run the stand-in runner -----------------------------
+python3 - "$W/done.port" "$W/done.bodies" <<'PY' 2>/dev/null &
+import http.server, os, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        with open(sys.argv[2], "ab") as f:
+            f.write(body + b"\n")
+        data = b'{"type": "done"}'
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+    def log_message(self, *a):
+        pass
+s = http.server.HTTPServer(("127.0.0.1", 0), H)
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write("%d\n" % s.server_address[1])
+os.replace(sys.argv[1] + ".tmp", sys.argv[1])
+s.serve_forever()
+PY
+BGPIDS="$BGPIDS $!"
+i=0
+while [ ! -s "$W/done.port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+DONE=http://127.0.0.1:$(cat "$W/done.port")/api/github
+check "fakegh_runner on ARGS" fakegh_runner on --backoff-initial 0.01 --plan-text 'x y'
+check "fakegh_branch sets a branch head" fakegh_branch acme infra feature-y "$H3"
+areq POST /repos/acme/infra/actions/workflows/terrateam.yml/dispatches \
+    -d "{\"ref\":\"refs/heads/feature-y\",\"inputs\":{\"work-token\":\"wm-ok\",\"api-base-url\":\"$DONE\"}}"
+s1=$STATUS
+areq POST /repos/acme/infra/actions/workflows/terrateam.yml/dispatches \
+    -d "{\"ref\":\"feature-x\",\"inputs\":{\"work-token\":\"wm-404\",\"api-base-url\":\"$FAKEGH_URL/api/github\"}}"
+s2=$STATUS
+areq POST /repos/acme/infra/actions/workflows/terrateam.yml/dispatches \
+    -d '{"ref":"feature-x","inputs":{"work-token":"wm-nobase"}}'
+check "runner on: dispatches answer 204 at once ($s1 $s2 $STATUS)" \
+    [ "$s1 $s2 $STATUS" = "204 204 204" ]
+areq POST /repos/acme/infra/actions/workflows/terrateam.yml/dispatches -d \
+    "{\"ref\":\"no-such-branch\",\"inputs\":{\"work-token\":\"w\",\"api-base-url\":\"$DONE\"}}"
+check "runner on: a ref with no registered head: 422 No ref found for" \
+    eval 'status_is 422 && jqt ".message == \"No ref found for: no-such-branch\""'
+check "fakegh_wait_runs 3: every run completed" fakegh_wait_runs 3 30
+fakegh_runs acme infra >"$W/runs"
+cp "$W/runs" "$W/body"
+check "fakegh_runs: three runs with fresh ids from 9100000001" \
+    jqt 'length == 3 and ([.[].id] | sort) == [9100000001, 9100000002, 9100000003]'
+RID=$(jq -r '.[] | select(.inputs["work-token"] == "wm-ok") | .id' <"$W/runs")
+RID2=$(jq -r '.[] | select(.inputs["work-token"] == "wm-404") | .id' <"$W/runs")
+check "the run against a done server: success, exit 0, head sha of its branch" \
+    jqt '.[] | select(.id == $id) | .conclusion == "success" and .exit_status == 0 and
+        .head_sha == $h and .head_branch == "feature-y" and .status == "completed"' \
+    --argjson id "$RID" --arg h "$H3"
+check "the runner was started with --work-token, --api-base-url, --run-id, --sha, then the args" \
+    jqt '.[] | select(.id == $id) | .args[1:] | . == ["--api-base-url", $b, "--work-token",
+        "wm-ok", "--run-id", ($id | tostring), "--sha", $h, "--log", .[9],
+        "--backoff-initial", "0.01", "--plan-text", "x y"]' \
+    --argjson id "$RID" --arg h "$H3" --arg b "$DONE"
+check "the runner's R1 reached the done server: {run_id: the run id, sha}" \
+    eval '[ "$(head -1 "$W/done.bodies" | jq -c .)" = "{\"run_id\":\"$RID\",\"sha\":\"$H3\"}" ]'
+LOGF=$(jq -r --argjson id "$RID" '.[] | select(.id == $id) | .log' <"$W/runs")
+check "the run's log file is the runner's --log (exit 0, one initiate)" \
+    eval 'case $LOGF in "$W/srv/runs/run-$RID.jsonl") ;; *) false ;; esac &&
+    [ "$(tail -1 "$LOGF" | jq -c "[.event, .status, .manifests]")" = "[\"exit\",0,1]" ]'
+check "a runner that got 404 from initiate: failure, exit 1, its output says why" \
+    eval 'jq -e --argjson id "$RID2" ".[] | select(.id == \$id) | .conclusion == \"failure\" and
+    .exit_status == 1 and .head_sha == \"$H2\"" <"$W/runs" >/dev/null &&
+    grep -q "work manifest not found" "$W/srv/runs/run-$RID2.out"'
+check "a dispatch without api-base-url: the run fails without starting" \
+    jqt '.[] | select(.inputs["work-token"] == "wm-nobase") | .conclusion == "failure" and
+        .exit_status == null and (.error | contains("api-base-url"))'
+fakegh_dispatches acme infra >"$W/body"
+check "each dispatch records its run id" \
+    jqt 'map(.run_id) | contains([$a, $b])' --argjson a "$RID" --argjson b "$RID2"
+check "dispatches that started a run: 3" jqt '[.[] | select(.run_id != null)] | length == 3'
+areq GET "/repos/acme/infra/actions/runs/$RID"
+check "GET actions/runs/ID: the run (workflow_dispatch, head sha and branch, completed, success, path)" \
+    eval 'status_is 200 && gh_headers && jqt ".id == $RID and .event == \"workflow_dispatch\" and
+    .head_sha == \"$H3\" and .head_branch == \"feature-y\" and .status == \"completed\" and
+    .conclusion == \"success\" and .path == \".github/workflows/terrateam.yml\" and .workflow_id == 161335"'
+areq GET "/repos/acme/other/actions/runs/$RID"
+s1=$STATUS
+areq GET /repos/acme/infra/actions/runs/42
+check "GET actions/runs: another repository's or an unknown run: 404" \
+    eval '[ "$s1" = 404 ] && status_is 404'
+fakegh_runner_config '{"delay": 1}' >/dev/null
+areq POST /repos/acme/infra/actions/workflows/terrateam.yml/dispatches \
+    -d "{\"ref\":\"feature-y\",\"inputs\":{\"work-token\":\"wm-late\",\"api-base-url\":\"$DONE\"}}"
+RID3=$(fakegh_runs acme infra | jq -r '.[] | select(.inputs["work-token"] == "wm-late") | .id')
+areq GET "/repos/acme/infra/actions/runs/$RID3"
+check "with delay 1 a run is queued first" jqt '.status == "queued" and .conclusion == null'
+fakegh_wait_runs 4 30
+areq GET "/repos/acme/infra/actions/runs/$RID3"
+check "then completes" jqt '.status == "completed" and .conclusion == "success"'
+fakegh_fault '{"mode":"blackhole","match":"^/hang/","count":-1}'
+fakegh_runner_config '{"delay": 0}' >/dev/null
+areq POST /repos/acme/infra/actions/workflows/terrateam.yml/dispatches \
+    -d "{\"ref\":\"feature-y\",\"inputs\":{\"work-token\":\"wm-hang\",\"api-base-url\":\"$FAKEGH_URL/hang\"}}"
+i=0
+HPID=
+while [ -z "$HPID" ] && [ $i -lt 100 ]; do
+	HPID=$(fakegh_runs acme infra | jq -r '.[] | select(.inputs["work-token"] == "wm-hang" and
+	    .status == "in_progress") | .pid')
+	sleep 0.05
+	i=$((i + 1))
+done
+check "a runner whose initiate hangs is in progress" eval '[ -n "$HPID" ] && kill -0 "$HPID"'
+check "fakegh_runner off" fakegh_runner off
+areq POST /repos/acme/infra/actions/workflows/terrateam.yml/dispatches -d "$DI"
+check "runner off: 204, no run" \
+    eval 'status_is 204 && [ "$(fakegh_runs | jq length)" = 5 ] &&
+    [ "$(fakegh_dispatches acme infra | jq ".[-1].run_id")" = null ]'
+
 # --- reset ---------------------------------------------------------------
 fakegh_reset
 areq GET /repos/acme/infra/pulls/9/files
@@ -480,6 +771,19 @@ check "reset forgets tokens, faults and PR files (401, then 200 [])" \
     eval '[ "$s1 $s2" = "401 200" ] && jqt ". == []"'
 check "reset clears the recorded requests and requests.jsonl" \
     eval '[ "$(fakegh_count "")" = 3 ] && [ "$(wc -l <"$W/srv/requests.jsonl")" = 3 ]'
+check "reset ends a running runner" \
+    eval 'i=0; while kill -0 "$HPID" 2>/dev/null && [ $i -lt 60 ]; do sleep 0.05; i=$((i + 1)); done;
+    ! kill -0 "$HPID" 2>/dev/null'
+fakegh_runs >"$W/body"
+s1=$(jq length <"$W/body")
+areq GET /repos/acme/infra/pulls/21
+s2=$STATUS
+areq GET /repos/acme/other/actions/workflows
+s3=$(jq .total_count <"$W/body")
+areq GET /repos/acme/infra/collaborators/ana/permission
+check "reset forgets runs, pulls, workflows and permissions ($s1 $s2 $s3)" \
+    eval '[ "$s1 $s2 $s3" = "0 404 1" ] && jqt ".permission == \"read\"" &&
+    [ "$(fakegh_dispatches | jq length)" = 0 ]'
 
 # --- stopping ------------------------------------------------------------
 fakegh_fault '{"mode":"blackhole"}'
