@@ -3,7 +3,8 @@
  * Terrateam workflow (RUNNER.md section 1): the workflow found, a
  * workflow_dispatch on the pull request's branch with the manifest's id
  * and this server's base URL, and the dispatch recorded on the manifest
- * so that a retried delivery never dispatches twice.
+ * so that a retried delivery never dispatches twice. A manifest that
+ * cannot be dispatched ends at once, with the reason.
  */
 /* SPDX-License-Identifier: MIT */
 #include <cjson/cJSON.h>
@@ -41,6 +42,28 @@ TT_DB_STMT(stmt_done) = {
 	.retry = 1,
 };
 
+/* A manifest nothing will run: ended with the reason $3. */
+TT_DB_STMT(stmt_undispatchable) = {
+	.name = "dispatch_end",
+	.sql =
+	    "WITH m AS (UPDATE work_manifests SET state = 'completed', "
+	    "completed_at = now(), token_sha256 = NULL, end_reason = $3 WHERE "
+	    "installation_id = $1::bigint AND id = $2::uuid AND state = "
+	    "'queued' AND dispatched_at IS NULL RETURNING installation_id, id) "
+	    "UPDATE work_manifest_dirspaces d SET success = false FROM m WHERE "
+	    "d.installation_id = m.installation_id AND d.work_manifest_id = "
+	    "m.id AND d.success IS NULL",
+	.nparams = 3,
+	.retry = 1,
+};
+
+/* A 403 that is GitHub's refusal, not its rate limit. */
+static int
+forbidden(const struct tt_github_resp *r)
+{
+	return r->status == 403 && r->retry_after <= 0;
+}
+
 /* The workflow's id: the one at TT_DISPATCH_WORKFLOW_PATH, else by name. */
 static enum tt_err
 find_workflow(struct tt_arena *a, int64_t inst, const char *owner,
@@ -52,7 +75,8 @@ find_workflow(struct tt_arena *a, int64_t inst, const char *owner,
 	*id = NULL;
 	if (tt_ghauth_call(a, inst, "GET", tt_arena_printf(a,
 	    "/repos/%s/%s/actions/workflows?per_page=100", owner, repo), NULL,
-	    r) != TT_OK || (r->status != 200 && r->status != 404))
+	    r) != TT_OK || (r->status != 200 && r->status != 404 &&
+	    !forbidden(r)))
 		return TT_EUNAVAIL;
 	cJSON_ArrayForEach(w, cJSON_GetObjectItemCaseSensitive(r->json,
 	    "workflows")) {
@@ -69,6 +93,20 @@ find_workflow(struct tt_arena *a, int64_t inst, const char *owner,
 	}
 	*id = by_name;
 	return TT_OK;
+}
+
+/* Ends manifest p[1] of installation p[0], which nothing will run. */
+static enum tt_err
+undispatchable(struct tt_arena *a, const char **p,
+    enum tt_dispatch_outcome o)
+{
+	struct tt_db_res	*res;
+	const char		*q[3];
+
+	q[0] = p[0];
+	q[1] = p[1];
+	q[2] = tt_dispatch_outcome_text(o);
+	return tt_db_run(a, &stmt_undispatchable, q, &res);
 }
 
 enum tt_err
@@ -93,7 +131,7 @@ tt_dispatch(struct tt_arena *a, int64_t inst, const char *id,
 		return TT_OK;
 	if (tt_config.public_url == NULL) {
 		*outcome = TT_DISPATCH_NO_URL;
-		return TT_OK;
+		return undispatchable(a, p, *outcome);
 	}
 	owner = tt_db_get(res, 0, "owner");
 	repo = tt_db_get(res, 0, "repo");
@@ -106,9 +144,10 @@ tt_dispatch(struct tt_arena *a, int64_t inst, const char *id,
 		*retry_after = r.retry_after;
 		return TT_EUNAVAIL;
 	}
-	if (wf == NULL) {
-		*outcome = TT_DISPATCH_NO_WORKFLOW;
-		return TT_OK;
+	if (forbidden(&r) || wf == NULL) {
+		*outcome = forbidden(&r) ? TT_DISPATCH_FORBIDDEN :
+		    TT_DISPATCH_NO_WORKFLOW;
+		return undispatchable(a, p, *outcome);
 	}
 	b = tt_json_own(a, cJSON_CreateObject());
 	cJSON_AddStringToObject(b, "ref", branch);
@@ -118,18 +157,21 @@ tt_dispatch(struct tt_arena *a, int64_t inst, const char *id,
 	    "%s/api/github", tt_config.public_url));
 	if (tt_ghauth_call(a, inst, "POST", tt_arena_printf(a,
 	    "/repos/%s/%s/actions/workflows/%s/dispatches", owner, repo, wf),
-	    b, &r) != TT_OK || (r.status != 204 && r.status != 422)) {
+	    b, &r) != TT_OK || (r.status != 204 && r.status != 422 &&
+	    !forbidden(&r))) {
 		*error = tt_arena_printf(a, "dispatching the workflow: %s, "
 		    "status %ld", r.error ? r.error : "", r.status);
 		*retry_after = r.retry_after;
 		return TT_EUNAVAIL;
 	}
-	if (r.status == 422) {
-		/* The workflow does not take our inputs, or the branch is gone. */
-		tt_log_warnx("work manifest %s: the workflow refused the "
-		    "dispatch (422)", id);
-		*outcome = TT_DISPATCH_REFUSED;
-		return TT_OK;
+	if (r.status != 204) {
+		/* The workflow does not take our inputs, the branch is gone,
+		 * or the App may not start workflows. */
+		tt_log_warnx("work manifest %s: the dispatch was refused "
+		    "(%ld)", id, r.status);
+		*outcome = r.status == 422 ? TT_DISPATCH_REFUSED :
+		    TT_DISPATCH_FORBIDDEN;
+		return undispatchable(a, p, *outcome);
 	}
 	return tt_db_run(a, &stmt_done, p, &res);
 }
@@ -150,6 +192,10 @@ tt_dispatch_outcome_text(enum tt_dispatch_outcome o)
 		return "GitHub refused to start `" TT_DISPATCH_WORKFLOW_PATH
 		    "`: it must take the inputs `work-token` and "
 		    "`api-base-url` on `workflow_dispatch`";
+	case TT_DISPATCH_FORBIDDEN:
+		return "the GitHub App may not start workflows: it needs the "
+		    "Actions (read and write) permission, accepted by the "
+		    "installation";
 	}
 	return NULL;
 }

@@ -18,15 +18,19 @@ enum tt_dispatch_outcome {
 	TT_DISPATCH_NO_URL,		/* TT_PUBLIC_URL is not set */
 	TT_DISPATCH_NO_WORKFLOW,	/* the repository has none */
 	TT_DISPATCH_REFUSED,		/* GitHub refused it (422) */
+	TT_DISPATCH_FORBIDDEN,		/* the App may not (403): no Actions */
 };
 
 /*
  * Dispatches the workflow for queued manifest id of installation inst,
  * unless that was done already (recorded on the manifest): on the
  * manifest's branch, with inputs work-token (the id) and api-base-url
- * (TT_PUBLIC_URL/api/github). TT_OK with *outcome; TT_EUNAVAIL when
- * GitHub failed (*error says why, *retry_after when it asked to wait):
- * the delivery is tried again later.
+ * (TT_PUBLIC_URL/api/github). TT_OK with *outcome; a manifest that
+ * cannot be dispatched (any outcome but DONE) has ended: completed,
+ * its dirspaces failed, the outcome's text its end_reason (the check
+ * run is failed by tt_runreport_pending). TT_EUNAVAIL when GitHub
+ * failed (*error says why, *retry_after when it asked to wait): the
+ * delivery is tried again later.
  */
 enum tt_err	 tt_dispatch(struct tt_arena *, int64_t inst, const char *id,
 		    enum tt_dispatch_outcome *, const char **error,

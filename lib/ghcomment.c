@@ -530,7 +530,7 @@ tt_ghcomment_process(struct tt_arena *a, const struct tt_ledger_item *it,
 	    "%s %s for @%s (work manifest `%s`)%s%s%s", c.apply ? "an" : "a",
 	    what, c.login, wm_id, dirspaces != NULL ? ":\n\n" : ".",
 	    dirspaces != NULL ? listing(a, dirspaces) : "", note != NULL ?
-	    tt_arena_printf(a, "\nIt will not run yet: %s.", note) : ""),
+	    tt_arena_printf(a, "\nIt will not run: %s.", note) : ""),
 	    error, retry_after)) != TT_OK)
 		return e;
 	*outcome = tt_arena_printf(a, "%s queued: work manifest %s", what,

@@ -120,7 +120,7 @@ tt_ghevents_drain(struct tt_arena *a, const char *id, int max)
 	struct tt_ledger_item	 it;
 	const char		*outcome, *error;
 	char			 why[256];
-	int64_t			 retry_after;
+	int64_t			 retry_after, expired;
 	int			 n = 0;
 	enum tt_err		 e;
 
@@ -147,8 +147,12 @@ tt_ghevents_drain(struct tt_arena *a, const char *id, int max)
 		if (id != NULL)
 			break;
 	}
-	/* And runs whose results GitHub has not been shown yet. */
-	if (id == NULL && tt_runreport_pending(a, max) < 0)
+	/*
+	 * And runs: those past TT_RUN_TIMEOUT end, and those whose end
+	 * GitHub has not been shown yet are reported.
+	 */
+	if (id == NULL && (tt_runner_expire(a, &expired) != TT_OK ||
+	    tt_runreport_pending(a, max) < 0))
 		return -1;
 	return n;
 }

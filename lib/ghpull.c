@@ -521,7 +521,7 @@ pr_comment(struct tt_arena *a, const struct tt_ledger_item *it,
 		    "**Terrateam** queued a plan for `%.12s` (work manifest "
 		    "`%s`):\n\n%s%s%s%s", p->head_sha, wm_id, dirspace_list(a,
 		    res->dirspaces), stack_order(a, res->stacks),
-		    note != NULL ? "\nIt will not run yet: " : "",
+		    note != NULL ? "\nIt will not run: " : "",
 		    note != NULL ? note : ""));
 	if (tt_ghauth_call(a, strtoll(p->inst, NULL, 10), "POST",
 	    tt_arena_printf(a, "/repos/%s/%s/issues/%s/comments", p->owner,

@@ -176,6 +176,29 @@ TT_DB_STMT(stmt_fail_run) = {
 	.retry = 1,
 };
 
+/*
+ * Dispatched runs that have not reported within TT_RUN_TIMEOUT ($1
+ * seconds) fail, as a failed workflow run does: the runner may never
+ * have started (no runner free, a workflow that does not run it) or
+ * ended without its results.
+ */
+TT_DB_STMT(stmt_expire) = {
+	.name = "runner_expire",
+	.sql =
+	    "WITH m AS (UPDATE work_manifests SET state = 'completed', "
+	    "completed_at = now(), token_sha256 = NULL, end_reason = "
+	    "'no results within TT_RUN_TIMEOUT' WHERE state IN ('queued', "
+	    "'running') AND dispatched_at IS NOT NULL AND created_at < now() - "
+	    "$1::bigint * interval '1 second' RETURNING installation_id, id), "
+	    "d AS (UPDATE work_manifest_dirspaces d SET success = false FROM m "
+	    "WHERE d.installation_id = m.installation_id AND "
+	    "d.work_manifest_id = m.id AND d.success IS NULL RETURNING 1) "
+	    "SELECT (SELECT count(*) FROM m) AS n, (SELECT count(*) FROM d) AS "
+	    "dirspaces",
+	.nparams = 1,
+	.retry = 1,
+};
+
 /* Plans past TT_PLAN_RETENTION_DAYS ($1), and those of closed pull requests. */
 TT_DB_STMT(stmt_prune) = {
 	.name = "runner_prune",
@@ -588,6 +611,20 @@ tt_runner_prune_plans(struct tt_arena *a, int64_t days, int64_t *n)
 
 	p[0] = tt_arena_printf(a, "%lld", (long long)days);
 	if ((e = tt_db_run(a, &stmt_prune, p, &r)) != TT_OK)
+		return e;
+	*n = strtoll(tt_db_get(r, 0, "n"), NULL, 10);
+	return TT_OK;
+}
+
+enum tt_err
+tt_runner_expire(struct tt_arena *a, int64_t *n)
+{
+	struct tt_db_res	*r;
+	const char		*p[1];
+	enum tt_err		 e;
+
+	p[0] = tt_arena_printf(a, "%lld", (long long)tt_config.run_timeout);
+	if ((e = tt_db_run(a, &stmt_expire, p, &r)) != TT_OK)
 		return e;
 	*n = strtoll(tt_db_get(r, 0, "n"), NULL, 10);
 	return TT_OK;

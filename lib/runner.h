@@ -117,6 +117,13 @@ enum tt_err	 tt_runner_fail_run(struct tt_arena *, const char *inst,
 		    const char *run_id, int64_t *n);
 
 /*
+ * Fails dispatched manifests older than TT_RUN_TIMEOUT that are still
+ * queued or running (their dirspaces failed, their token ended), for
+ * tt_runreport_pending to report. *n: how many.
+ */
+enum tt_err	 tt_runner_expire(struct tt_arena *, int64_t *n);
+
+/*
  * Deletes the plans older than days and those of closed pull requests
  * (`ttctl plans prune`, from cron). *n: how many.
  */

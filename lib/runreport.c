@@ -28,7 +28,9 @@ TT_DB_STMT(stmt_report) = {
 	.sql =
 	    "SELECT wm.run_type, wm.sha, wm.pull_number::text AS pull_number, "
 	    "wm.check_run_id::text AS check_run_id, wm.results::text AS "
-	    "results, wm.reported_at IS NOT NULL AS reported, r.owner, r.name "
+	    "results, wm.state, wm.end_reason, wm.reported_at IS NOT NULL AS "
+	    "reported, wm.dispatched_at IS NOT NULL AS dispatched, r.owner, "
+	    "r.name "
 	    "AS repo, (SELECT json_agg(json_build_object('dir', d.dir, "
 	    "'workspace', d.workspace, 'success', d.success, 'has_changes', "
 	    "d.has_changes) ORDER BY d.rank, d.dir, d.workspace)::text FROM "
@@ -36,7 +38,9 @@ TT_DB_STMT(stmt_report) = {
 	    "wm.installation_id AND d.work_manifest_id = wm.id) AS dirspaces "
 	    "FROM work_manifests wm JOIN repositories r ON r.installation_id = "
 	    "wm.installation_id AND r.id = wm.repo_id WHERE wm.installation_id "
-	    "= $1::bigint AND wm.id = $2::uuid AND wm.state = 'completed'",
+	    "= $1::bigint AND wm.id = $2::uuid AND wm.state IN ('completed', "
+	    "'aborted') AND (wm.results IS NOT NULL OR wm.dispatched_at IS NOT "
+	    "NULL OR wm.check_run_id IS NOT NULL)",
 	.nparams = 2,
 	.retry = 1,
 };
@@ -54,8 +58,10 @@ TT_DB_STMT(stmt_unreported) = {
 	.name = "runreport_pending",
 	.sql =
 	    "SELECT installation_id::text AS inst, id::text AS id FROM "
-	    "work_manifests WHERE state = 'completed' AND results IS NOT NULL "
-	    "AND reported_at IS NULL AND completed_at > now() - interval "
+	    "work_manifests WHERE reported_at IS NULL AND state IN "
+	    "('completed', 'aborted') AND (results IS NOT NULL OR "
+	    "dispatched_at IS NOT NULL OR check_run_id IS NOT NULL) AND "
+	    "completed_at > now() - interval "
 	    "'1 day' ORDER BY completed_at LIMIT $1::int",
 	.nparams = 1,
 	.retry = 1,
@@ -196,13 +202,30 @@ comment_body(struct tt_arena *a, const char *run_type, const char *sha,
 	return s;
 }
 
+/*
+ * The text of a manifest that ended without results: a failed or timed
+ * out run (*conclusion "failure"), or one a new head or a close aborted
+ * ("cancelled").
+ */
+static const char *
+ended_body(struct tt_arena *a, struct tt_db_res *res, const char **conclusion)
+{
+	int	aborted = strcmp(tt_db_get(res, 0, "state"), "aborted") == 0;
+
+	*conclusion = aborted ? "cancelled" : "failure";
+	return tt_arena_printf(a, "**Terrateam** %s %s at `%.12s`: %s\n",
+	    tt_db_get(res, 0, "run_type"), aborted ? "cancelled" : "failed",
+	    tt_db_get(res, 0, "sha"), tt_db_get(res, 0, "end_reason") != NULL ?
+	    tt_db_get(res, 0, "end_reason") : "ended without results");
+}
+
 enum tt_err
 tt_runreport_results(struct tt_arena *a, int64_t inst, const char *id)
 {
 	struct tt_github_resp	 r;
 	struct tt_db_res	*res;
 	const char		*p[2], *why, *owner, *repo, *body, *check;
-	const char		*pr;
+	const char		*pr, *conclusion, *ds;
 	cJSON			*results, *dirspaces, *b, *out;
 	int			 ok;
 	enum tt_err		 e;
@@ -216,24 +239,39 @@ tt_runreport_results(struct tt_arena *a, int64_t inst, const char *id)
 		return TT_OK;
 	owner = tt_db_get(res, 0, "owner");
 	repo = tt_db_get(res, 0, "repo");
-	results = tt_json_parse_stored(a, tt_db_get(res, 0, "results"),
-	    strlen(tt_db_get(res, 0, "results")));
-	dirspaces = tt_json_parse(a, tt_db_get(res, 0, "dirspaces") ?
-	    tt_db_get(res, 0, "dirspaces") : "[]", strlen(tt_db_get(res, 0,
-	    "dirspaces") ? tt_db_get(res, 0, "dirspaces") : "[]"), &why);
-	if (results == NULL || dirspaces == NULL)
-		return TT_EINTERNAL;
-	body = comment_body(a, tt_db_get(res, 0, "run_type"), tt_db_get(res,
-	    0, "sha"), dirspaces, results, &ok);
+	pr = tt_db_get(res, 0, "pull_number");
+	if (tt_db_get(res, 0, "results") == NULL) {
+		body = ended_body(a, res, &conclusion);
+		/*
+		 * Only a run that failed is news to the pull request: a
+		 * cancelled one's has a newer head or is closed, and one
+		 * never dispatched was explained when it was queued.
+		 */
+		if (strcmp(conclusion, "cancelled") == 0 ||
+		    strcmp(tt_db_get(res, 0, "dispatched"), "t") != 0)
+			pr = NULL;
+	} else {
+		results = tt_json_parse_stored(a, tt_db_get(res, 0, "results"),
+		    strlen(tt_db_get(res, 0, "results")));
+		ds = tt_db_get(res, 0, "dirspaces") != NULL ?
+		    tt_db_get(res, 0, "dirspaces") : "[]";
+		dirspaces = tt_json_parse(a, ds, strlen(ds), &why);
+		if (results == NULL || dirspaces == NULL)
+			return TT_EINTERNAL;
+		body = comment_body(a, tt_db_get(res, 0, "run_type"),
+		    tt_db_get(res, 0, "sha"), dirspaces, results, &ok);
+		conclusion = ok ? "success" : "failure";
+	}
 
 	if ((check = tt_db_get(res, 0, "check_run_id")) != NULL) {
 		b = tt_json_own(a, cJSON_CreateObject());
 		cJSON_AddStringToObject(b, "status", "completed");
-		cJSON_AddStringToObject(b, "conclusion", ok ? "success" :
-		    "failure");
+		cJSON_AddStringToObject(b, "conclusion", conclusion);
 		out = cJSON_AddObjectToObject(b, "output");
 		cJSON_AddStringToObject(out, "title", tt_arena_printf(a,
-		    "%s %s", tt_db_get(res, 0, "run_type"), ok ? "succeeded" :
+		    "%s %s", tt_db_get(res, 0, "run_type"),
+		    strcmp(conclusion, "success") == 0 ? "succeeded" :
+		    strcmp(conclusion, "cancelled") == 0 ? "cancelled" :
 		    "failed"));
 		cJSON_AddStringToObject(out, "summary", body);
 		if (tt_ghauth_call(a, inst, "PATCH", tt_arena_printf(a,
@@ -244,7 +282,7 @@ tt_runreport_results(struct tt_arena *a, int64_t inst, const char *id)
 			return TT_EUNAVAIL;
 		}
 	}
-	if ((pr = tt_db_get(res, 0, "pull_number")) != NULL) {
+	if (pr != NULL) {
 		b = tt_json_own(a, cJSON_CreateObject());
 		cJSON_AddStringToObject(b, "body", body);
 		if (tt_ghauth_call(a, inst, "POST", tt_arena_printf(a,

@@ -2,8 +2,10 @@
  * runreport.h: what a work manifest's run shows on GitHub: its check run
  * in progress when the runner starts, then completed with each
  * dirspace's outcome, and one pull-request comment with each
- * dirspace's plan or apply text. Made after the runner's call has been
- * answered; one that failed is made again by `ttctl events drain`.
+ * dirspace's plan or apply text (or, for a run that ended without
+ * results, the check run failed or cancelled with the reason). Made
+ * after the runner's call has been answered; one that failed is made
+ * again by `ttctl events drain`.
  */
 /* SPDX-License-Identifier: MIT */
 #ifndef TT_RUNREPORT_H
@@ -32,8 +34,8 @@ enum tt_err	 tt_runreport_results(struct tt_arena *, int64_t inst,
 		    const char *id);
 
 /*
- * Reports completed manifests whose results were not reported yet (at
- * most max, of the last day). Returns how many were, -1 on a database
+ * Reports ended manifests (with results, or dispatched and ended without
+ * them) not reported yet (at most max, of the last day). Returns how many were, -1 on a database
  * failure.
  */
 int		 tt_runreport_pending(struct tt_arena *, int max);

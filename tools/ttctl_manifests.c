@@ -217,7 +217,8 @@ print_complete(struct ttctl *ctl, const char *id, const char *state,
  * Inside the caller's transaction: locks work manifest id, refuses it when
  * missing, aborted or completed, gives each named dirspace its result and
  * moves the manifest on: running while some dirspace has no result, else
- * completed at now(). Returns TTCTL_OK with *wm (its id and new state)
+ * completed at now() (its runner's token ended; nothing is posted to
+ * GitHub: an operator's record, not a run's). Returns TTCTL_OK with *wm (its id and new state)
  * and *dirs (all its dirspaces), or TTCTL_REFUSED after saying why, when
  * the caller must roll back. Results are arena-owned.
  */
@@ -268,7 +269,9 @@ record_results(struct ttctl *ctl, const char *id, const struct dirspace *ds,
 	if ((e = tt_db_exec(ctl->arena, "UPDATE work_manifests wm SET "
 	    "state = CASE WHEN c.pending THEN 'running' ELSE 'completed' END, "
 	    "completed_at = CASE WHEN c.pending THEN wm.completed_at ELSE "
-	    "now() END FROM (SELECT EXISTS (SELECT 1 FROM "
+	    "now() END, reported_at = CASE WHEN c.pending THEN NULL ELSE "
+	    "now() END, token_sha256 = CASE WHEN c.pending THEN "
+	    "wm.token_sha256 END FROM (SELECT EXISTS (SELECT 1 FROM "
 	    "work_manifest_dirspaces d WHERE d.installation_id = $1::bigint "
 	    "AND d.work_manifest_id = $2::uuid AND d.success IS NULL) AS "
 	    "pending) c WHERE wm.installation_id = $1::bigint AND wm.id = "
