@@ -522,6 +522,8 @@ tt_kv_record_json(struct tt_arena *a, const struct tt_kv_record *rec)
 	cJSON_AddRawToObject(o, "idx", rec->idx);
 	if (rec->data != NULL)
 		cJSON_AddRawToObject(o, "data", rec->data);
+	else
+		cJSON_AddNullToObject(o, "data");
 	cJSON_AddRawToObject(o, "version", rec->version);
 	cJSON_AddBoolToObject(o, "committed", rec->committed);
 	cJSON_AddStringToObject(o, "created_at", rec->created_at);

@@ -26,7 +26,7 @@ struct tt_kv_ctx {
 struct tt_kv_record {
 	const char	*key;
 	const char	*idx;
-	const char	*data;		/* NULL when not fetched */
+	const char	*data;		/* NULL when not fetched (JSON null) */
 	const char	*version;
 	int		 committed;
 	const char	*created_at;
@@ -114,7 +114,10 @@ enum tt_err	 tt_kv_commit(struct tt_arena *, const struct tt_kv_ctx *,
 		    const char *key, int64_t idx /* -1: all */,
 		    int64_t **idxs, int *n);
 
-/* The record as API JSON (data included when present); arena-owned. */
+/*
+ * The record as API JSON, arena-owned. A record without data (a set's
+ * answer) has "data": null, as Terrateam's clients require the member.
+ */
 struct cJSON	*tt_kv_record_json(struct tt_arena *,
 		    const struct tt_kv_record *);
 

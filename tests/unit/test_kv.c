@@ -216,12 +216,13 @@ test_set_then_get(void **state)
 }
 
 static void
-test_set_answers_the_record_without_data(void **state)
+test_set_answers_the_record_with_null_data(void **state)
 {
-	struct tt_kv_ctx	c = as(RW);
-	struct tt_kv_write	w = rec("k", 3, 1, "{\"data\":true}", NULL,
+	struct tt_kv_ctx	 c = as(RW);
+	struct tt_kv_write	 w = rec("k", 3, 1, "{\"data\":true}", NULL,
 				    NULL);
-	struct tt_kv_record	r;
+	struct tt_kv_record	 r;
+	cJSON			*j;
 
 	(void)state;
 	assert_int_equal(tt_kv_set(A, &c, &w, &r), TT_OK);
@@ -229,6 +230,9 @@ test_set_answers_the_record_without_data(void **state)
 	assert_string_equal(r.idx, "3");
 	assert_string_equal(r.version, "0");
 	assert_null(r.data);
+	/* Terrateam's clients require the member: "data": null. */
+	j = tt_kv_record_json(A, &r);
+	assert_true(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(j, "data")));
 }
 
 static void
@@ -951,7 +955,7 @@ main(void)
 #define T(f)	cmocka_unit_test_setup_teardown(f, fresh, fresh_end)
 	const struct CMUnitTest tests[] = {
 		T(test_set_then_get),
-		T(test_set_answers_the_record_without_data),
+		T(test_set_answers_the_record_with_null_data),
 		T(test_value_is_an_alias_of_data),
 		T(test_numbers_keep_every_digit),
 		T(test_set_again_bumps_the_version),

@@ -20,7 +20,8 @@ TS='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$'
 put str '{"data":"hello"}'
 check "PUT a string value is a 200" status_is 200
 check "the PUT answer carries the standard headers" std_headers
-check "PUT answers the record without data" json_is 'has("data")' false
+check "PUT answers the record with \"data\": null (Terrateam's clients need it)" \
+    json_is '[has("data"), .data] | tojson' '[true,null]'
 check "PUT's record: key, idx 0, version 0, committed" \
     json_is '[.key, .idx, .version, .committed] | tojson' '["str",0,0,true]'
 check "PUT's record: created_at is YYYY-MM-DDTHH:MM:SSZ" \
