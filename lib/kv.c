@@ -47,12 +47,20 @@
 /* A new record of key $2 in installation $1 by a token holding $8. */
 #define NEW_WRITABLE	CHUNK0("write_caps", "$8", "$1::bigint", "$2::text")
 
+/*
+ * Reads with committed false mean "committed or not" (Terrateam's
+ * meaning), per (key, idx): the staged record where the token may read
+ * one, else the committed one. STAGED_OR(c) keeps both kinds when $c is
+ * false; ordering by committed (false first) puts the staged one first.
+ */
+#define STAGED_OR(c)	"(committed OR NOT " c "::bool)"
+
 TT_DB_STMT(stmt_get) = {
 	.name = "kv_get",
 	.sql =
 	    "SELECT " COLS("$6") " FROM kv_store WHERE installation_id = $1 AND "
-	    "key = $2 AND idx = $3::int AND committed = $4::bool AND "
-	    READABLE("$5"),
+	    "key = $2 AND idx = $3::int AND " STAGED_OR("$4") " AND "
+	    READABLE("$5") " ORDER BY committed LIMIT 1",
 	.nparams = 6,
 	.retry = 1,
 };
@@ -60,9 +68,9 @@ TT_DB_STMT(stmt_get) = {
 TT_DB_STMT(stmt_count) = {
 	.name = "kv_count",
 	.sql =
-	    "SELECT count(*) AS n, max(idx) AS max_idx FROM kv_store WHERE "
-	    "installation_id = $1 AND key = $2 AND committed = $3::bool AND "
-	    READABLE("$4"),
+	    "SELECT count(DISTINCT idx) AS n, max(idx) AS max_idx FROM kv_store "
+	    "WHERE installation_id = $1 AND key = $2 AND " STAGED_OR("$3")
+	    " AND " READABLE("$4"),
 	.nparams = 4,
 	.retry = 1,
 };
@@ -70,9 +78,11 @@ TT_DB_STMT(stmt_count) = {
 TT_DB_STMT(stmt_size) = {
 	.name = "kv_size",
 	.sql =
-	    "SELECT count(*) AS n, coalesce(sum(size), 0) AS size FROM kv_store "
-	    "WHERE installation_id = $1 AND key = $2 AND ($3::int IS NULL OR "
-	    "idx = $3::int) AND committed = $4::bool AND " READABLE("$5"),
+	    "SELECT count(*) AS n, coalesce(sum(size), 0) AS size FROM "
+	    "(SELECT DISTINCT ON (idx) size FROM kv_store WHERE "
+	    "installation_id = $1 AND key = $2 AND ($3::int IS NULL OR "
+	    "idx = $3::int) AND " STAGED_OR("$4") " AND " READABLE("$5")
+	    " ORDER BY idx, committed) r",
 	.nparams = 5,
 	.retry = 1,
 };
@@ -80,14 +90,14 @@ TT_DB_STMT(stmt_size) = {
 TT_DB_STMT(stmt_iter) = {
 	.name = "kv_iter",
 	.sql =
-	    "SELECT " COLS("$8") " FROM kv_store WHERE installation_id = $1 AND "
-	    "committed = $2::bool AND " READABLE("$3") " AND "
-	    "(NOT $4::bool OR starts_with(key, $5)) AND "
+	    "SELECT DISTINCT ON (key, idx) " COLS("$8") " FROM kv_store WHERE "
+	    "installation_id = $1 AND " STAGED_OR("$2") " AND " READABLE("$3")
+	    " AND (NOT $4::bool OR starts_with(key, $5)) AND "
 	    "(CASE WHEN $6::int IS NULL THEN "
 	    "(CASE WHEN $7::bool THEN key >= $5 ELSE key > $5 END) "
 	    "ELSE (CASE WHEN $7::bool THEN (key, idx) >= ($5, $6::int) "
 	    "ELSE (key, idx) > ($5, $6::int) END) END) "
-	    "ORDER BY key, idx LIMIT $9::int",
+	    "ORDER BY key, idx, committed LIMIT $9::int",
 	.nparams = 9,
 	.retry = 1,
 };

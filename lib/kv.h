@@ -65,7 +65,12 @@ int		 tt_kv_select(struct tt_arena *, const char *query,
 
 /*
  * Reads. sel (from tt_kv_select) replaces data with {name: first match}.
- * Records the token may not read (read_caps) do not exist for it.
+ * Records the token may not read (read_caps, its own or its key's chunk
+ * 0's) do not exist for it. committed 1 reads committed records only;
+ * 0 means "committed or not" (Terrateam's meaning), per (key, idx): the
+ * staged record where one exists for the token, else the committed one,
+ * so count counts each idx once, size sums one record per idx and iter
+ * yields one record per (key, idx), its limit counting those.
  * TT_ENOTFOUND when there is nothing; TT_EINVAL for a bad jsonpath.
  */
 enum tt_err	 tt_kv_get(struct tt_arena *, const struct tt_kv_ctx *,

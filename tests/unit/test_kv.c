@@ -1,9 +1,10 @@
 /*
  * test_kv.c: unit tests for kv.c against a real PostgreSQL: reads,
- * writes, versions, staged and committed records, row caps (chunk 0's
- * govern every chunk of its key), select, the value limit and the
- * installations' separate namespaces. One behaviour each; every test
- * works in an installation of its own.
+ * writes, versions, staged and committed records (a read with committed
+ * false: committed or not), row caps (chunk 0's govern every chunk of
+ * its key), select, the value limit and the installations' separate
+ * namespaces. One behaviour each; every test works in an installation
+ * of its own.
  *
  * Needs TT_DATABASE_URL, a migrated database: tests/run.sh unit starts
  * one. By hand: TT_DATABASE_URL=... build/tests/unit/test_kv
@@ -116,12 +117,28 @@ data(const char *key, int64_t idx)
 	return get(SYS, key, idx, 1, NULL, &r) == TT_OK ? r.data : NULL;
 }
 
+/* The staged data of key/idx as SYS sees it, or NULL if none is staged. */
 static const char *
 staged(const char *key, int64_t idx)
 {
 	struct tt_kv_record	r;
 
-	return get(SYS, key, idx, 0, NULL, &r) == TT_OK ? r.data : NULL;
+	return get(SYS, key, idx, 0, NULL, &r) == TT_OK && !r.committed ?
+	    r.data : NULL;
+}
+
+/*
+ * What a read with committed false answers caps for key/idx: the data,
+ * then "/s" for a staged record or "/c" for a committed one; NULL if none.
+ */
+static const char *
+either(const char *caps, const char *key, int64_t idx)
+{
+	struct tt_kv_record	r;
+
+	if (get(caps, key, idx, 0, NULL, &r) != TT_OK)
+		return NULL;
+	return tt_arena_printf(A, "%s/%s", r.data, r.committed ? "c" : "s");
 }
 
 static enum tt_err
@@ -181,6 +198,45 @@ iter(const char *caps, const char *from, int64_t idx, int inclusive,
 		s = tt_arena_printf(A, "%s%s%s:%s", s, i ? "," : "", r[i].key,
 		    r[i].idx);
 	return s;
+}
+
+/* What iter with committed false yields, as "key:idx=data/s|c,...". */
+static const char *
+iter_either(const char *caps, int64_t limit)
+{
+	struct tt_kv_ctx	 c = as(caps);
+	struct tt_kv_record	*r;
+	const char		*s = "";
+	int			 n, i;
+
+	assert_int_equal(tt_kv_iter(A, &c, "", -1, 1, 0, 0, limit, NULL, &r,
+	    &n), TT_OK);
+	for (i = 0; i < n; i++)
+		s = tt_arena_printf(A, "%s%s%s:%s=%s/%s", s, i ? "," : "",
+		    r[i].key, r[i].idx, r[i].data, r[i].committed ? "c" : "s");
+	return s;
+}
+
+/* The count and max_idx of key, committed or not, as "n/max" ("0/-"). */
+static const char *
+count_either(const char *caps, const char *key)
+{
+	struct tt_kv_ctx	 c = as(caps);
+	const char		*n, *max;
+
+	if (tt_kv_count(A, &c, key, 0, &n, &max) != TT_OK)
+		return "0/-";
+	return tt_arena_printf(A, "%s/%s", n, max);
+}
+
+/* The size of key (idx -1: all), committed or not; NULL if none. */
+static const char *
+size_either(const char *caps, const char *key, int64_t idx)
+{
+	struct tt_kv_ctx	 c = as(caps);
+	const char		*size;
+
+	return tt_kv_size(A, &c, key, idx, 0, &size) == TT_OK ? size : NULL;
 }
 
 /* A parsed select parameter (query text, already URL-encoded). */
@@ -446,8 +502,9 @@ test_count_and_max_idx(void **state)
 	assert_int_equal(tt_kv_count(A, &c, "k", 1, &n, &max), TT_OK);
 	assert_string_equal(n, "3");
 	assert_string_equal(max, "5");
+	/* Committed or not: idx 0, 1, 5 and the staged 9. */
 	assert_int_equal(tt_kv_count(A, &c, "k", 0, &n, &max), TT_OK);
-	assert_string_equal(n, "1");
+	assert_string_equal(n, "4");
 	assert_string_equal(max, "9");
 }
 
@@ -573,6 +630,132 @@ test_staged_and_committed_live_side_by_side(void **state)
 	    NULL)), TT_OK);
 	assert_string_equal(data("k", 0), "\"old\"");
 	assert_string_equal(staged("k", 0), "\"new\"");
+}
+
+/* --- committed=false reads: "committed or not", per (key, idx). --- */
+
+static void
+test_read_not_committed_answers_the_committed_record_if_none_is_staged(
+    void **state)
+{
+	(void)state;
+	put("k", 0, "{\"data\":\"old\"}");
+	assert_string_equal(either(RW, "k", 0), "\"old\"/c");
+	assert_null(either(RW, "k", 1));
+}
+
+static void
+test_read_not_committed_prefers_the_staged_record(void **state)
+{
+	(void)state;
+	put("k", 0, "{\"data\":\"old\"}");
+	assert_int_equal(set(RW, rec("k", 0, 0, "{\"data\":\"new\"}", NULL,
+	    NULL)), TT_OK);
+	assert_string_equal(either(RW, "k", 0), "\"new\"/s");
+	assert_string_equal(data("k", 0), "\"old\"");
+}
+
+static void
+test_count_not_committed_counts_each_idx_once(void **state)
+{
+	(void)state;
+	put("k", 0, "{\"data\":0}");
+	put("k", 1, "{\"data\":1}");
+	assert_int_equal(set(RW, rec("k", 1, 0, "{\"data\":11}", NULL,
+	    NULL)), TT_OK);
+	assert_int_equal(set(RW, rec("k", 2, 0, "{\"data\":2}", NULL, NULL)),
+	    TT_OK);
+	assert_string_equal(count_either(RW, "k"), "3/2");
+	assert_string_equal(count(RW, "k"), "2");
+}
+
+static void
+test_size_not_committed_sums_one_record_per_idx(void **state)
+{
+	(void)state;
+	put("k", 0, "{\"data\":\"aa\"}");		/* 4 bytes */
+	put("k", 1, "{\"data\":\"bbbb\"}");		/* 6 */
+	assert_int_equal(set(RW, rec("k", 1, 0, "{\"data\":\"c\"}", NULL,
+	    NULL)), TT_OK);				/* 3, over the 6 */
+	assert_int_equal(set(RW, rec("k", 2, 0, "{\"data\":\"dd\"}", NULL,
+	    NULL)), TT_OK);				/* 4 */
+	assert_string_equal(size_either(RW, "k", -1), "11");
+	assert_string_equal(size_either(RW, "k", 0), "4");
+	assert_string_equal(size_either(RW, "k", 1), "3");
+	assert_null(size_either(RW, "k", 3));
+}
+
+static void
+test_iter_not_committed_yields_one_record_per_key_and_idx(void **state)
+{
+	(void)state;
+	put("a", 0, "{\"data\":0}");
+	put("a", 1, "{\"data\":1}");
+	assert_int_equal(set(RW, rec("a", 1, 0, "{\"data\":11}", NULL,
+	    NULL)), TT_OK);
+	assert_int_equal(set(RW, rec("b", 0, 0, "{\"data\":2}", NULL, NULL)),
+	    TT_OK);
+	put("c", 0, "{\"data\":3}");
+	assert_string_equal(iter_either(RW, 10),
+	    "a:0=0/c,a:1=11/s,b:0=2/s,c:0=3/c");
+	/* The limit counts records answered, not rows stored. */
+	assert_string_equal(iter_either(RW, 3), "a:0=0/c,a:1=11/s,b:0=2/s");
+}
+
+/*
+ * A staged record the token may not read (its own read_caps) does not
+ * exist for it: committed or not, it reads the committed record.
+ */
+static void
+test_not_committed_skips_a_staged_record_the_token_may_not_read(
+    void **state)
+{
+	(void)state;
+	put("k", 1, "{\"data\":\"pub\"}");
+	assert_int_equal(set(SYS, rec("k", 1, 0, "{\"data\":\"hidden\"}",
+	    SYSREAD, NULL)), TT_OK);
+	assert_string_equal(either(RW, "k", 1), "\"pub\"/c");
+	assert_string_equal(count_either(RW, "k"), "1/1");
+	assert_string_equal(size_either(RW, "k", -1), "5");
+	assert_string_equal(iter_either(RW, 10), "k:1=\"pub\"/c");
+	assert_string_equal(either(SYS, "k", 1), "\"hidden\"/s");
+	assert_string_equal(iter_either(SYS, 10), "k:1=\"hidden\"/s");
+}
+
+/*
+ * Chunk 0's read_caps, committed or staged, hide every chunk of the key,
+ * committed and staged, from reads with committed false too.
+ */
+static void
+test_not_committed_reads_keep_chunk0_read_caps(void **state)
+{
+	(void)state;
+	put("k", 0, "{\"data\":0}");
+	put("k", 1, "{\"data\":1}");
+	assert_int_equal(set(RW, rec("k", 2, 0, "{\"data\":2}", NULL, NULL)),
+	    TT_OK);
+	assert_string_equal(count_either(RW, "k"), "3/2");
+
+	/* A staged chunk 0 with read_caps over an open committed one. */
+	assert_int_equal(set(SYS, rec("k", 0, 0, "{\"data\":9}", SYSREAD,
+	    NULL)), TT_OK);
+	assert_null(either(RW, "k", 0));
+	assert_null(either(RW, "k", 1));
+	assert_null(either(RW, "k", 2));
+	assert_string_equal(count_either(RW, "k"), "0/-");
+	assert_null(size_either(RW, "k", -1));
+	assert_string_equal(iter_either(RW, 10), "");
+	assert_string_equal(iter_either(SYS, 10), "k:0=9/s,k:1=1/c,k:2=2/s");
+
+	/* And a committed chunk 0 with read_caps, nothing staged over it. */
+	assert_int_equal(set(SYS, rec("j", 0, 1, "{\"data\":0}", SYSREAD,
+	    NULL)), TT_OK);
+	assert_int_equal(set(RW, rec("j", 1, 0, "{\"data\":1}", NULL, NULL)),
+	    TT_OK);
+	assert_null(either(RW, "j", 0));
+	assert_null(either(RW, "j", 1));
+	assert_string_equal(count_either(RW, "j"), "0/-");
+	assert_string_equal(count_either(SYS, "j"), "2/1");
 }
 
 static void
@@ -981,6 +1164,13 @@ main(void)
 		T(test_iter_applies_the_select),
 		T(test_staged_record_is_not_committed),
 		T(test_staged_and_committed_live_side_by_side),
+		T(test_read_not_committed_answers_the_committed_record_if_none_is_staged),
+		T(test_read_not_committed_prefers_the_staged_record),
+		T(test_count_not_committed_counts_each_idx_once),
+		T(test_size_not_committed_sums_one_record_per_idx),
+		T(test_iter_not_committed_yields_one_record_per_key_and_idx),
+		T(test_not_committed_skips_a_staged_record_the_token_may_not_read),
+		T(test_not_committed_reads_keep_chunk0_read_caps),
 		T(test_commit_makes_staged_records_committed),
 		T(test_commit_over_a_committed_record_is_its_next_version),
 		T(test_commit_of_one_idx_leaves_the_others_staged),
