@@ -48,7 +48,8 @@ static enum tt_err
 qselect(struct tt_req *req, struct tt_resp *resp, const char **sel)
 {
 	if (tt_kv_select(req->arena, req->query, sel) != 0)
-		return bad(resp, "select takes name=jsonpath (at most 63)");
+		return bad(resp, "select takes name=jsonpath pairs, repeated "
+		    "or joined by commas (at most 63)");
 	return TT_OK;
 }
 

@@ -235,34 +235,85 @@ tt_kv_key_valid(const char *key, size_t len)
 	return 1;
 }
 
+/*
+ * The length of "name=" at p when a comma before p starts a new pair: a
+ * name of [A-Za-z0-9_] then one '=' (not "==", jsonpath's equality);
+ * 0 otherwise.
+ */
+static size_t
+next_pair(const char *p)
+{
+	size_t	n = 0;
+
+	while ((p[n] >= 'A' && p[n] <= 'Z') || (p[n] >= 'a' && p[n] <= 'z') ||
+	    (p[n] >= '0' && p[n] <= '9') || p[n] == '_')
+		n++;
+	return n > 0 && p[n] == '=' && p[n + 1] != '=' ? n + 1 : 0;
+}
+
+/*
+ * Appends the pairs of one select value to arr, counting them in *n;
+ * -1 for a malformed value or more than TT_KV_SELECT_MAX pairs in all.
+ * The first name runs to the first '='; its path, and each later one,
+ * to a comma outside a double-quoted string that next_pair accepts.
+ */
+static int
+select_pairs(struct tt_arena *a, const char *v, cJSON *arr, unsigned *n)
+{
+	const char	*name, *eq, *p;
+	int		 quoted;
+	cJSON		*pair;
+
+	name = v;
+	if ((eq = strchr(name, '=')) == NULL)
+		return -1;
+	for (;;) {
+		quoted = 0;
+		for (p = eq + 1; *p != '\0'; p++) {
+			if (quoted && *p == '\\' && p[1] != '\0')
+				p++;
+			else if (*p == '"')
+				quoted = !quoted;
+			else if (!quoted && *p == ',' && next_pair(p + 1) > 0)
+				break;
+		}
+		if (eq == name || p == eq + 1 || ++*n > TT_KV_SELECT_MAX)
+			return -1;
+		pair = cJSON_CreateArray();
+		cJSON_AddItemToArray(pair, cJSON_CreateString(
+		    tt_arena_strndup(a, name, (size_t)(eq - name))));
+		cJSON_AddItemToArray(pair, cJSON_CreateString(
+		    tt_arena_strndup(a, eq + 1, (size_t)(p - eq - 1))));
+		cJSON_AddItemToArray(arr, pair);
+		if (*p == '\0')
+			return 0;
+		name = p + 1;
+		eq = name + next_pair(name) - 1;
+	}
+}
+
 int
 tt_kv_select(struct tt_arena *a, const char *query, const char **out)
 {
-	const char	*v, *eq;
-	unsigned	 i;
+	const char	*v;
+	unsigned	 i, n = 0;
 	int		 bad;
-	cJSON		*arr, *pair;
+	cJSON		*arr;
 
 	*out = NULL;
 	arr = tt_json_own(a, cJSON_CreateArray());
-	for (i = 0; i < 64; i++) {
+	/* Each value adds a pair or fails: n bounds the loop. */
+	for (i = 0;; i++) {
 		v = tt_url_query(a, query, "select", i, &bad);
 		if (bad)
 			return -1;
 		if (v == NULL)
 			break;
-		if ((eq = strchr(v, '=')) == NULL || eq == v || eq[1] == '\0' ||
-		    !tt_valid_utf8(v, strlen(v)))
+		if (!tt_valid_utf8(v, strlen(v)) ||
+		    select_pairs(a, v, arr, &n) != 0)
 			return -1;
-		pair = cJSON_CreateArray();
-		cJSON_AddItemToArray(pair, cJSON_CreateString(
-		    tt_arena_strndup(a, v, (size_t)(eq - v))));
-		cJSON_AddItemToArray(pair, cJSON_CreateString(eq + 1));
-		cJSON_AddItemToArray(arr, pair);
 	}
-	if (i == 64)
-		return -1;
-	if (cJSON_GetArraySize(arr) > 0)
+	if (n > 0)
 		*out = tt_json_print(a, arr);
 	return 0;
 }

@@ -15,6 +15,7 @@ struct cJSON;
 #define TT_KV_ITER_DEFAULT	30
 #define TT_KV_ITER_MAX		1000
 #define TT_KV_IDX_MAX		2147483647
+#define TT_KV_SELECT_MAX	63	/* pairs in all select values */
 
 /* Who asks, where: every operation is scoped to one installation. */
 struct tt_kv_ctx {
@@ -56,9 +57,15 @@ struct tt_kv_write {
 int		 tt_kv_key_valid(const char *key, size_t len);
 
 /*
- * The select parameter: each value "name=jsonpath" into a JSON array of
- * [name, path] pairs (text, arena-owned), or NULL when there is none.
- * Returns -1 for a malformed value.
+ * The select parameter into a JSON array of [name, jsonpath] pairs
+ * (text, arena-owned), or NULL when there is none. Each value is
+ * "name=jsonpath", or several such pairs joined by commas as Terrateam's
+ * OCaml client sends them: a comma ends a path only when it is outside
+ * a double-quoted string and what follows is a name of [A-Za-z0-9_] and
+ * one '=' (not "=="), so "$.a[1,2]" and "$ ? (@ == \",b=\")" stay
+ * whole. The first name of a value is everything before its first '='.
+ * Returns -1 for a malformed value (an empty name or path) or more
+ * than TT_KV_SELECT_MAX pairs in all.
  */
 int		 tt_kv_select(struct tt_arena *, const char *query,
 		    const char **out);

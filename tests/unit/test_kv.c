@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "buf.h"
 #include "json.h"
 #include "kv.h"
 #include "testdb.h"
@@ -1080,6 +1081,88 @@ test_select_parameter_needs_name_and_path(void **state)
 	assert_int_equal(tt_kv_select(A, "select=%zz", &s), -1);
 }
 
+/* select values: pairs repeated, or joined by commas (Terrateam's client). */
+
+static void
+test_select_splits_pairs_joined_by_commas(void **state)
+{
+	(void)state;
+	assert_string_equal(sel("select=a=$.x,b=$.y"),
+	    "[[\"a\",\"$.x\"],[\"b\",\"$.y\"]]");
+	assert_string_equal(sel("select=a%3D%24.x%2Cb_2%3D%24.y"),
+	    "[[\"a\",\"$.x\"],[\"b_2\",\"$.y\"]]");
+	assert_string_equal(sel("select=a=$.x,b=$.y&select=c=$.z"),
+	    "[[\"a\",\"$.x\"],[\"b\",\"$.y\"],[\"c\",\"$.z\"]]");
+	/* The first name of a value is all before its first '='. */
+	assert_string_equal(sel("select=my-name=$.x,B=$"),
+	    "[[\"my-name\",\"$.x\"],[\"B\",\"$\"]]");
+}
+
+static void
+test_select_keeps_commas_that_belong_to_the_path(void **state)
+{
+	(void)state;
+	assert_string_equal(sel("select=a=$.x%5B1,2%5D"),
+	    "[[\"a\",\"$.x[1,2]\"]]");
+	assert_string_equal(sel("select=a=$.x%5B1,last%5D,b=$.y"),
+	    "[[\"a\",\"$.x[1,last]\"],[\"b\",\"$.y\"]]");
+	/* Inside a string literal, even with an escaped quote before it. */
+	assert_string_equal(sel("select=a=$ ? (@ == \",b=1\")"),
+	    "[[\"a\",\"$ ? (@ == \\\",b=1\\\")\"]]");
+	assert_string_equal(sel("select=a=$.\"k\\\",b=\",c=$"),
+	    "[[\"a\",\"$.\\\"k\\\\\\\",b=\\\"\"],[\"c\",\"$\"]]");
+	/* Not a name and one '=': "==", a hyphen, nothing. */
+	assert_string_equal(sel("select=a=$.x,b==1"),
+	    "[[\"a\",\"$.x,b==1\"]]");
+	assert_string_equal(sel("select=a=$.x,my-name=$.y"),
+	    "[[\"a\",\"$.x,my-name=$.y\"]]");
+	assert_string_equal(sel("select=a=$.x,=$.y"),
+	    "[[\"a\",\"$.x,=$.y\"]]");
+	assert_string_equal(sel("select=a=$.x,"), "[[\"a\",\"$.x,\"]]");
+}
+
+static void
+test_select_joined_pairs_need_a_path_each(void **state)
+{
+	const char	*s;
+
+	(void)state;
+	assert_int_equal(tt_kv_select(A, "select=a=$.x,b=", &s), -1);
+	assert_int_equal(tt_kv_select(A, "select=a=,b=$.y", &s), -1);
+	assert_int_equal(tt_kv_select(A, "select=a=$.x,b=&select=c=$", &s),
+	    -1);
+}
+
+static void
+test_select_counts_pairs_across_values(void **state)
+{
+	struct tt_buf	 b = { 0 };
+	const char	*s;
+	int		 i;
+
+	(void)state;
+	tt_buf_puts(&b, "select=p0=$");
+	for (i = 1; i < TT_KV_SELECT_MAX; i++)
+		tt_buf_printf(&b, "%sp%d=$", i % 2 ? "," : "&select=", i);
+	assert_int_equal(tt_kv_select(A, b.p, &s), 0);
+	tt_buf_puts(&b, ",one_more=$");
+	assert_int_equal(tt_kv_select(A, b.p, &s), -1);
+	tt_buf_free(&b);
+}
+
+static void
+test_select_joined_by_commas_reads_each_name(void **state)
+{
+	struct tt_kv_record	r;
+
+	(void)state;
+	put("k", 0, "{\"data\":{\"a\":[7,8,9],\"s\":\"x,y=z\"}}");
+	assert_int_equal(get(RW, "k", 0, 1, sel("select=two=$.a%5B1,2%5D,"
+	    "s=$.s ? (@ == \"x,y=z\"),none=$.zz"), &r), TT_OK);
+	assert_string_equal(r.data,
+	    "{\"s\": \"x,y=z\", \"two\": 8, \"none\": null}");
+}
+
 /* --- The value limit. --- */
 
 static void
@@ -1192,6 +1275,11 @@ main(void)
 		T(test_select_without_a_match_is_null),
 		T(test_select_with_an_invalid_jsonpath_is_einval),
 		T(test_select_parameter_needs_name_and_path),
+		T(test_select_splits_pairs_joined_by_commas),
+		T(test_select_keeps_commas_that_belong_to_the_path),
+		T(test_select_joined_pairs_need_a_path_each),
+		T(test_select_counts_pairs_across_values),
+		T(test_select_joined_by_commas_reads_each_name),
 		T(test_value_over_the_limit_is_too_big),
 		T(test_value_at_the_limit_is_stored),
 		T(test_installations_have_separate_keys),

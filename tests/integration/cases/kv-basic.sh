@@ -159,6 +159,22 @@ get 'key/sel?select=x=%24.a%5B'
 check "an invalid jsonpath is a 400" error_is 400 INVALID_PARAM
 get 'key/sel?select=nothing'
 check "a select without = is a 400" error_is 400 INVALID_PARAM
+# Several pairs in one parameter, joined by commas (Terrateam's client):
+# a comma starts a new pair only when a name and one '=' follow it and it
+# is outside a string literal.
+get 'key/sel?select=x=%24.a.b,y=%24.c%5B1%5D'
+check "select: two pairs joined by a comma" data_is '{"x":5,"y":2}'
+get 'key/sel?select=x%3D%24.a.b%2Cy%3D%24.s'
+check "select: two pairs joined by an encoded comma" data_is '{"x":5,"y":"x"}'
+get 'key/sel?select=arr=%24.c%5B2,0%5D,s=%24.s'
+check "select: a comma inside [...] stays in its path" data_is '{"arr":3,"s":"x"}'
+get 'key/sel?select=m=%24.s%20%3F%20(%40%20!%3D%20%22,z=1%22),n=%24.a.b'
+check "select: a comma inside a string literal stays in its path" \
+    data_is '{"m":"x","n":5}'
+get 'key/sel?select=x=%24.a.b,y=%24.s&select=z=%24.c%5B0%5D'
+check "select: joined and repeated pairs together" data_is '{"x":5,"y":"x","z":1}'
+get 'key/sel?select=x=%24.a.b,y='
+check "select: a joined pair without a path is a 400" error_is 400 INVALID_PARAM
 get key/sel
 check "the stored value is untouched by selects" \
     data_is '{"a":{"b":5},"c":[1,2,3],"s":"x"}'
@@ -202,3 +218,6 @@ check "iter past the last key is 200 with no results" \
 kv GET "$tok" "$I/iter/it/?prefix=true&select=v=%24"
 check "iter with select gives {name: match} per record" \
     json_is '[.results[].data.v] | join(",")' 'it/a#0,it/a#1,it/b#0,it/c#0,it/c#1,it/c#2'
+kv GET "$tok" "$I/iter/it/?prefix=true&limit=2&select=v=%24,w=%24.nope"
+check "iter with pairs joined by a comma gives both names per record" \
+    json_is '[.results[].data | tojson] | join(",")' '{"v":"it/a#0","w":null},{"v":"it/a#1","w":null}'
