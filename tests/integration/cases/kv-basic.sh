@@ -209,9 +209,21 @@ check "iter limit=2 gives the first two" idxs 'it/a:0,it/a:1'
 kv GET "$tok" "$I/iter/0?limit=1000"
 check "iter limit=1000 is accepted" idxs 'a:0,it/a:0,it/a:1,it/b:0,it/c:0,it/c:1,it/c:2,iu:0'
 kv GET "$tok" "$I/iter/it/a?limit=1001"
-check "iter limit=1001 is a 400 INVALID_PARAM" error_is 400 INVALID_PARAM
+check "iter limit=1001 is clamped, not refused (200)" \
+    idxs 'it/a:0,it/a:1,it/b:0,it/c:0,it/c:1,it/c:2,iu:0'
 kv GET "$tok" "$I/iter/it/a?limit=0"
 check "iter limit=0 is a 400 INVALID_PARAM" error_is 400 INVALID_PARAM
+kv GET "$tok" "$I/iter/it/a?limit=-5"
+check "iter limit=-5 is a 400 INVALID_PARAM" error_is 400 INVALID_PARAM
+kv GET "$tok" "$I/iter/it/a?limit=many"
+check "iter limit=many is a 400 INVALID_PARAM" error_is 400 INVALID_PARAM
+# 1001 chunks of one key: a limit above 1000 answers 1000 of them.
+new_installation; M=$INST
+add_member "$M" "$user"
+psql "$TT_DATABASE_URL" -qAtc "INSERT INTO kv_store (installation_id, key, idx, data, size) SELECT $M, 'many', i, to_jsonb(i), length(i::text) FROM generate_series(0, 1000) i" >/dev/null
+kv GET "$tok" "$M/iter/many?limit=5000"
+check "iter limit=5000 over 1001 records answers 1000 (the maximum)" \
+    json_is '[(.results | length), .results[-1].idx] | tojson' '[1000,999]'
 kv GET "$tok" "$I/iter/zzz"
 check "iter past the last key is 200 with no results" \
     sh -c '[ "$1" = 200 ] && jq -e ".results == []" <"$2" >/dev/null' - "$STATUS" "$T/body"

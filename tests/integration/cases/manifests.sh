@@ -89,8 +89,10 @@ check "dirspace rows carry no dirspaces or repo_id" json_is '[.dirspaces[] | sel
 
 http GET "$WM?limit=0" -H "$A"
 check "limit 0 is a 400" error_is 400 INVALID_PARAM
-http GET "$WM?limit=101" -H "$A"
-check "limit 101 is a 400" error_is 400 INVALID_PARAM
+for l in -1 abc ''; do
+	http GET "$WM?limit=$l" -H "$A"
+	check "limit '$l' is a 400" error_is 400 INVALID_PARAM
+done
 http GET "$WM?page=garbage" -H "$A"
 check "a garbage cursor is a 400" error_is 400 INVALID_PARAM
 # The tag query language.
@@ -140,3 +142,16 @@ while [ $pages -lt 10 ]; do
 done
 check "a filtered list pages through all 9 queued manifests and nothing else" \
     sh -c '[ "$(grep -c . "$1")" = 9 ] && [ "$(sort -u "$1")" = queued ]' - "$seen"
+
+# A limit above 100 is clamped to 100 (as Terrateam does), not refused:
+# with more than 100 rows, a page of 100 and a next link saying so.
+$tt manifests seed --installation "$inst" --count 110 >/dev/null
+http GET "$WM?limit=101" -H "$A"
+check "limit 101 is clamped: 100 manifests" json_is '.work_manifests | length' 100
+check "... and the next page's link says limit=100" \
+    header_matches Link '^<[^>]*[?]limit=100&page=[^>]*>; rel="next"'
+http GET "/api/v1/github/installations/$inst/dirspaces?limit=99999999999999999999" -H "$A"
+check "dirspaces: a limit past 64 bits is clamped: 100 rows" \
+    json_is '.dirspaces | length' 100
+check "... and the next page's link says limit=100" \
+    header_matches Link '^<[^>]*[?]limit=100&page=[^>]*>; rel="next"'
