@@ -86,6 +86,17 @@ http GET "/api/v1/github/installations/$inst/dirspaces?limit=10" -H "$A"
 check "dirspaces list rows with dir, workspace and state" \
     json_is '[.dirspaces[] | select(has("dir") and has("workspace") and (.state | test("^(aborted|failure|queued|running|success|unknown)$")))] | length' 10
 check "dirspace rows carry no dirspaces or repo_id" json_is '[.dirspaces[] | select(has("dirspaces") or has("repo_id"))] | length' 0
+ds=$(jq -c . <"$T/body")
+http GET "/api/v1/installations/$inst/dirspaces?limit=10" -H "$A"
+check "the legacy dirspaces path without /github answers the same rows" \
+    sh -c '[ "$1" = 200 ] && [ "$(jq -c . <"$2")" = "$3" ]' - "$STATUS" "$T/body" "$ds"
+check "... with a next link on the legacy path" \
+    header_matches Link "^</api/v1/installations/$inst/dirspaces[?]limit=10&page="
+http GET "/api/v1/installations/$other/dirspaces" -H "$A"
+check "the legacy dirspaces path needs the installation's capability (403)" \
+    error_is 403 NO_INSTALLATION_ACCESS
+http GET "/api/v1/installations/$inst/dirspaces"
+check "the legacy dirspaces path without a token: 401" error_is 401 UNAUTHORIZED
 
 http GET "$WM?limit=0" -H "$A"
 check "limit 0 is a 400" error_is 400 INVALID_PARAM
