@@ -8,6 +8,7 @@
 #include "config.h"
 #include "json.h"
 #include "kv.h"
+#include "page.h"
 #include "route.h"
 #include "serve.h"
 #include "session.h"
@@ -48,7 +49,8 @@ static enum tt_err
 qselect(struct tt_req *req, struct tt_resp *resp, const char **sel)
 {
 	if (tt_kv_select(req->arena, req->query, sel) != 0)
-		return bad(resp, "select takes name=jsonpath (at most 63)");
+		return bad(resp, "select takes name=jsonpath pairs, repeated "
+		    "or joined by commas (at most 63)");
 	return TT_OK;
 }
 
@@ -289,8 +291,8 @@ handle_iter(struct tt_req *req, struct tt_resp *resp)
 	    (e = tt_req_query_bool(req, resp, "inclusive", 1, &inclusive)) != TT_OK ||
 	    (e = tt_req_query_bool(req, resp, "prefix", 0, &prefix)) != TT_OK ||
 	    (e = tt_req_query_bool(req, resp, "committed", 1, &committed)) != TT_OK ||
-	    (e = tt_req_query_int(req, resp, "limit", 1, TT_KV_ITER_MAX,
-	    TT_KV_ITER_DEFAULT, &limit)) != TT_OK ||
+	    (e = tt_page_limit(req, resp, TT_KV_ITER_DEFAULT, TT_KV_ITER_MAX,
+	    &limit)) != TT_OK ||
 	    (e = qselect(req, resp, &sel)) != TT_OK)
 		return e;
 	e = tt_kv_iter(req->arena, &c, key, idx, inclusive, prefix, committed,

@@ -163,6 +163,8 @@ static const struct tt_route routes[] = {
 	  TT_CAP_INSTALLATION, AUTH, 0, handle_one },
 	{ TT_GET, GH "/dirspaces", TT_CAP_INSTALLATION, AUTH, 0,
 	  handle_dirspaces },
+	{ TT_GET, LEGACY "/dirspaces", TT_CAP_INSTALLATION, AUTH, 0,
+	  handle_dirspaces },
 };
 
 int

@@ -47,12 +47,20 @@
 /* A new record of key $2 in installation $1 by a token holding $8. */
 #define NEW_WRITABLE	CHUNK0("write_caps", "$8", "$1::bigint", "$2::text")
 
+/*
+ * Reads with committed false mean "committed or not" (Terrateam's
+ * meaning), per (key, idx): the staged record where the token may read
+ * one, else the committed one. STAGED_OR(c) keeps both kinds when $c is
+ * false; ordering by committed (false first) puts the staged one first.
+ */
+#define STAGED_OR(c)	"(committed OR NOT " c "::bool)"
+
 TT_DB_STMT(stmt_get) = {
 	.name = "kv_get",
 	.sql =
 	    "SELECT " COLS("$6") " FROM kv_store WHERE installation_id = $1 AND "
-	    "key = $2 AND idx = $3::int AND committed = $4::bool AND "
-	    READABLE("$5"),
+	    "key = $2 AND idx = $3::int AND " STAGED_OR("$4") " AND "
+	    READABLE("$5") " ORDER BY committed LIMIT 1",
 	.nparams = 6,
 	.retry = 1,
 };
@@ -60,9 +68,9 @@ TT_DB_STMT(stmt_get) = {
 TT_DB_STMT(stmt_count) = {
 	.name = "kv_count",
 	.sql =
-	    "SELECT count(*) AS n, max(idx) AS max_idx FROM kv_store WHERE "
-	    "installation_id = $1 AND key = $2 AND committed = $3::bool AND "
-	    READABLE("$4"),
+	    "SELECT count(DISTINCT idx) AS n, max(idx) AS max_idx FROM kv_store "
+	    "WHERE installation_id = $1 AND key = $2 AND " STAGED_OR("$3")
+	    " AND " READABLE("$4"),
 	.nparams = 4,
 	.retry = 1,
 };
@@ -70,9 +78,11 @@ TT_DB_STMT(stmt_count) = {
 TT_DB_STMT(stmt_size) = {
 	.name = "kv_size",
 	.sql =
-	    "SELECT count(*) AS n, coalesce(sum(size), 0) AS size FROM kv_store "
-	    "WHERE installation_id = $1 AND key = $2 AND ($3::int IS NULL OR "
-	    "idx = $3::int) AND committed = $4::bool AND " READABLE("$5"),
+	    "SELECT count(*) AS n, coalesce(sum(size), 0) AS size FROM "
+	    "(SELECT DISTINCT ON (idx) size FROM kv_store WHERE "
+	    "installation_id = $1 AND key = $2 AND ($3::int IS NULL OR "
+	    "idx = $3::int) AND " STAGED_OR("$4") " AND " READABLE("$5")
+	    " ORDER BY idx, committed) r",
 	.nparams = 5,
 	.retry = 1,
 };
@@ -80,14 +90,14 @@ TT_DB_STMT(stmt_size) = {
 TT_DB_STMT(stmt_iter) = {
 	.name = "kv_iter",
 	.sql =
-	    "SELECT " COLS("$8") " FROM kv_store WHERE installation_id = $1 AND "
-	    "committed = $2::bool AND " READABLE("$3") " AND "
-	    "(NOT $4::bool OR starts_with(key, $5)) AND "
+	    "SELECT DISTINCT ON (key, idx) " COLS("$8") " FROM kv_store WHERE "
+	    "installation_id = $1 AND " STAGED_OR("$2") " AND " READABLE("$3")
+	    " AND (NOT $4::bool OR starts_with(key, $5)) AND "
 	    "(CASE WHEN $6::int IS NULL THEN "
 	    "(CASE WHEN $7::bool THEN key >= $5 ELSE key > $5 END) "
 	    "ELSE (CASE WHEN $7::bool THEN (key, idx) >= ($5, $6::int) "
 	    "ELSE (key, idx) > ($5, $6::int) END) END) "
-	    "ORDER BY key, idx LIMIT $9::int",
+	    "ORDER BY key, idx, committed LIMIT $9::int",
 	.nparams = 9,
 	.retry = 1,
 };
@@ -225,34 +235,85 @@ tt_kv_key_valid(const char *key, size_t len)
 	return 1;
 }
 
+/*
+ * The length of "name=" at p when a comma before p starts a new pair: a
+ * name of [A-Za-z0-9_] then one '=' (not "==", jsonpath's equality);
+ * 0 otherwise.
+ */
+static size_t
+next_pair(const char *p)
+{
+	size_t	n = 0;
+
+	while ((p[n] >= 'A' && p[n] <= 'Z') || (p[n] >= 'a' && p[n] <= 'z') ||
+	    (p[n] >= '0' && p[n] <= '9') || p[n] == '_')
+		n++;
+	return n > 0 && p[n] == '=' && p[n + 1] != '=' ? n + 1 : 0;
+}
+
+/*
+ * Appends the pairs of one select value to arr, counting them in *n;
+ * -1 for a malformed value or more than TT_KV_SELECT_MAX pairs in all.
+ * The first name runs to the first '='; its path, and each later one,
+ * to a comma outside a double-quoted string that next_pair accepts.
+ */
+static int
+select_pairs(struct tt_arena *a, const char *v, cJSON *arr, unsigned *n)
+{
+	const char	*name, *eq, *p;
+	int		 quoted;
+	cJSON		*pair;
+
+	name = v;
+	if ((eq = strchr(name, '=')) == NULL)
+		return -1;
+	for (;;) {
+		quoted = 0;
+		for (p = eq + 1; *p != '\0'; p++) {
+			if (quoted && *p == '\\' && p[1] != '\0')
+				p++;
+			else if (*p == '"')
+				quoted = !quoted;
+			else if (!quoted && *p == ',' && next_pair(p + 1) > 0)
+				break;
+		}
+		if (eq == name || p == eq + 1 || ++*n > TT_KV_SELECT_MAX)
+			return -1;
+		pair = cJSON_CreateArray();
+		cJSON_AddItemToArray(pair, cJSON_CreateString(
+		    tt_arena_strndup(a, name, (size_t)(eq - name))));
+		cJSON_AddItemToArray(pair, cJSON_CreateString(
+		    tt_arena_strndup(a, eq + 1, (size_t)(p - eq - 1))));
+		cJSON_AddItemToArray(arr, pair);
+		if (*p == '\0')
+			return 0;
+		name = p + 1;
+		eq = name + next_pair(name) - 1;
+	}
+}
+
 int
 tt_kv_select(struct tt_arena *a, const char *query, const char **out)
 {
-	const char	*v, *eq;
-	unsigned	 i;
+	const char	*v;
+	unsigned	 i, n = 0;
 	int		 bad;
-	cJSON		*arr, *pair;
+	cJSON		*arr;
 
 	*out = NULL;
 	arr = tt_json_own(a, cJSON_CreateArray());
-	for (i = 0; i < 64; i++) {
+	/* Each value adds a pair or fails: n bounds the loop. */
+	for (i = 0;; i++) {
 		v = tt_url_query(a, query, "select", i, &bad);
 		if (bad)
 			return -1;
 		if (v == NULL)
 			break;
-		if ((eq = strchr(v, '=')) == NULL || eq == v || eq[1] == '\0' ||
-		    !tt_valid_utf8(v, strlen(v)))
+		if (!tt_valid_utf8(v, strlen(v)) ||
+		    select_pairs(a, v, arr, &n) != 0)
 			return -1;
-		pair = cJSON_CreateArray();
-		cJSON_AddItemToArray(pair, cJSON_CreateString(
-		    tt_arena_strndup(a, v, (size_t)(eq - v))));
-		cJSON_AddItemToArray(pair, cJSON_CreateString(eq + 1));
-		cJSON_AddItemToArray(arr, pair);
 	}
-	if (i == 64)
-		return -1;
-	if (cJSON_GetArraySize(arr) > 0)
+	if (n > 0)
 		*out = tt_json_print(a, arr);
 	return 0;
 }
@@ -522,6 +583,8 @@ tt_kv_record_json(struct tt_arena *a, const struct tt_kv_record *rec)
 	cJSON_AddRawToObject(o, "idx", rec->idx);
 	if (rec->data != NULL)
 		cJSON_AddRawToObject(o, "data", rec->data);
+	else
+		cJSON_AddNullToObject(o, "data");
 	cJSON_AddRawToObject(o, "version", rec->version);
 	cJSON_AddBoolToObject(o, "committed", rec->committed);
 	cJSON_AddStringToObject(o, "created_at", rec->created_at);

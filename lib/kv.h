@@ -15,6 +15,7 @@ struct cJSON;
 #define TT_KV_ITER_DEFAULT	30
 #define TT_KV_ITER_MAX		1000
 #define TT_KV_IDX_MAX		2147483647
+#define TT_KV_SELECT_MAX	63	/* pairs in all select values */
 
 /* Who asks, where: every operation is scoped to one installation. */
 struct tt_kv_ctx {
@@ -26,7 +27,7 @@ struct tt_kv_ctx {
 struct tt_kv_record {
 	const char	*key;
 	const char	*idx;
-	const char	*data;		/* NULL when not fetched */
+	const char	*data;		/* NULL when not fetched (JSON null) */
 	const char	*version;
 	int		 committed;
 	const char	*created_at;
@@ -56,16 +57,27 @@ struct tt_kv_write {
 int		 tt_kv_key_valid(const char *key, size_t len);
 
 /*
- * The select parameter: each value "name=jsonpath" into a JSON array of
- * [name, path] pairs (text, arena-owned), or NULL when there is none.
- * Returns -1 for a malformed value.
+ * The select parameter into a JSON array of [name, jsonpath] pairs
+ * (text, arena-owned), or NULL when there is none. Each value is
+ * "name=jsonpath", or several such pairs joined by commas as Terrateam's
+ * OCaml client sends them: a comma ends a path only when it is outside
+ * a double-quoted string and what follows is a name of [A-Za-z0-9_] and
+ * one '=' (not "=="), so "$.a[1,2]" and "$ ? (@ == \",b=\")" stay
+ * whole. The first name of a value is everything before its first '='.
+ * Returns -1 for a malformed value (an empty name or path) or more
+ * than TT_KV_SELECT_MAX pairs in all.
  */
 int		 tt_kv_select(struct tt_arena *, const char *query,
 		    const char **out);
 
 /*
  * Reads. sel (from tt_kv_select) replaces data with {name: first match}.
- * Records the token may not read (read_caps) do not exist for it.
+ * Records the token may not read (read_caps, its own or its key's chunk
+ * 0's) do not exist for it. committed 1 reads committed records only;
+ * 0 means "committed or not" (Terrateam's meaning), per (key, idx): the
+ * staged record where one exists for the token, else the committed one,
+ * so count counts each idx once, size sums one record per idx and iter
+ * yields one record per (key, idx), its limit counting those.
  * TT_ENOTFOUND when there is nothing; TT_EINVAL for a bad jsonpath.
  */
 enum tt_err	 tt_kv_get(struct tt_arena *, const struct tt_kv_ctx *,
@@ -114,7 +126,10 @@ enum tt_err	 tt_kv_commit(struct tt_arena *, const struct tt_kv_ctx *,
 		    const char *key, int64_t idx /* -1: all */,
 		    int64_t **idxs, int *n);
 
-/* The record as API JSON (data included when present); arena-owned. */
+/*
+ * The record as API JSON, arena-owned. A record without data (a set's
+ * answer) has "data": null, as Terrateam's clients require the member.
+ */
 struct cJSON	*tt_kv_record_json(struct tt_arena *,
 		    const struct tt_kv_record *);
 

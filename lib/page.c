@@ -15,7 +15,29 @@ enum tt_err
 tt_page_limit(struct tt_req *req, struct tt_resp *resp, int64_t def,
     int64_t max, int64_t *limit)
 {
-	return tt_req_query_int(req, resp, "limit", 1, max, def, limit);
+	const char	*s;
+	size_t		 i;
+	int		 bad, nonzero = 0;
+
+	s = tt_req_query(req, "limit", &bad);
+	if (s == NULL && !bad) {
+		*limit = def;
+		return TT_OK;
+	}
+
+	/* Digits only, at least one not 0: past max (or int64) is max. */
+	for (i = 0; !bad && s[i] != '\0'; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			break;
+		nonzero |= s[i] != '0';
+	}
+	if (bad || i == 0 || s[i] != '\0' || !nonzero)
+		return tt_resp_fail(resp, TT_EINVAL, "INVALID_PARAM", "limit "
+		    "must be a whole number from 1 (more than %lld counts as "
+		    "%lld)", (long long)max, (long long)max);
+	if (tt_valid_int64(s, 1, max, limit) != 0)
+		*limit = max;
+	return TT_OK;
 }
 
 char *

@@ -16,7 +16,11 @@ struct tt_resp;
 #define TT_PAGE_MAX	100
 #define TT_PAGE_FIELDS	4
 
-/* ?limit= in 1..max (default def); TT_EINVAL with resp filled otherwise. */
+/*
+ * ?limit=: def when absent; a number above max is max (as Terrateam
+ * clamps); TT_EINVAL with resp filled for anything but decimal digits
+ * ("", "-1", "abc", "+5") or a value below 1.
+ */
 enum tt_err	 tt_page_limit(struct tt_req *, struct tt_resp *, int64_t def,
 		    int64_t max, int64_t *limit);
 

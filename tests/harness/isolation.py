@@ -398,8 +398,10 @@ class Gen:
                      headers=self.inm(self.f["etags"]))
 
     def dirspaces(self):
-        return Input("GET", "/api/v1/github/installations/{inst}/dirspaces",
-                     self.list_query(True), headers=self.inm(self.f["etags"]))
+        base = self.pick(["/api/v1/github/installations/{inst}/dirspaces"] * 3 +
+                         ["/api/v1/installations/{inst}/dirspaces"])
+        return Input("GET", base, self.list_query(True),
+                     headers=self.inm(self.f["etags"]))
 
     def wm_one(self):
         i = self.pick(self.f["wm_ids"]) if self.maybe(0.6) else self.uuid()

@@ -1,9 +1,10 @@
 /*
  * test_kv.c: unit tests for kv.c against a real PostgreSQL: reads,
- * writes, versions, staged and committed records, row caps (chunk 0's
- * govern every chunk of its key), select, the value limit and the
- * installations' separate namespaces. One behaviour each; every test
- * works in an installation of its own.
+ * writes, versions, staged and committed records (a read with committed
+ * false: committed or not), row caps (chunk 0's govern every chunk of
+ * its key), select, the value limit and the installations' separate
+ * namespaces. One behaviour each; every test works in an installation
+ * of its own.
  *
  * Needs TT_DATABASE_URL, a migrated database: tests/run.sh unit starts
  * one. By hand: TT_DATABASE_URL=... build/tests/unit/test_kv
@@ -21,6 +22,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "buf.h"
 #include "json.h"
 #include "kv.h"
 #include "testdb.h"
@@ -116,12 +118,28 @@ data(const char *key, int64_t idx)
 	return get(SYS, key, idx, 1, NULL, &r) == TT_OK ? r.data : NULL;
 }
 
+/* The staged data of key/idx as SYS sees it, or NULL if none is staged. */
 static const char *
 staged(const char *key, int64_t idx)
 {
 	struct tt_kv_record	r;
 
-	return get(SYS, key, idx, 0, NULL, &r) == TT_OK ? r.data : NULL;
+	return get(SYS, key, idx, 0, NULL, &r) == TT_OK && !r.committed ?
+	    r.data : NULL;
+}
+
+/*
+ * What a read with committed false answers caps for key/idx: the data,
+ * then "/s" for a staged record or "/c" for a committed one; NULL if none.
+ */
+static const char *
+either(const char *caps, const char *key, int64_t idx)
+{
+	struct tt_kv_record	r;
+
+	if (get(caps, key, idx, 0, NULL, &r) != TT_OK)
+		return NULL;
+	return tt_arena_printf(A, "%s/%s", r.data, r.committed ? "c" : "s");
 }
 
 static enum tt_err
@@ -183,6 +201,45 @@ iter(const char *caps, const char *from, int64_t idx, int inclusive,
 	return s;
 }
 
+/* What iter with committed false yields, as "key:idx=data/s|c,...". */
+static const char *
+iter_either(const char *caps, int64_t limit)
+{
+	struct tt_kv_ctx	 c = as(caps);
+	struct tt_kv_record	*r;
+	const char		*s = "";
+	int			 n, i;
+
+	assert_int_equal(tt_kv_iter(A, &c, "", -1, 1, 0, 0, limit, NULL, &r,
+	    &n), TT_OK);
+	for (i = 0; i < n; i++)
+		s = tt_arena_printf(A, "%s%s%s:%s=%s/%s", s, i ? "," : "",
+		    r[i].key, r[i].idx, r[i].data, r[i].committed ? "c" : "s");
+	return s;
+}
+
+/* The count and max_idx of key, committed or not, as "n/max" ("0/-"). */
+static const char *
+count_either(const char *caps, const char *key)
+{
+	struct tt_kv_ctx	 c = as(caps);
+	const char		*n, *max;
+
+	if (tt_kv_count(A, &c, key, 0, &n, &max) != TT_OK)
+		return "0/-";
+	return tt_arena_printf(A, "%s/%s", n, max);
+}
+
+/* The size of key (idx -1: all), committed or not; NULL if none. */
+static const char *
+size_either(const char *caps, const char *key, int64_t idx)
+{
+	struct tt_kv_ctx	 c = as(caps);
+	const char		*size;
+
+	return tt_kv_size(A, &c, key, idx, 0, &size) == TT_OK ? size : NULL;
+}
+
 /* A parsed select parameter (query text, already URL-encoded). */
 static const char *
 sel(const char *query)
@@ -216,12 +273,13 @@ test_set_then_get(void **state)
 }
 
 static void
-test_set_answers_the_record_without_data(void **state)
+test_set_answers_the_record_with_null_data(void **state)
 {
-	struct tt_kv_ctx	c = as(RW);
-	struct tt_kv_write	w = rec("k", 3, 1, "{\"data\":true}", NULL,
+	struct tt_kv_ctx	 c = as(RW);
+	struct tt_kv_write	 w = rec("k", 3, 1, "{\"data\":true}", NULL,
 				    NULL);
-	struct tt_kv_record	r;
+	struct tt_kv_record	 r;
+	cJSON			*j;
 
 	(void)state;
 	assert_int_equal(tt_kv_set(A, &c, &w, &r), TT_OK);
@@ -229,6 +287,9 @@ test_set_answers_the_record_without_data(void **state)
 	assert_string_equal(r.idx, "3");
 	assert_string_equal(r.version, "0");
 	assert_null(r.data);
+	/* Terrateam's clients require the member: "data": null. */
+	j = tt_kv_record_json(A, &r);
+	assert_true(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(j, "data")));
 }
 
 static void
@@ -442,8 +503,9 @@ test_count_and_max_idx(void **state)
 	assert_int_equal(tt_kv_count(A, &c, "k", 1, &n, &max), TT_OK);
 	assert_string_equal(n, "3");
 	assert_string_equal(max, "5");
+	/* Committed or not: idx 0, 1, 5 and the staged 9. */
 	assert_int_equal(tt_kv_count(A, &c, "k", 0, &n, &max), TT_OK);
-	assert_string_equal(n, "1");
+	assert_string_equal(n, "4");
 	assert_string_equal(max, "9");
 }
 
@@ -569,6 +631,132 @@ test_staged_and_committed_live_side_by_side(void **state)
 	    NULL)), TT_OK);
 	assert_string_equal(data("k", 0), "\"old\"");
 	assert_string_equal(staged("k", 0), "\"new\"");
+}
+
+/* --- committed=false reads: "committed or not", per (key, idx). --- */
+
+static void
+test_read_not_committed_answers_the_committed_record_if_none_is_staged(
+    void **state)
+{
+	(void)state;
+	put("k", 0, "{\"data\":\"old\"}");
+	assert_string_equal(either(RW, "k", 0), "\"old\"/c");
+	assert_null(either(RW, "k", 1));
+}
+
+static void
+test_read_not_committed_prefers_the_staged_record(void **state)
+{
+	(void)state;
+	put("k", 0, "{\"data\":\"old\"}");
+	assert_int_equal(set(RW, rec("k", 0, 0, "{\"data\":\"new\"}", NULL,
+	    NULL)), TT_OK);
+	assert_string_equal(either(RW, "k", 0), "\"new\"/s");
+	assert_string_equal(data("k", 0), "\"old\"");
+}
+
+static void
+test_count_not_committed_counts_each_idx_once(void **state)
+{
+	(void)state;
+	put("k", 0, "{\"data\":0}");
+	put("k", 1, "{\"data\":1}");
+	assert_int_equal(set(RW, rec("k", 1, 0, "{\"data\":11}", NULL,
+	    NULL)), TT_OK);
+	assert_int_equal(set(RW, rec("k", 2, 0, "{\"data\":2}", NULL, NULL)),
+	    TT_OK);
+	assert_string_equal(count_either(RW, "k"), "3/2");
+	assert_string_equal(count(RW, "k"), "2");
+}
+
+static void
+test_size_not_committed_sums_one_record_per_idx(void **state)
+{
+	(void)state;
+	put("k", 0, "{\"data\":\"aa\"}");		/* 4 bytes */
+	put("k", 1, "{\"data\":\"bbbb\"}");		/* 6 */
+	assert_int_equal(set(RW, rec("k", 1, 0, "{\"data\":\"c\"}", NULL,
+	    NULL)), TT_OK);				/* 3, over the 6 */
+	assert_int_equal(set(RW, rec("k", 2, 0, "{\"data\":\"dd\"}", NULL,
+	    NULL)), TT_OK);				/* 4 */
+	assert_string_equal(size_either(RW, "k", -1), "11");
+	assert_string_equal(size_either(RW, "k", 0), "4");
+	assert_string_equal(size_either(RW, "k", 1), "3");
+	assert_null(size_either(RW, "k", 3));
+}
+
+static void
+test_iter_not_committed_yields_one_record_per_key_and_idx(void **state)
+{
+	(void)state;
+	put("a", 0, "{\"data\":0}");
+	put("a", 1, "{\"data\":1}");
+	assert_int_equal(set(RW, rec("a", 1, 0, "{\"data\":11}", NULL,
+	    NULL)), TT_OK);
+	assert_int_equal(set(RW, rec("b", 0, 0, "{\"data\":2}", NULL, NULL)),
+	    TT_OK);
+	put("c", 0, "{\"data\":3}");
+	assert_string_equal(iter_either(RW, 10),
+	    "a:0=0/c,a:1=11/s,b:0=2/s,c:0=3/c");
+	/* The limit counts records answered, not rows stored. */
+	assert_string_equal(iter_either(RW, 3), "a:0=0/c,a:1=11/s,b:0=2/s");
+}
+
+/*
+ * A staged record the token may not read (its own read_caps) does not
+ * exist for it: committed or not, it reads the committed record.
+ */
+static void
+test_not_committed_skips_a_staged_record_the_token_may_not_read(
+    void **state)
+{
+	(void)state;
+	put("k", 1, "{\"data\":\"pub\"}");
+	assert_int_equal(set(SYS, rec("k", 1, 0, "{\"data\":\"hidden\"}",
+	    SYSREAD, NULL)), TT_OK);
+	assert_string_equal(either(RW, "k", 1), "\"pub\"/c");
+	assert_string_equal(count_either(RW, "k"), "1/1");
+	assert_string_equal(size_either(RW, "k", -1), "5");
+	assert_string_equal(iter_either(RW, 10), "k:1=\"pub\"/c");
+	assert_string_equal(either(SYS, "k", 1), "\"hidden\"/s");
+	assert_string_equal(iter_either(SYS, 10), "k:1=\"hidden\"/s");
+}
+
+/*
+ * Chunk 0's read_caps, committed or staged, hide every chunk of the key,
+ * committed and staged, from reads with committed false too.
+ */
+static void
+test_not_committed_reads_keep_chunk0_read_caps(void **state)
+{
+	(void)state;
+	put("k", 0, "{\"data\":0}");
+	put("k", 1, "{\"data\":1}");
+	assert_int_equal(set(RW, rec("k", 2, 0, "{\"data\":2}", NULL, NULL)),
+	    TT_OK);
+	assert_string_equal(count_either(RW, "k"), "3/2");
+
+	/* A staged chunk 0 with read_caps over an open committed one. */
+	assert_int_equal(set(SYS, rec("k", 0, 0, "{\"data\":9}", SYSREAD,
+	    NULL)), TT_OK);
+	assert_null(either(RW, "k", 0));
+	assert_null(either(RW, "k", 1));
+	assert_null(either(RW, "k", 2));
+	assert_string_equal(count_either(RW, "k"), "0/-");
+	assert_null(size_either(RW, "k", -1));
+	assert_string_equal(iter_either(RW, 10), "");
+	assert_string_equal(iter_either(SYS, 10), "k:0=9/s,k:1=1/c,k:2=2/s");
+
+	/* And a committed chunk 0 with read_caps, nothing staged over it. */
+	assert_int_equal(set(SYS, rec("j", 0, 1, "{\"data\":0}", SYSREAD,
+	    NULL)), TT_OK);
+	assert_int_equal(set(RW, rec("j", 1, 0, "{\"data\":1}", NULL, NULL)),
+	    TT_OK);
+	assert_null(either(RW, "j", 0));
+	assert_null(either(RW, "j", 1));
+	assert_string_equal(count_either(RW, "j"), "0/-");
+	assert_string_equal(count_either(SYS, "j"), "2/1");
 }
 
 static void
@@ -893,6 +1081,88 @@ test_select_parameter_needs_name_and_path(void **state)
 	assert_int_equal(tt_kv_select(A, "select=%zz", &s), -1);
 }
 
+/* select values: pairs repeated, or joined by commas (Terrateam's client). */
+
+static void
+test_select_splits_pairs_joined_by_commas(void **state)
+{
+	(void)state;
+	assert_string_equal(sel("select=a=$.x,b=$.y"),
+	    "[[\"a\",\"$.x\"],[\"b\",\"$.y\"]]");
+	assert_string_equal(sel("select=a%3D%24.x%2Cb_2%3D%24.y"),
+	    "[[\"a\",\"$.x\"],[\"b_2\",\"$.y\"]]");
+	assert_string_equal(sel("select=a=$.x,b=$.y&select=c=$.z"),
+	    "[[\"a\",\"$.x\"],[\"b\",\"$.y\"],[\"c\",\"$.z\"]]");
+	/* The first name of a value is all before its first '='. */
+	assert_string_equal(sel("select=my-name=$.x,B=$"),
+	    "[[\"my-name\",\"$.x\"],[\"B\",\"$\"]]");
+}
+
+static void
+test_select_keeps_commas_that_belong_to_the_path(void **state)
+{
+	(void)state;
+	assert_string_equal(sel("select=a=$.x%5B1,2%5D"),
+	    "[[\"a\",\"$.x[1,2]\"]]");
+	assert_string_equal(sel("select=a=$.x%5B1,last%5D,b=$.y"),
+	    "[[\"a\",\"$.x[1,last]\"],[\"b\",\"$.y\"]]");
+	/* Inside a string literal, even with an escaped quote before it. */
+	assert_string_equal(sel("select=a=$ ? (@ == \",b=1\")"),
+	    "[[\"a\",\"$ ? (@ == \\\",b=1\\\")\"]]");
+	assert_string_equal(sel("select=a=$.\"k\\\",b=\",c=$"),
+	    "[[\"a\",\"$.\\\"k\\\\\\\",b=\\\"\"],[\"c\",\"$\"]]");
+	/* Not a name and one '=': "==", a hyphen, nothing. */
+	assert_string_equal(sel("select=a=$.x,b==1"),
+	    "[[\"a\",\"$.x,b==1\"]]");
+	assert_string_equal(sel("select=a=$.x,my-name=$.y"),
+	    "[[\"a\",\"$.x,my-name=$.y\"]]");
+	assert_string_equal(sel("select=a=$.x,=$.y"),
+	    "[[\"a\",\"$.x,=$.y\"]]");
+	assert_string_equal(sel("select=a=$.x,"), "[[\"a\",\"$.x,\"]]");
+}
+
+static void
+test_select_joined_pairs_need_a_path_each(void **state)
+{
+	const char	*s;
+
+	(void)state;
+	assert_int_equal(tt_kv_select(A, "select=a=$.x,b=", &s), -1);
+	assert_int_equal(tt_kv_select(A, "select=a=,b=$.y", &s), -1);
+	assert_int_equal(tt_kv_select(A, "select=a=$.x,b=&select=c=$", &s),
+	    -1);
+}
+
+static void
+test_select_counts_pairs_across_values(void **state)
+{
+	struct tt_buf	 b = { 0 };
+	const char	*s;
+	int		 i;
+
+	(void)state;
+	tt_buf_puts(&b, "select=p0=$");
+	for (i = 1; i < TT_KV_SELECT_MAX; i++)
+		tt_buf_printf(&b, "%sp%d=$", i % 2 ? "," : "&select=", i);
+	assert_int_equal(tt_kv_select(A, b.p, &s), 0);
+	tt_buf_puts(&b, ",one_more=$");
+	assert_int_equal(tt_kv_select(A, b.p, &s), -1);
+	tt_buf_free(&b);
+}
+
+static void
+test_select_joined_by_commas_reads_each_name(void **state)
+{
+	struct tt_kv_record	r;
+
+	(void)state;
+	put("k", 0, "{\"data\":{\"a\":[7,8,9],\"s\":\"x,y=z\"}}");
+	assert_int_equal(get(RW, "k", 0, 1, sel("select=two=$.a%5B1,2%5D,"
+	    "s=$.s ? (@ == \"x,y=z\"),none=$.zz"), &r), TT_OK);
+	assert_string_equal(r.data,
+	    "{\"s\": \"x,y=z\", \"two\": 8, \"none\": null}");
+}
+
 /* --- The value limit. --- */
 
 static void
@@ -951,7 +1221,7 @@ main(void)
 #define T(f)	cmocka_unit_test_setup_teardown(f, fresh, fresh_end)
 	const struct CMUnitTest tests[] = {
 		T(test_set_then_get),
-		T(test_set_answers_the_record_without_data),
+		T(test_set_answers_the_record_with_null_data),
 		T(test_value_is_an_alias_of_data),
 		T(test_numbers_keep_every_digit),
 		T(test_set_again_bumps_the_version),
@@ -977,6 +1247,13 @@ main(void)
 		T(test_iter_applies_the_select),
 		T(test_staged_record_is_not_committed),
 		T(test_staged_and_committed_live_side_by_side),
+		T(test_read_not_committed_answers_the_committed_record_if_none_is_staged),
+		T(test_read_not_committed_prefers_the_staged_record),
+		T(test_count_not_committed_counts_each_idx_once),
+		T(test_size_not_committed_sums_one_record_per_idx),
+		T(test_iter_not_committed_yields_one_record_per_key_and_idx),
+		T(test_not_committed_skips_a_staged_record_the_token_may_not_read),
+		T(test_not_committed_reads_keep_chunk0_read_caps),
 		T(test_commit_makes_staged_records_committed),
 		T(test_commit_over_a_committed_record_is_its_next_version),
 		T(test_commit_of_one_idx_leaves_the_others_staged),
@@ -998,6 +1275,11 @@ main(void)
 		T(test_select_without_a_match_is_null),
 		T(test_select_with_an_invalid_jsonpath_is_einval),
 		T(test_select_parameter_needs_name_and_path),
+		T(test_select_splits_pairs_joined_by_commas),
+		T(test_select_keeps_commas_that_belong_to_the_path),
+		T(test_select_joined_pairs_need_a_path_each),
+		T(test_select_counts_pairs_across_values),
+		T(test_select_joined_by_commas_reads_each_name),
 		T(test_value_over_the_limit_is_too_big),
 		T(test_value_at_the_limit_is_stored),
 		T(test_installations_have_separate_keys),

@@ -1,4 +1,4 @@
-/* test_page.c: unit tests for page.c (opaque keyset cursors). */
+/* test_page.c: unit tests for page.c (page limits, opaque keyset cursors). */
 /* SPDX-License-Identifier: MIT */
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +9,7 @@
 
 #include "arena.h"
 #include "crypto.h"
+#include "http.h"
 #include "page.h"
 #include "testhelp.h"
 
@@ -63,6 +64,69 @@ test_rejects_garbage(void **state)
 	assert_int_equal(tt_page_decode(A, big, out, 2), -1);
 }
 
+/* The limit tt_page_limit takes from query (def 20, max 100), or -1. */
+static int64_t
+limit(const char *query)
+{
+	struct tt_req	req;
+	struct tt_resp	resp;
+	int64_t		v = -2;
+
+	memset(&req, 0, sizeof(req));
+	memset(&resp, 0, sizeof(resp));
+	req.arena = A;
+	req.query = query;
+	if (tt_page_limit(&req, &resp, 20, 100, &v) != TT_OK) {
+		assert_string_equal(resp.err_id, "INVALID_PARAM");
+		assert_non_null(strstr(resp.err_detail, "limit"));
+		return -1;
+	}
+	return v;
+}
+
+static void
+test_limit_in_range_is_kept(void **state)
+{
+	(void)state;
+	assert_int_equal(limit(""), 20);
+	assert_int_equal(limit("page=x"), 20);
+	assert_int_equal(limit("limit=1"), 1);
+	assert_int_equal(limit("limit=7"), 7);
+	assert_int_equal(limit("limit=007"), 7);
+	assert_int_equal(limit("limit=100"), 100);
+}
+
+/* Above the maximum is the maximum, as Terrateam clamps; never a 400. */
+static void
+test_limit_above_the_maximum_is_clamped(void **state)
+{
+	(void)state;
+	assert_int_equal(limit("limit=101"), 100);
+	assert_int_equal(limit("limit=1000"), 100);
+	assert_int_equal(limit("limit=9223372036854775807"), 100);
+	assert_int_equal(limit("limit=99999999999999999999999999"), 100);
+	assert_int_equal(limit("limit=0101"), 100);
+}
+
+static void
+test_limit_below_one_or_not_a_number_is_refused(void **state)
+{
+	(void)state;
+	assert_int_equal(limit("limit=0"), -1);
+	assert_int_equal(limit("limit=000"), -1);
+	assert_int_equal(limit("limit=-1"), -1);
+	assert_int_equal(limit("limit=-101"), -1);
+	assert_int_equal(limit("limit="), -1);
+	assert_int_equal(limit("limit"), -1);
+	assert_int_equal(limit("limit=abc"), -1);
+	assert_int_equal(limit("limit=+5"), -1);
+	assert_int_equal(limit("limit=5x"), -1);
+	assert_int_equal(limit("limit=1e3"), -1);
+	assert_int_equal(limit("limit=%20101"), -1);
+	assert_int_equal(limit("limit=%zz"), -1);
+	assert_int_equal(limit("limit=1%00"), -1);
+}
+
 int main(void);
 
 int
@@ -71,6 +135,9 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_rejects_garbage),
+		cmocka_unit_test(test_limit_in_range_is_kept),
+		cmocka_unit_test(test_limit_above_the_maximum_is_clamped),
+		cmocka_unit_test(test_limit_below_one_or_not_a_number_is_refused),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -150,7 +150,10 @@ check "the refused revoked/expired refreshes are in the user's trail" \
 http GET "/api/v1/github/audit" -H "Authorization: Bearer $token"
 check "the default page is 20 rows at most" \
     sh -c 'test "$(jq ".results | length" "$1")" -le 20' - "$T/body"
-for bad in 'limit=0' 'limit=101' 'limit=x' 'page=%%%' 'page=bm9wZQ'; do
+http GET "/api/v1/github/audit?limit=101" -H "Authorization: Bearer $token"
+check "?limit=101 is clamped to 100, not refused (200, every row)" \
+    json_is '.results | length' "$want"
+for bad in 'limit=0' 'limit=x' 'page=%%%' 'page=bm9wZQ'; do
 	http GET "/api/v1/github/audit?$bad" -H "Authorization: Bearer $token"
 	check "?$bad is a 400 INVALID_PARAM" fails_with 400 INVALID_PARAM
 done

@@ -184,7 +184,10 @@ check "the list never shows key material" \
 check "the list holds only the caller's keys" \
     sh -c 'jq -r ".results[].id" "$1" | sort | diff - "$2" >/dev/null' - "$T/body" "$T/want"
 
-for q in 'limit=0' 'limit=101' 'limit=-1' 'limit=abc' 'limit=' 'page=garbage!' \
+http GET "$KEYS?limit=101" -H "Authorization: Bearer $t_pager"
+check "GET ?limit=101 is clamped to 100, not refused (all 6 keys, 200)" \
+    json_is '.results | length' 6
+for q in 'limit=0' 'limit=-1' 'limit=abc' 'limit=' 'page=garbage!' \
     "page=$(printf 'p1\n123\nnot-a-uuid' | base64 | tr '+/' '-_' | tr -d '=\n')" \
     "page=$(printf 'p1\n123\n%s%s' "$KEY_ID" "'; DROP TABLE api_keys;--" | base64 | tr '+/' '-_' | tr -d '=\n')"; do
 	http GET "$KEYS?$q" -H "Authorization: Bearer $t_pager"

@@ -253,6 +253,26 @@ kv_json PUT "$t_sys" "$A/key/big" '{"data":"staged1","idx":1,"committed":false}'
 kv_json POST "$t_rw" "$A/commit" '{"keys":[{"key":"big","idx":1}]}'
 check "committing a staged chunk 1 (staged without caps) is a 403" \
     error_is 403 MISSING_CAPABILITY
+# committed=false (committed or not) keeps chunk 0's read_caps: no chunk,
+# committed or staged, for a token without them.
+kv GET "$t_rw" "$A/key/big?idx=1&committed=false"
+check "committed=false: chunk 0's read_caps hide chunk 1, staged or not (404)" \
+    error_is 404 NOT_FOUND
+kv GET "$t_rw" "$A/key/big?committed=false"
+check "committed=false: chunk 0 itself is a 404 without its read_caps" \
+    error_is 404 NOT_FOUND
+kv GET "$t_rw" "$A/iter/big?prefix=true&committed=false"
+check "committed=false: iter lists no chunk without chunk 0's read_caps" \
+    json_is '.results | length' 0
+kv GET "$t_rw" "$A/count/key/big?committed=false"
+check "committed=false: count is a 404 without chunk 0's read_caps" \
+    error_is 404 NOT_FOUND
+kv GET "$t_rw" "$A/size/key/big?committed=false"
+check "committed=false: size is a 404 without chunk 0's read_caps" \
+    error_is 404 NOT_FOUND
+kv GET "$t_sys" "$A/key/big?idx=1&committed=false"
+check "committed=false: a token with the caps reads the staged chunk 1" \
+    json_is '[.data, .committed] | tojson' '["staged1",false]'
 kv GET "$t_sys" "$A/count/key/big"
 check "the value still has its two chunks" json_is .count 2
 check "chunk 1 is unchanged (part1, version 0)" unchanged "$A/key/big?idx=1" '"part1"' 0

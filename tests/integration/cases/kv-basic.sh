@@ -20,7 +20,8 @@ TS='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$'
 put str '{"data":"hello"}'
 check "PUT a string value is a 200" status_is 200
 check "the PUT answer carries the standard headers" std_headers
-check "PUT answers the record without data" json_is 'has("data")' false
+check "PUT answers the record with \"data\": null (Terrateam's clients need it)" \
+    json_is '[has("data"), .data] | tojson' '[true,null]'
 check "PUT's record: key, idx 0, version 0, committed" \
     json_is '[.key, .idx, .version, .committed] | tojson' '["str",0,0,true]'
 check "PUT's record: created_at is YYYY-MM-DDTHH:MM:SSZ" \
@@ -158,6 +159,22 @@ get 'key/sel?select=x=%24.a%5B'
 check "an invalid jsonpath is a 400" error_is 400 INVALID_PARAM
 get 'key/sel?select=nothing'
 check "a select without = is a 400" error_is 400 INVALID_PARAM
+# Several pairs in one parameter, joined by commas (Terrateam's client):
+# a comma starts a new pair only when a name and one '=' follow it and it
+# is outside a string literal.
+get 'key/sel?select=x=%24.a.b,y=%24.c%5B1%5D'
+check "select: two pairs joined by a comma" data_is '{"x":5,"y":2}'
+get 'key/sel?select=x%3D%24.a.b%2Cy%3D%24.s'
+check "select: two pairs joined by an encoded comma" data_is '{"x":5,"y":"x"}'
+get 'key/sel?select=arr=%24.c%5B2,0%5D,s=%24.s'
+check "select: a comma inside [...] stays in its path" data_is '{"arr":3,"s":"x"}'
+get 'key/sel?select=m=%24.s%20%3F%20(%40%20!%3D%20%22,z=1%22),n=%24.a.b'
+check "select: a comma inside a string literal stays in its path" \
+    data_is '{"m":"x","n":5}'
+get 'key/sel?select=x=%24.a.b,y=%24.s&select=z=%24.c%5B0%5D'
+check "select: joined and repeated pairs together" data_is '{"x":5,"y":"x","z":1}'
+get 'key/sel?select=x=%24.a.b,y='
+check "select: a joined pair without a path is a 400" error_is 400 INVALID_PARAM
 get key/sel
 check "the stored value is untouched by selects" \
     data_is '{"a":{"b":5},"c":[1,2,3],"s":"x"}'
@@ -192,12 +209,27 @@ check "iter limit=2 gives the first two" idxs 'it/a:0,it/a:1'
 kv GET "$tok" "$I/iter/0?limit=1000"
 check "iter limit=1000 is accepted" idxs 'a:0,it/a:0,it/a:1,it/b:0,it/c:0,it/c:1,it/c:2,iu:0'
 kv GET "$tok" "$I/iter/it/a?limit=1001"
-check "iter limit=1001 is a 400 INVALID_PARAM" error_is 400 INVALID_PARAM
+check "iter limit=1001 is clamped, not refused (200)" \
+    idxs 'it/a:0,it/a:1,it/b:0,it/c:0,it/c:1,it/c:2,iu:0'
 kv GET "$tok" "$I/iter/it/a?limit=0"
 check "iter limit=0 is a 400 INVALID_PARAM" error_is 400 INVALID_PARAM
+kv GET "$tok" "$I/iter/it/a?limit=-5"
+check "iter limit=-5 is a 400 INVALID_PARAM" error_is 400 INVALID_PARAM
+kv GET "$tok" "$I/iter/it/a?limit=many"
+check "iter limit=many is a 400 INVALID_PARAM" error_is 400 INVALID_PARAM
+# 1001 chunks of one key: a limit above 1000 answers 1000 of them.
+new_installation; M=$INST
+add_member "$M" "$user"
+psql "$TT_DATABASE_URL" -qAtc "INSERT INTO kv_store (installation_id, key, idx, data, size) SELECT $M, 'many', i, to_jsonb(i), length(i::text) FROM generate_series(0, 1000) i" >/dev/null
+kv GET "$tok" "$M/iter/many?limit=5000"
+check "iter limit=5000 over 1001 records answers 1000 (the maximum)" \
+    json_is '[(.results | length), .results[-1].idx] | tojson' '[1000,999]'
 kv GET "$tok" "$I/iter/zzz"
 check "iter past the last key is 200 with no results" \
     sh -c '[ "$1" = 200 ] && jq -e ".results == []" <"$2" >/dev/null' - "$STATUS" "$T/body"
 kv GET "$tok" "$I/iter/it/?prefix=true&select=v=%24"
 check "iter with select gives {name: match} per record" \
     json_is '[.results[].data.v] | join(",")' 'it/a#0,it/a#1,it/b#0,it/c#0,it/c#1,it/c#2'
+kv GET "$tok" "$I/iter/it/?prefix=true&limit=2&select=v=%24,w=%24.nope"
+check "iter with pairs joined by a comma gives both names per record" \
+    json_is '[.results[].data | tojson] | join(",")' '{"v":"it/a#0","w":null},{"v":"it/a#1","w":null}'

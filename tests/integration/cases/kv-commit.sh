@@ -1,6 +1,8 @@
 #!/bin/bash
 # kv-commit.sh: staged writes (committed: false) stay invisible to default
-# reads until POST /commit makes them visible at once (API.md section 3).
+# reads until POST /commit makes them visible at once; a read with
+# committed=false means "committed or not" per (key, idx), the staged
+# record where there is one, else the committed one (API.md section 3).
 # passes: lighttpd apache asan cgi-asan
 # needs: -
 . "$TOP/tests/harness/lib.sh"
@@ -69,7 +71,44 @@ check "chunk 1 reads back committed, version 0" \
     visible 'key/multi?idx=1' '"chunk-1"' 0
 check "... and says committed: true" json_is .committed true
 get count/key/multi?committed=false
-check "nothing stays staged after the commit" error_is 404 NOT_FOUND
+check "committed=false after the commit counts the committed chunks" \
+    json_is '[.count, .max_idx] | tojson' '[3,2]'
+kv GET "$tok" "$A/iter/multi?committed=false"
+check "nothing stays staged after the commit" \
+    json_is '[.results[] | select(.key == "multi") | .committed] | tojson' '[true,true,true]'
+
+# --- committed=false: committed or not (Terrateam's "ttm kv get -d"). ---
+put either '{"data":"c0"}'
+put either '{"data":"c1","idx":1}'
+put either '{"data":"s1","idx":1,"committed":false}'
+put either '{"data":"s2","idx":2,"committed":false}'
+get key/either?committed=false
+check "GET committed=false of a committed key answers the committed record" \
+    json_is '[.data, .committed, .version] | tojson' '["c0",true,0]'
+get 'key/either?committed=false&idx=1'
+check "GET committed=false answers the staged record where there is one" \
+    json_is '[.data, .committed] | tojson' '["s1",false]'
+get 'key/either?committed=false&idx=3'
+check "GET committed=false of an idx with neither is a 404" error_is 404 NOT_FOUND
+get count/key/either?committed=false
+check "count committed=false counts each idx once (0, 1, 2)" \
+    json_is '[.count, .max_idx] | tojson' '[3,2]'
+get count/key/either
+check "a default count counts the committed ones (0, 1)" \
+    json_is '[.count, .max_idx] | tojson' '[2,1]'
+get size/key/either?committed=false
+check "size committed=false sums one record per idx (c0 + s1 + s2)" \
+    json_is .size 12
+get 'size/key/either?committed=false&idx=1'
+check "size committed=false of idx 1 is the staged record's" json_is .size 4
+get 'size/key/either?committed=false&idx=0'
+check "size committed=false of idx 0 is the committed record's" json_is .size 4
+kv GET "$tok" "$A/iter/either?committed=false"
+check "iter committed=false yields one record per (key, idx), staged first" \
+    json_is '[.results[] | select(.key == "either") | "\(.idx):\(.data)"] | join(",")' '0:c0,1:s1,2:s2'
+kv GET "$tok" "$A/iter/either?committed=false&limit=2"
+check "iter committed=false: the limit counts records answered" \
+    json_is '[.results[] | "\(.idx):\(.data)"] | join(",")' '0:c0,1:s1'
 
 # --- Committing a replacement bumps the version. ---
 commit '{"keys":[{"key":"over","idx":0}]}'

@@ -86,11 +86,24 @@ http GET "/api/v1/github/installations/$inst/dirspaces?limit=10" -H "$A"
 check "dirspaces list rows with dir, workspace and state" \
     json_is '[.dirspaces[] | select(has("dir") and has("workspace") and (.state | test("^(aborted|failure|queued|running|success|unknown)$")))] | length' 10
 check "dirspace rows carry no dirspaces or repo_id" json_is '[.dirspaces[] | select(has("dirspaces") or has("repo_id"))] | length' 0
+ds=$(jq -c . <"$T/body")
+http GET "/api/v1/installations/$inst/dirspaces?limit=10" -H "$A"
+check "the legacy dirspaces path without /github answers the same rows" \
+    sh -c '[ "$1" = 200 ] && [ "$(jq -c . <"$2")" = "$3" ]' - "$STATUS" "$T/body" "$ds"
+check "... with a next link on the legacy path" \
+    header_matches Link "^</api/v1/installations/$inst/dirspaces[?]limit=10&page="
+http GET "/api/v1/installations/$other/dirspaces" -H "$A"
+check "the legacy dirspaces path needs the installation's capability (403)" \
+    error_is 403 NO_INSTALLATION_ACCESS
+http GET "/api/v1/installations/$inst/dirspaces"
+check "the legacy dirspaces path without a token: 401" error_is 401 UNAUTHORIZED
 
 http GET "$WM?limit=0" -H "$A"
 check "limit 0 is a 400" error_is 400 INVALID_PARAM
-http GET "$WM?limit=101" -H "$A"
-check "limit 101 is a 400" error_is 400 INVALID_PARAM
+for l in -1 abc ''; do
+	http GET "$WM?limit=$l" -H "$A"
+	check "limit '$l' is a 400" error_is 400 INVALID_PARAM
+done
 http GET "$WM?page=garbage" -H "$A"
 check "a garbage cursor is a 400" error_is 400 INVALID_PARAM
 # The tag query language.
@@ -140,3 +153,16 @@ while [ $pages -lt 10 ]; do
 done
 check "a filtered list pages through all 9 queued manifests and nothing else" \
     sh -c '[ "$(grep -c . "$1")" = 9 ] && [ "$(sort -u "$1")" = queued ]' - "$seen"
+
+# A limit above 100 is clamped to 100 (as Terrateam does), not refused:
+# with more than 100 rows, a page of 100 and a next link saying so.
+$tt manifests seed --installation "$inst" --count 110 >/dev/null
+http GET "$WM?limit=101" -H "$A"
+check "limit 101 is clamped: 100 manifests" json_is '.work_manifests | length' 100
+check "... and the next page's link says limit=100" \
+    header_matches Link '^<[^>]*[?]limit=100&page=[^>]*>; rel="next"'
+http GET "/api/v1/github/installations/$inst/dirspaces?limit=99999999999999999999" -H "$A"
+check "dirspaces: a limit past 64 bits is clamped: 100 rows" \
+    json_is '.dirspaces | length' 100
+check "... and the next page's link says limit=100" \
+    header_matches Link '^<[^>]*[?]limit=100&page=[^>]*>; rel="next"'

@@ -23,6 +23,8 @@ http GET /api/v1/installations/1/work-manifests
 check "manifests: the legacy path reaches the program (401)" error_is 401 UNAUTHORIZED
 http GET /api/v1/github/installations/1/dirspaces
 check "manifests: dirspaces reach the program (401)" error_is 401 UNAUTHORIZED
+http GET /api/v1/installations/1/dirspaces
+check "manifests: the legacy dirspaces path reaches the program (401)" error_is 401 UNAUTHORIZED
 http GET /api/v1/github/installations/1/repos/2/prs/3/stacks
 check "stacks: a pull request's stacks reach the program (401)" error_is 401 UNAUTHORIZED
 http POST /api/github/v1/events -H 'Content-Type: application/json' \
