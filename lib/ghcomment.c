@@ -329,7 +329,7 @@ record(struct tt_arena *a, const struct tt_ledger_item *it,
     cJSON **dirspaces, const char **why)
 {
 	struct tt_db_res	*r;
-	const char		*p[12], *text;
+	const char		*p[12], *text, *config;
 	cJSON			*stacks, *results, *list;
 	enum tt_err		 e;
 
@@ -355,6 +355,8 @@ record(struct tt_arena *a, const struct tt_ledger_item *it,
 		    "run)";
 		goto refused;
 	}
+	config = tt_db_get(r, 0, "config") != NULL ? tt_db_get(r, 0,
+	    "config") : "{}";
 	text = tt_db_get(r, 0, "stacks");
 	stacks = tt_json_parse_stored(a, text, strlen(text));
 	text = tt_db_get(r, 0, "results");
@@ -389,8 +391,7 @@ record(struct tt_arena *a, const struct tt_ledger_item *it,
 	p[8] = c->query;
 	p[9] = c->login;
 	p[10] = pl->title;
-	p[11] = tt_db_get(r, 0, "config") != NULL ? tt_db_get(r, 0, "config") :
-	    "{}";
+	p[11] = config;
 	if ((e = tt_db_run(a, &stmt_insert, p, &r)) != TT_OK)
 		goto fail;
 	*wm_id = tt_arena_strdup(a, tt_db_get(r, 0, "id"));

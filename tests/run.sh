@@ -607,7 +607,7 @@ run_sanitize() {
 # run under memcheck, one process each (valgrind starts once per
 # process), with the cases tagged valgrind, which together reach every
 # program.
-VALGRIND_PROGRAMS="health refresh access-tokens kv manifests stacks github-events
+VALGRIND_PROGRAMS="health refresh access-tokens kv manifests stacks github-events work-manifests
     web-session"
 
 # vg_lines LOG: a memcheck log without its banner, heap totals and pids.

@@ -1252,6 +1252,12 @@ def run_job(st, gen, rid, runner):
            "--run-id", str(rid), "--sha", r["head_sha"], "--log", r["log"]] + \
         [str(a) for a in runner.get("args") or []]
     os.makedirs(os.path.dirname(r["log"]), exist_ok=True)
+    # Run ids start again after a reset: a run's files are its own.
+    for f in (r["log"], r["output"]):
+        try:
+            os.unlink(f)
+        except FileNotFoundError:
+            pass
     try:
         with open(r["output"], "ab") as out:
             p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out,
