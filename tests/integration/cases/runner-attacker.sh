@@ -227,6 +227,19 @@ r2 "$wm_C" "$tC_old"
 check "R1: ... and the old token is refused (one live token a manifest)" unauth_is
 r2 "$wm_C" "$tC"
 check "R1: ... the new one works" status_is 200
+initiate "$wm_C" 9100000103 "$(openssl rand -hex 20)"
+check "R1: its own run at another sha is done" is_done
+check "R1: ... without a token" no_token
+check "R1: ... and the manifest still runs" test "$(state "$wm_C")" = running
+# The run id and manifest id are public in a public repository's Actions
+# logs: past the runner's retry budget its own run gets no new token.
+q "UPDATE work_manifests SET started_at = now() - interval '16 minutes' WHERE id = '$wm_C'" >/dev/null
+initiate "$wm_C" 9100000103 "$sC"
+check "R1: its own run past the runner's retry budget (15 min) is done" is_done
+check "R1: ... without a token" no_token
+r2 "$wm_C" "$tC"
+check "R1: ... and the live token still works" status_is 200
+q "UPDATE work_manifests SET started_at = now() WHERE id = '$wm_C'" >/dev/null
 wrong=$(openssl rand -hex 20)
 initiate "$wm_B" 9100000102 "$wrong"
 check "R1: a queued manifest at another sha is done" is_done
