@@ -97,12 +97,17 @@ To connect a GitHub App (github.com > Settings > Developer settings >
 GitHub Apps > New GitHub App):
   - Webhook URL: https://<this host, as GitHub reaches it>/api/github/v1/events
   - Webhook secret: the contents of the secret file above
-  - Repository permissions: Checks (read and write), Contents (read),
-    Pull requests (read and write), Issues (read and write), Metadata (read)
-  - Subscribe to events: Pull request (installation events always arrive)
+  - Repository permissions: Actions (read and write), Checks (read and
+    write), Contents (read), Pull requests (read and write), Issues (read
+    and write), Metadata (read)
+  - Subscribe to events: Pull request, Issue comment, Workflow job
+    (installation events always arrive)
   - Generate a private key, then run again with
       TT_GITHUB_APP_ID=<App ID> TT_GITHUB_APP_PRIVATE_KEY_FILE=<key.pem> make run
     and stored deliveries are processed with: bin/ttctl events drain
+  - Plans run in each repository's .github/workflows/terrateam.yml (README,
+    "Running plans"), whose runner calls back $TT_PUBLIC_URL/api/github:
+    set TT_PUBLIC_URL to an address GitHub Actions can reach
 
 terrateam-c is serving on http://127.0.0.1:$port ($web)
   curl -s http://127.0.0.1:$port/healthz
