@@ -8,7 +8,8 @@
 # hello-world as a CGI program.
 #   BENCH_SERVERS ("lighttpd apache cgi"), BENCH_SECONDS (10),
 #   BENCH_CONNECTIONS (32), BENCH_THREADS (2),
-#   BENCH_SCENARIOS ("refresh whoami": only those, after hello; default all)
+#   BENCH_SCENARIOS ("refresh whoami": only those, after hello; default all;
+#   runner-plan and runner-init are the runner's R4 and R1, docs/PERFORMANCE.md)
 #   BENCH_CGIBIN (the programs to measure, default build/cgi-bin: another
 #   build's, for alternating runs of two builds)
 # The programs run as the shipped configuration runs them: its process
@@ -194,6 +195,54 @@ FROM (SELECT
 ON CONFLICT DO NOTHING;
 SQL
 
+# The runner (RUNNER.md): an apply of that pull request, running under
+# run "bench" with a known token, and the plan it fetches (R4) from a
+# completed plan of the same head; its initiate (R1) is the run's retry
+# of a lost answer (a new token each time, so it runs after runner-plan).
+run_wm=b0000000-0000-4000-8000-000000000003
+psql -q "$TT_DATABASE_URL" -v ON_ERROR_STOP=1 >/dev/null <<'SQL'
+INSERT INTO repositories (installation_id, id, owner, name)
+VALUES (12345, 123451, 'bench-org', 'infra') ON CONFLICT DO NOTHING;
+INSERT INTO work_manifests (installation_id, id, repo_id, pull_number,
+    run_type, state, kind, base_sha, sha, base_branch, branch, tag_query,
+    completed_at, config_json)
+VALUES (12345, 'b0000000-0000-4000-8000-000000000002', 123451, 9002, 'plan',
+    'completed', 'pr', repeat('0', 40), repeat('c', 40), 'main', 'bench', '',
+    now(), '{}');
+INSERT INTO work_manifest_dirspaces (installation_id, work_manifest_id, dir,
+    workspace, success, has_changes)
+VALUES (12345, 'b0000000-0000-4000-8000-000000000002', 'network', 'default',
+    true, true);
+INSERT INTO work_manifest_plans (installation_id, work_manifest_id, dir,
+    workspace, plan_data, has_changes)
+SELECT 12345, 'b0000000-0000-4000-8000-000000000002', 'network', 'default',
+    encode(convert_to(repeat('a plan of 4 KiB ', 256), 'UTF8'), 'base64'), true;
+INSERT INTO work_manifests (installation_id, id, repo_id, pull_number,
+    run_type, state, kind, base_sha, sha, base_branch, branch, tag_query,
+    config_json, run_id, started_at, token_sha256)
+VALUES (12345, 'b0000000-0000-4000-8000-000000000003', 123451, 9002, 'apply',
+    'running', 'pr', repeat('0', 40), repeat('c', 40), 'main', 'bench', '',
+    '{}', 'bench', now(), NULL);
+INSERT INTO work_manifest_dirspaces (installation_id, work_manifest_id, dir,
+    workspace)
+VALUES (12345, 'b0000000-0000-4000-8000-000000000003', 'network', 'default');
+SQL
+# runner_script: the apply running again under a fresh token (an earlier
+# server's runner-init replaced it), and a wrk script sending it.
+runner_script() {
+	run_token=tt_run_$(openssl rand -hex 32)
+	psql -q "$TT_DATABASE_URL" -c "UPDATE work_manifests SET state = 'running',
+	    started_at = now(), token_sha256 = sha256(convert_to('$run_token', 'UTF8'))
+	    WHERE installation_id = 12345 AND id = '$run_wm'" >/dev/null
+	printf 'wrk.headers["Authorization"] = "bearer %s"\n' "$run_token" >"$dir/runner.lua"
+	echo "$dir/runner.lua"
+}
+cat >"$dir/initiate.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"run_id": "bench", "sha": "$(printf 'c%.0s' $(seq 1 40))"}'
+LUA
+
 # Scenarios: name, path, and a command printing the wrk script to use
 # (run just before the scenario, so access tokens are fresh).
 scenarios=(
@@ -208,6 +257,8 @@ scenarios=(
 	"wm-list|/api/v1/github/installations/12345/work-manifests|bearer_script"
 	"wm-filtered|/api/v1/github/installations/12345/work-manifests?q=repo%3Ainfra%20and%20state%3Acompleted|bearer_script"
 	"stacks-get|/api/v1/github/installations/12345/repos/123451/prs/9001/stacks|bearer_script"
+	"runner-plan|/api/github/v1/work-manifests/$run_wm/plans?path=network&workspace=default|runner_script"
+	"runner-init|/api/github/v1/work-manifests/$run_wm/initiate|echo $dir/initiate.lua"
 )
 
 # to_ms VALUE: wrk's "1.23ms" / "456.00us" / "1.02s" in milliseconds.
