@@ -9,7 +9,9 @@
 #   BENCH_SERVERS ("lighttpd apache cgi"), BENCH_SECONDS (10),
 #   BENCH_CONNECTIONS (32), BENCH_THREADS (2),
 #   BENCH_SCENARIOS ("refresh whoami": only those, after hello; default all;
-#   runner-plan and runner-init are the runner's R4 and R1, docs/PERFORMANCE.md)
+#   runner-plan, runner-init, initiate and results: the runner's calls,
+#   docs/PERFORMANCE.md), BENCH_RUNS (40000 manifests per server for
+#   initiate and results)
 #   BENCH_CGIBIN (the programs to measure, default build/cgi-bin: another
 #   build's, for alternating runs of two builds)
 # The programs run as the shipped configuration runs them: its process
@@ -243,6 +245,88 @@ wrk.headers["Content-Type"] = "application/json"
 wrk.body = '{"run_id": "bench", "sha": "$(printf 'c%.0s' $(seq 1 40))"}'
 LUA
 
+# initiate and results: each request takes a manifest of its own (as a
+# runner does), BENCH_RUNS fresh ones per server: queued ones to start
+# (R1: the token made and stored), running ones to complete (R5: a
+# version-2 result of one dirspace, as the runner sends it, with a plan
+# text of 1 KiB twice). wrk's threads take every n-th manifest.
+runs=${BENCH_RUNS:-40000}
+# runs_sql STATE: BENCH_RUNS manifests of a new batch in STATE, each
+# with one dirspace; sets batch.
+runs_sql() {
+	# (in the subshell of the scenario's $(...): the count is kept in a file)
+	batch=$(($(cat "$dir/batch" 2>/dev/null || echo 0) + 1))
+	echo "$batch" >"$dir/batch"
+	psql -q "$TT_DATABASE_URL" -v ON_ERROR_STOP=1 >/dev/null <<SQL
+INSERT INTO work_manifests (installation_id, id, repo_id, pull_number,
+    run_type, state, kind, base_sha, sha, base_branch, branch, tag_query,
+    config_json, run_id, started_at, token_sha256)
+SELECT 12345, format('b1%s-0000-4000-8000-%s', lpad('$batch', 6, '0'),
+    lpad(g::text, 12, '0'))::uuid, 123451, 9100 + $batch, 'plan', '$1', 'pr',
+    repeat('0', 40), repeat('c', 40), 'main', 'bench', '', '{}',
+    CASE WHEN '$1' = 'running' THEN 'bench' END,
+    CASE WHEN '$1' = 'running' THEN now() END,
+    CASE WHEN '$1' = 'running' THEN sha256(convert_to('tt_run_' ||
+        encode(sha256(convert_to('bench-$batch-' || g, 'UTF8')), 'hex'),
+        'UTF8')) END
+FROM generate_series(0, $runs - 1) g;
+INSERT INTO work_manifest_dirspaces (installation_id, work_manifest_id, dir,
+    workspace)
+SELECT 12345, format('b1%s-0000-4000-8000-%s', lpad('$batch', 6, '0'),
+    lpad(g::text, 12, '0'))::uuid, 'network', 'default'
+FROM generate_series(0, $runs - 1) g;
+SQL
+}
+# runs_lua METHOD SUFFIX BODY [TOKENS]: a wrk script over this batch.
+runs_lua() {
+	{
+		printf 'local batch, threads, runs = %d, %d, %d\n' "$batch" \
+		    "$threads" "$runs"
+		printf 'local body = %s\n' "$3"
+		if [ -n "${4:-}" ]; then
+			echo 'local tokens = {'
+			psql -At "$TT_DATABASE_URL" -c "SELECT '\"tt_run_' ||
+			    encode(sha256(convert_to('bench-$batch-' || g, 'UTF8')),
+			    'hex') || '\",' FROM generate_series(0, $runs - 1) g"
+			echo '}'
+		fi
+		cat <<LUA
+local next_tid = 0
+function setup(thread)
+	thread:set("tid", next_tid)
+	next_tid = next_tid + 1
+end
+local n = -1
+request = function()
+	n = n + 1
+	-- Past the batch, manifests come round again (answered 401 or done).
+	local i = (n * threads + tid) % runs
+	local h = { ["Content-Type"] = "application/json" }
+	if tokens then h["Authorization"] = "bearer " .. tokens[i + 1] end
+	return wrk.format("$1", string.format(
+	    "/api/github/v1/work-manifests/b1%06d-0000-4000-8000-%012d$2",
+	    batch, i), h, body)
+end
+LUA
+	} >"$dir/runs.lua"
+	echo "$dir/runs.lua"
+}
+initiate_script() {
+	runs_sql queued
+	runs_lua POST /initiate "'{\"run_id\": \"bench\", \"sha\": \"$(printf 'c%.0s' $(seq 1 40))\"}'"
+}
+results_script() {
+	runs_sql running
+	runs_lua PUT "" "[[$(jq -cn --arg t "$(head -c 768 /dev/zero | tr '\0' x | fold -w 64)" '{steps: [
+	    {step: "auth/update-terrateam-github-token", success: true, ignore_errors: false,
+	     scope: {type: "run", flow: "hooks", subflow: "pre"}, payload: {}},
+	    {step: "tf/init", success: true, ignore_errors: false,
+	     scope: {type: "dirspace", dir: "network", workspace: "default"}, payload: {text: "Terraform has been successfully initialized!"}},
+	    {step: "tf/plan", success: true, ignore_errors: false,
+	     scope: {type: "dirspace", dir: "network", workspace: "default"},
+	     payload: {plan: $t, has_changes: true, text: $t, visible_on: "always"}}]}')]]" tokens
+}
+
 # Scenarios: name, path, and a command printing the wrk script to use
 # (run just before the scenario, so access tokens are fresh).
 scenarios=(
@@ -259,6 +343,8 @@ scenarios=(
 	"stacks-get|/api/v1/github/installations/12345/repos/123451/prs/9001/stacks|bearer_script"
 	"runner-plan|/api/github/v1/work-manifests/$run_wm/plans?path=network&workspace=default|runner_script"
 	"runner-init|/api/github/v1/work-manifests/$run_wm/initiate|echo $dir/initiate.lua"
+	"initiate|/|initiate_script"
+	"results|/|results_script"
 )
 
 # to_ms VALUE: wrk's "1.23ms" / "456.00us" / "1.02s" in milliseconds.
