@@ -251,6 +251,11 @@ LUA
 # version-2 result of one dirspace, as the runner sends it, with a plan
 # text of 1 KiB twice). wrk's threads take every n-th manifest.
 runs=${BENCH_RUNS:-40000}
+# They live in installation 12346, so that the lists of 12345 stay the
+# same for every server.
+"$ttctl" installation create --id 12346 --login bench-runs >/dev/null
+psql -q "$TT_DATABASE_URL" -c "INSERT INTO repositories (installation_id, id,
+    owner, name) VALUES (12346, 123461, 'bench-runs', 'infra')" >/dev/null
 # runs_sql STATE: BENCH_RUNS manifests of a new batch in STATE, each
 # with one dirspace; sets batch.
 runs_sql() {
@@ -261,8 +266,8 @@ runs_sql() {
 INSERT INTO work_manifests (installation_id, id, repo_id, pull_number,
     run_type, state, kind, base_sha, sha, base_branch, branch, tag_query,
     config_json, run_id, started_at, token_sha256)
-SELECT 12345, format('b1%s-0000-4000-8000-%s', lpad('$batch', 6, '0'),
-    lpad(g::text, 12, '0'))::uuid, 123451, 9100 + $batch, 'plan', '$1', 'pr',
+SELECT 12346, format('b1%s-0000-4000-8000-%s', lpad('$batch', 6, '0'),
+    lpad(g::text, 12, '0'))::uuid, 123461, 9100 + $batch, 'plan', '$1', 'pr',
     repeat('0', 40), repeat('c', 40), 'main', 'bench', '', '{}',
     CASE WHEN '$1' = 'running' THEN 'bench' END,
     CASE WHEN '$1' = 'running' THEN now() END,
@@ -272,7 +277,7 @@ SELECT 12345, format('b1%s-0000-4000-8000-%s', lpad('$batch', 6, '0'),
 FROM generate_series(0, $runs - 1) g;
 INSERT INTO work_manifest_dirspaces (installation_id, work_manifest_id, dir,
     workspace)
-SELECT 12345, format('b1%s-0000-4000-8000-%s', lpad('$batch', 6, '0'),
+SELECT 12346, format('b1%s-0000-4000-8000-%s', lpad('$batch', 6, '0'),
     lpad(g::text, 12, '0'))::uuid, 'network', 'default'
 FROM generate_series(0, $runs - 1) g;
 SQL
