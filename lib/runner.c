@@ -17,6 +17,13 @@
 #include "json.h"
 #include "runner.h"
 
+/*
+ * Seconds after a run started within which its own initiate is answered
+ * again: the runner tries a call 5 times, 120 s each, sleeping 1 s and
+ * then 1.5 times longer between tries (about 610 s in all).
+ */
+#define TT_RUNNER_RETRY_WINDOW	900
+
 /* The manifest and its repository, locked for initiate. */
 TT_DB_STMT(stmt_find) = {
 	.name = "runner_find",
@@ -24,7 +31,8 @@ TT_DB_STMT(stmt_find) = {
 	    "SELECT wm.installation_id, wm.state, wm.sha, wm.run_id, "
 	    "wm.run_type, wm.base_branch, wm.pull_number, wm.config_json, "
 	    "wm.check_run_id::text AS check_run_id, extract(epoch FROM now() - "
-	    "wm.created_at)::bigint AS age, r.owner, r.name AS repo FROM "
+	    "wm.created_at)::bigint AS age, coalesce(extract(epoch FROM now() - "
+	    "wm.started_at)::bigint, 0) AS running_for, r.owner, r.name AS repo FROM "
 	    "work_manifests wm JOIN repositories r ON r.installation_id = "
 	    "wm.installation_id AND r.id = wm.repo_id WHERE wm.id = $1::uuid "
 	    "FOR UPDATE OF wm",
@@ -346,9 +354,17 @@ tt_runner_initiate(struct tt_arena *a, const char *id, const char *run_id,
 		out->done = 1;
 		return tt_db_commit(a);
 	}
-	/* Running: only its own run's retry gets it again. */
+	/*
+	 * Running: only its own run's retry of a lost answer gets it again
+	 * (a new token), at the same sha and within the runner's retry
+	 * budget: the run id and manifest id show in a public repository's
+	 * Actions logs.
+	 */
 	if (strcmp(state, "running") == 0 && (tt_db_get(wm, 0, "run_id") ==
-	    NULL || strcmp(tt_db_get(wm, 0, "run_id"), run_id) != 0)) {
+	    NULL || strcmp(tt_db_get(wm, 0, "run_id"), run_id) != 0 ||
+	    strcmp(sha, tt_db_get(wm, 0, "sha")) != 0 ||
+	    strtoll(tt_db_get(wm, 0, "running_for"), NULL, 10) >
+	    TT_RUNNER_RETRY_WINDOW)) {
 		out->done = 1;
 		return tt_db_commit(a);
 	}
