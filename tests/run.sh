@@ -10,6 +10,11 @@
 #                             case-env/); the server restarts by itself
 #                             after a rebuild. tests/run.sh case --stop ends it.
 #   CASES='kv-* audit-trail.sh' tests/run.sh integration    only those cases
+#   tests/run.sh database [NAME ...]
+#                             the database-topology cases (tests/integration/
+#                             database/): each starts its own clusters, stand-ins
+#                             and web server (failover, a dead host, Patroni,
+#                             PgBouncer), so they run apart from the passes
 # Each case says in its header which passes run it ("# passes: lighttpd
 # apache ...") and which stand-ins it needs ("# needs: github oidc").
 # Every suite prints TAP-style lines; a crashed or silent suite counts as
@@ -703,6 +708,33 @@ WRAP
 	echo "# valgrind pass: $((SECONDS - start)) s"
 }
 
+# run_database [NAME ...]: the cases of tests/integration/database/ (all,
+# or those named; CASES patterns apply too). Each gets the build in BUILD
+# and an empty directory T of its own, starts the PostgreSQL clusters,
+# stand-ins and web server it needs there, and stops them before it ends
+# (tests/harness/dbcase.sh).
+run_database() {
+	local c rc start names=" $* " t
+	echo "# database topologies"
+	for c in "$TOP"/tests/integration/database/*.sh; do
+		[ -f "$c" ] || continue
+		matches_cases "$(basename "$c")" || continue
+		[ "$names" = "  " ] || case $names in
+			*" $(basename "$c")"*|*" $(basename "$c" .sh) "*) ;;
+			*) continue ;;
+		esac
+		t=$(mktemp -d /tmp/tt-db.XXXXXX)
+		[ "$(id -u)" -eq 0 ] && chmod 755 "$t"
+		cleanup_dirs+=("$t")
+		start=$SECONDS
+		BUILD=$TOP/build T=$t CASE=$(basename "$c") SERVER=database \
+		    bash "$c" >"$OUT/case.out" 2>&1
+		rc=$?
+		record "[database] $(basename "$c")" $rc "$OUT/case.out"
+		echo "# time [database] $(basename "$c"): $((SECONDS - start)) s" | tee -a "$OUT/times.log"
+	done
+}
+
 run_fuzz() {
 	echo "# fuzz targets (short runs)"
 	"$TOP/tests/fuzz/run.sh" "${FUZZ_SECONDS:-10}" >"$OUT/fuzz.out" 2>&1
@@ -930,6 +962,7 @@ integration)	run_integration ;;
 sanitize)	run_sanitize ;;
 fuzz)		run_fuzz ;;
 valgrind)	run_valgrind ;;
+database)	shift; run_database "$@" ;;
 case)		shift; run_one_case "$@"; exit $? ;;
 check)
 	run_lint
@@ -943,9 +976,10 @@ all)
 	run_integration
 	run_sanitize
 	run_valgrind
+	run_database
 	fuzz_wait
 	;;
-*)	echo "usage: tests/run.sh all|check|unit|integration|sanitize|valgrind|fuzz|lint" >&2
+*)	echo "usage: tests/run.sh all|check|unit|integration|sanitize|valgrind|fuzz|lint|database" >&2
 	echo "       tests/run.sh case NAME [--server lighttpd|apache|proxy|cgi|asan] | case --stop" >&2
 	exit 2 ;;
 esac
