@@ -1,7 +1,8 @@
 /*
  * db.c: the process's PostgreSQL connection, opened lazily and opened
  * again once when found broken, and the statements run on it one at a
- * time. dbpipe.c sends several in one round trip on the same connection.
+ * time, each waited for with a deadline. dbpipe.c sends several in one
+ * round trip on the same connection.
  */
 /* SPDX-License-Identifier: MIT */
 #include <libpq-fe.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "clock.h"
 #include "config.h"
 #include "db.h"
 #include "dbconn.h"
@@ -23,6 +25,9 @@ static unsigned		 conn_gen;	/* bumped on every new connection */
 static int		 in_tx;
 static const char	*app_name = "terrateam-c";
 static char		 last_state[6];
+/* The server went silent during this request: no new connection now. */
+static int		 silent;
+static int64_t		 answer_wait_ms = -1;	/* -1: statement timeout + 1 s */
 
 static struct {
 	struct tt_db_stmt	*stmt;
@@ -159,9 +164,88 @@ tt_dbconn_ready(int once)
 			tt_db_close();
 		}
 	}
+	if (silent)
+		return -1;
 	if (conn == NULL && db_connect() != 0)
 		return -1;
 	return 0;
+}
+
+/*
+ * Waits for the server's answer, at most the statement timeout and a
+ * second. The server bounds its own work by statement_timeout, but not
+ * a server that stopped answering: a machine that died mid-session
+ * behind something that still accepts packets, or a commit waiting for
+ * a synchronous standby that is gone. Past the deadline the connection
+ * is closed and, for the rest of the request, no new one is opened (it
+ * would wait connect_timeout for a host that is likely as silent): the
+ * request answers 503. Returns 0 when a result can be read without
+ * waiting, -1 when the connection was closed.
+ */
+static int
+wait_answer(void)
+{
+	struct pollfd	pfd;
+	int64_t		deadline, left, wait_ms;
+
+	if (PQflush(conn) != 0 || answer_wait_ms == 0)
+		return 0;	/* PQgetResult reports a failure, or waits */
+	wait_ms = answer_wait_ms > 0 ? answer_wait_ms :
+	    tt_config.statement_timeout_ms + 1000;
+	deadline = tt_clock_mono_us() + wait_ms * 1000;
+	while (PQisBusy(conn)) {
+		left = (deadline - tt_clock_mono_us()) / 1000;
+		pfd.fd = PQsocket(conn);
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		if (left <= 0 || poll(&pfd, 1, (int)left) == 0) {
+			tt_log_warnx("the database did not answer within %lld "
+			    "ms: closing the connection", (long long)wait_ms);
+			tt_db_close();
+			silent = 1;
+			return -1;
+		}
+		if (!PQconsumeInput(conn))
+			break;	/* PQgetResult reports it */
+	}
+	return 0;
+}
+
+void
+tt_db_set_answer_wait(int64_t ms)
+{
+	answer_wait_ms = ms;
+}
+
+PGresult *
+tt_dbconn_result(void)
+{
+	if (conn == NULL || wait_answer() != 0)
+		return NULL;
+	return PQgetResult(conn);
+}
+
+/*
+ * The result of the one command just sent (sent: whether sending
+ * worked), as PQexec gives it: the last one, once the command is done.
+ * NULL when the connection failed or went silent.
+ */
+static PGresult *
+command_result(int sent)
+{
+	PGresult	*res = NULL, *r;
+
+	if (!sent)
+		return NULL;
+	while ((r = tt_dbconn_result()) != NULL) {
+		PQclear(res);
+		res = r;
+	}
+	if (conn == NULL) {
+		PQclear(res);
+		return NULL;
+	}
+	return res;
 }
 
 static void
@@ -241,8 +325,8 @@ run_one(struct tt_arena *a, struct tt_db_stmt *stmt, const char *sql,
 		if (tt_dbconn_ready(!retry) != 0)
 			return TT_EUNAVAIL;
 		if (stmt != NULL && stmt->prepared_gen != conn_gen) {
-			res = PQprepare(conn, stmt->name, stmt->sql,
-			    stmt->nparams, NULL);
+			res = command_result(PQsendPrepare(conn, stmt->name,
+			    stmt->sql, stmt->nparams, NULL));
 			if (res == NULL ||
 			    PQresultStatus(res) != PGRES_COMMAND_OK) {
 				if (tt_dbconn_lost(res)) {
@@ -260,11 +344,11 @@ run_one(struct tt_arena *a, struct tt_db_stmt *stmt, const char *sql,
 			stmt->prepared_gen = conn_gen;
 		}
 		if (stmt != NULL)
-			res = PQexecPrepared(conn, stmt->name, nparams, params,
-			    NULL, NULL, 0);
+			res = command_result(PQsendQueryPrepared(conn,
+			    stmt->name, nparams, params, NULL, NULL, 0));
 		else
-			res = PQexecParams(conn, sql, nparams, NULL, params,
-			    NULL, NULL, 0);
+			res = command_result(PQsendQueryParams(conn, sql,
+			    nparams, NULL, params, NULL, NULL, 0));
 		st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
 		if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
 			*out = tt_arena_alloc(a, sizeof(**out));
@@ -378,10 +462,11 @@ tt_db_end_request(void)
 
 	gate.state = TT_DB_GATE_NONE;
 	if (conn != NULL && PQtransactionStatus(conn) != PQTRANS_IDLE) {
-		res = PQexec(conn, "ROLLBACK");
+		res = command_result(PQsendQuery(conn, "ROLLBACK"));
 		PQclear(res);
 	}
 	in_tx = 0;
+	silent = 0;
 }
 
 int

@@ -157,5 +157,12 @@ int		 tt_db_time(const char *v, char utc[TT_DB_UTC_LEN],
 
 /* Closes the connection (at exit, so valgrind sees no leak). */
 void		 tt_db_close(void);
+/*
+ * How long a statement's answer is waited for before the connection is
+ * given up as silent: by default TT_STATEMENT_TIMEOUT_MS and a second;
+ * 0 waits as long as the server takes (for ttctl's maintenance
+ * statements that lift statement_timeout).
+ */
+void		 tt_db_set_answer_wait(int64_t ms);
 
 #endif

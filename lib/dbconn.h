@@ -29,6 +29,13 @@ int		 tt_dbconn_in_tx(void);
  * not be sent twice. -1 when the database cannot be reached.
  */
 int		 tt_dbconn_ready(int once);
+/*
+ * The next result (PQgetResult), waited for at most the statement
+ * timeout and a second; NULL at the end of a command's results, and
+ * when the connection failed or went silent (then it is closed and the
+ * rest of the request gets no new one: tt_dbconn_ready fails).
+ */
+PGresult	*tt_dbconn_result(void);
 /* 1 when a failed result means the connection went away. */
 int		 tt_dbconn_lost(PGresult *);
 /* A failed result as an error code; the unexpected ones are logged. */

@@ -50,10 +50,10 @@ collect(PGresult **out)
 	ExecStatusType	 st;
 
 	*out = NULL;
-	if ((res = PQgetResult(tt_dbconn())) == NULL)
+	if ((res = tt_dbconn_result()) == NULL)
 		return PGRES_FATAL_ERROR;
 	st = PQresultStatus(res);
-	while ((extra = PQgetResult(tt_dbconn())) != NULL) {
+	while ((extra = tt_dbconn_result()) != NULL) {
 		if (PQresultStatus(extra) == PGRES_PIPELINE_SYNC) {
 			PQclear(extra);
 			break;
@@ -109,7 +109,7 @@ finish_pipeline(int ok, struct tt_db_stmt **sent, int nprep,
 		st[i] = collect(&res[i]);
 	*got = i;
 	if (ok) {
-		s = PQgetResult(tt_dbconn());
+		s = tt_dbconn_result();
 		ok = s != NULL && PQresultStatus(s) == PGRES_PIPELINE_SYNC;
 		PQclear(s);
 	}

@@ -106,6 +106,7 @@ manifests_seed(struct ttctl *ctl, int argc, char **argv)
 		return ttctl_fail(TTCTL_USAGE, MANIFESTS_USAGE);
 	p[0] = inst;
 	p[1] = count;
+	tt_db_set_answer_wait(0);	/* as long as the seeding takes */
 	if (tt_db_begin(ctl->arena) != TT_OK ||
 	    tt_db_exec(ctl->arena, "SET LOCAL statement_timeout = 0", 0, NULL,
 	    &r) != TT_OK)
