@@ -186,6 +186,7 @@ tt_config_load(char *err, size_t errlen)
 	}
 
 	c->database_url = str_var("TT_DATABASE_URL", TT_DEFAULT_DATABASE_URL);
+	c->database_read_url = str_var("TT_DATABASE_READ_URL", NULL);
 	c->jwt_issuer = str_var("TT_JWT_ISSUER", "terrateam");
 	c->github_api_url = str_var("TT_GITHUB_API_URL",
 	    "https://api.github.com");

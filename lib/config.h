@@ -11,6 +11,8 @@
 
 struct tt_config {
 	const char		*database_url;
+	/* The read-only routes' data reads (db.h .standby), or NULL. */
+	const char		*database_read_url;
 	int64_t			 access_token_ttl;	/* seconds, 1..3600 */
 	const char		*jwt_issuer;
 	int64_t			 clock_leeway;		/* seconds, 0..300 */

@@ -20,8 +20,18 @@
 #include "dbconn.h"
 #include "log.h"
 
-static PGconn		*conn;
-static unsigned		 conn_gen;	/* bumped on every new connection */
+/*
+ * A connection: the primary's (TT_DATABASE_URL), and the reader's
+ * (TT_DATABASE_READ_URL, when set) for the reads marked .standby.
+ */
+struct link {
+	PGconn		*pg;
+	unsigned	 gen;	/* its number, for tt_db_stmt.prepared_gen */
+	int		 reader;
+};
+static struct link	 primary, reader = { .reader = 1 };
+static struct link	*on = &primary;	/* where statements go now */
+static unsigned		 conn_count;	/* numbers the connections */
 static int		 in_tx;
 static const char	*app_name = "terrateam-c";
 static char		 last_state[6];
@@ -38,13 +48,13 @@ static struct {
 PGconn *
 tt_dbconn(void)
 {
-	return conn;
+	return on->pg;
 }
 
 unsigned
 tt_dbconn_gen(void)
 {
-	return conn_gen;
+	return on->gen;
 }
 
 int
@@ -112,30 +122,43 @@ db_connect(void)
 	keys[n] = "keepalives";		vals[n++] = "1";
 	keys[n] = "keepalives_idle";	vals[n++] = "30";
 	keys[n] = "tcp_user_timeout";	vals[n++] = "10000";
-	keys[n] = "dbname";		vals[n++] = tt_config.database_url;
+	keys[n] = "dbname";		vals[n++] = on->reader ?
+	    tt_config.database_read_url : tt_config.database_url;
 	keys[n] = NULL;			vals[n] = NULL;
 
-	conn = PQconnectdbParams(keys, vals, 1);
-	if (conn == NULL)
+	on->pg = PQconnectdbParams(keys, vals, 1);
+	if (on->pg == NULL)
 		tt_oom(0);
-	if (PQstatus(conn) != CONNECTION_OK) {
-		tt_log_warnx("could not connect to database: %s",
-		    PQerrorMessage(conn));
-		PQfinish(conn);
-		conn = NULL;
+	if (PQstatus(on->pg) != CONNECTION_OK) {
+		tt_log_warnx("could not connect to %s: %s", on->reader ?
+		    "the read database (TT_DATABASE_READ_URL)" : "database",
+		    PQerrorMessage(on->pg));
+		PQfinish(on->pg);
+		on->pg = NULL;
 		return -1;
 	}
-	conn_gen++;
-	in_tx = 0;
+	on->gen = ++conn_count;
+	if (!on->reader)
+		in_tx = 0;
 	return 0;
+}
+
+void
+tt_dbconn_close(void)
+{
+	if (on->pg != NULL)
+		PQfinish(on->pg);
+	on->pg = NULL;
 }
 
 void
 tt_db_close(void)
 {
-	if (conn != NULL)
-		PQfinish(conn);
-	conn = NULL;
+	if (primary.pg != NULL)
+		PQfinish(primary.pg);
+	if (reader.pg != NULL)
+		PQfinish(reader.pg);
+	primary.pg = reader.pg = NULL;
 }
 
 /*
@@ -154,19 +177,19 @@ tt_dbconn_ready(int once)
 {
 	struct pollfd	pfd;
 
-	if (once && conn != NULL && !in_tx) {
-		pfd.fd = PQsocket(conn);
+	if (once && on->pg != NULL && !in_tx) {
+		pfd.fd = PQsocket(on->pg);
 		pfd.events = POLLIN;
 		pfd.revents = 0;
 		if (pfd.fd < 0 || poll(&pfd, 1, 0) > 0) {
 			tt_log_warnx("the database ended an idle connection: "
 			    "reconnecting");
-			tt_db_close();
+			tt_dbconn_close();
 		}
 	}
 	if (silent)
 		return -1;
-	if (conn == NULL && db_connect() != 0)
+	if (on->pg == NULL && db_connect() != 0)
 		return -1;
 	return 0;
 }
@@ -188,24 +211,24 @@ wait_answer(void)
 	struct pollfd	pfd;
 	int64_t		deadline, left, wait_ms;
 
-	if (PQflush(conn) != 0 || answer_wait_ms == 0)
+	if (PQflush(on->pg) != 0 || answer_wait_ms == 0)
 		return 0;	/* PQgetResult reports a failure, or waits */
 	wait_ms = answer_wait_ms > 0 ? answer_wait_ms :
 	    tt_config.statement_timeout_ms + 1000;
 	deadline = tt_clock_mono_us() + wait_ms * 1000;
-	while (PQisBusy(conn)) {
+	while (PQisBusy(on->pg)) {
 		left = (deadline - tt_clock_mono_us()) / 1000;
-		pfd.fd = PQsocket(conn);
+		pfd.fd = PQsocket(on->pg);
 		pfd.events = POLLIN;
 		pfd.revents = 0;
 		if (left <= 0 || poll(&pfd, 1, (int)left) == 0) {
 			tt_log_warnx("the database did not answer within %lld "
 			    "ms: closing the connection", (long long)wait_ms);
-			tt_db_close();
+			tt_dbconn_close();
 			silent = 1;
 			return -1;
 		}
-		if (!PQconsumeInput(conn))
+		if (!PQconsumeInput(on->pg))
 			break;	/* PQgetResult reports it */
 	}
 	return 0;
@@ -220,9 +243,9 @@ tt_db_set_answer_wait(int64_t ms)
 PGresult *
 tt_dbconn_result(void)
 {
-	if (conn == NULL || wait_answer() != 0)
+	if (on->pg == NULL || wait_answer() != 0)
 		return NULL;
-	return PQgetResult(conn);
+	return PQgetResult(on->pg);
 }
 
 /*
@@ -241,7 +264,7 @@ command_result(int sent)
 		PQclear(res);
 		res = r;
 	}
-	if (conn == NULL) {
+	if (on->pg == NULL) {
 		PQclear(res);
 		return NULL;
 	}
@@ -259,7 +282,7 @@ tt_dbconn_lost(PGresult *res)
 {
 	const char	*st;
 
-	if (conn == NULL || PQstatus(conn) == CONNECTION_BAD)
+	if (on->pg == NULL || PQstatus(on->pg) == CONNECTION_BAD)
 		return 1;
 	st = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 	/*
@@ -304,12 +327,12 @@ tt_dbconn_classify(PGresult *res, const char *what)
 }
 
 /*
- * Runs one statement (prepared when stmt != NULL) with the reconnect
- * policy: a connection found broken is reopened once; the statement is
- * sent again only when retry allows it.
+ * Runs one statement (prepared when stmt != NULL) on the connection of
+ * `on`, with the reconnect policy: a connection found broken is reopened
+ * once; the statement is sent again only when retry allows it.
  */
 static enum tt_err
-run_one(struct tt_arena *a, struct tt_db_stmt *stmt, const char *sql,
+run_here(struct tt_arena *a, struct tt_db_stmt *stmt, const char *sql,
     int nparams, const char *const *params, int retry,
     struct tt_db_res **out)
 {
@@ -324,14 +347,14 @@ run_one(struct tt_arena *a, struct tt_db_stmt *stmt, const char *sql,
 	for (attempt = 0; attempt < 2; attempt++) {
 		if (tt_dbconn_ready(!retry) != 0)
 			return TT_EUNAVAIL;
-		if (stmt != NULL && stmt->prepared_gen != conn_gen) {
-			res = command_result(PQsendPrepare(conn, stmt->name,
+		if (stmt != NULL && stmt->prepared_gen != on->gen) {
+			res = command_result(PQsendPrepare(on->pg, stmt->name,
 			    stmt->sql, stmt->nparams, NULL));
 			if (res == NULL ||
 			    PQresultStatus(res) != PGRES_COMMAND_OK) {
 				if (tt_dbconn_lost(res)) {
 					PQclear(res);
-					tt_db_close();
+					tt_dbconn_close();
 					if (in_tx)
 						return TT_EUNAVAIL;
 					continue;	/* never sent: safe */
@@ -341,13 +364,13 @@ run_one(struct tt_arena *a, struct tt_db_stmt *stmt, const char *sql,
 				return e;
 			}
 			PQclear(res);
-			stmt->prepared_gen = conn_gen;
+			stmt->prepared_gen = on->gen;
 		}
 		if (stmt != NULL)
-			res = command_result(PQsendQueryPrepared(conn,
+			res = command_result(PQsendQueryPrepared(on->pg,
 			    stmt->name, nparams, params, NULL, NULL, 0));
 		else
-			res = command_result(PQsendQueryParams(conn, sql,
+			res = command_result(PQsendQueryParams(on->pg, sql,
 			    nparams, NULL, params, NULL, NULL, 0));
 		st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
 		if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
@@ -359,7 +382,7 @@ run_one(struct tt_arena *a, struct tt_db_stmt *stmt, const char *sql,
 		if (tt_dbconn_lost(res)) {
 			tt_log_warnx("database connection lost during %s", what);
 			PQclear(res);
-			tt_db_close();
+			tt_dbconn_close();
 			if (in_tx || !retry)
 				return TT_EUNAVAIL;
 			continue;
@@ -369,6 +392,59 @@ run_one(struct tt_arena *a, struct tt_db_stmt *stmt, const char *sql,
 		return e;
 	}
 	return TT_EUNAVAIL;
+}
+
+/*
+ * The pending gate alone, on the primary, waited for: TT_OK once it has
+ * passed, TT_EREFUSED when it refused, or why it could not be run.
+ */
+static enum tt_err
+pass_gate(struct tt_arena *a)
+{
+	struct tt_db_res	*r;
+	enum tt_err		 e;
+
+	if (gate.state != TT_DB_GATE_PENDING)
+		return TT_OK;
+	gate.state = TT_DB_GATE_NONE;
+	e = run_here(a, gate.stmt, NULL, gate.stmt->nparams, gate.params, 1,
+	    &r);
+	if (e != TT_OK && e != TT_EUNAVAIL && e != TT_ETIMEOUT) {
+		gate.state = TT_DB_GATE_REFUSED;
+		return TT_EREFUSED;
+	}
+	if (e != TT_OK) {
+		gate.state = TT_DB_GATE_PENDING;
+		return e;
+	}
+	gate.state = TT_DB_GATE_PASSED;
+	return TT_OK;
+}
+
+/*
+ * Runs a statement where it belongs. A read that a standby may answer
+ * (standby: a .standby statement, or tt_db_read), outside a transaction,
+ * goes to the read connection when TT_DATABASE_READ_URL is set, and only
+ * after the session's pending gate has passed alone on the primary: the
+ * verdict never comes from a standby, so a revocation or a removed
+ * membership holds at once whatever the standby's lag. Anything else
+ * goes to the primary.
+ */
+static enum tt_err
+run_one(struct tt_arena *a, struct tt_db_stmt *stmt, const char *sql,
+    int nparams, const char *const *params, int retry, int standby,
+    struct tt_db_res **out)
+{
+	enum tt_err	e;
+
+	if (!standby || tt_config.database_read_url == NULL || in_tx)
+		return run_here(a, stmt, sql, nparams, params, retry, out);
+	if ((e = pass_gate(a)) != TT_OK)
+		return e;
+	on = &reader;
+	e = run_here(a, stmt, sql, nparams, params, retry, out);
+	on = &primary;
+	return e;
 }
 
 struct tt_db_res *
@@ -387,21 +463,28 @@ tt_db_run(struct tt_arena *a, struct tt_db_stmt *stmt,
     const char *const *params, struct tt_db_res **out)
 {
 	return run_one(a, stmt, NULL, stmt->nparams, params, stmt->retry,
-	    out);
+	    stmt->standby, out);
 }
 
 enum tt_err
 tt_db_exec(struct tt_arena *a, const char *sql, int nparams,
     const char *const *params, struct tt_db_res **out)
 {
-	return run_one(a, NULL, sql, nparams, params, 0, out);
+	return run_one(a, NULL, sql, nparams, params, 0, 0, out);
 }
 
 enum tt_err
 tt_db_select(struct tt_arena *a, const char *sql, int nparams,
     const char *const *params, struct tt_db_res **out)
 {
-	return run_one(a, NULL, sql, nparams, params, 1, out);
+	return run_one(a, NULL, sql, nparams, params, 1, 0, out);
+}
+
+enum tt_err
+tt_db_read(struct tt_arena *a, const char *sql, int nparams,
+    const char *const *params, struct tt_db_res **out)
+{
+	return run_one(a, NULL, sql, nparams, params, 1, 1, out);
 }
 
 enum tt_err
@@ -411,22 +494,10 @@ tt_db_begin(struct tt_arena *a)
 	enum tt_err		 e;
 
 	/* A pending gate first, alone: it must pass before the transaction. */
-	if (gate.state == TT_DB_GATE_PENDING) {
-		gate.state = TT_DB_GATE_NONE;
-		e = run_one(a, gate.stmt, NULL, gate.stmt->nparams, gate.params,
-		    1, &r);
-		if (e != TT_OK && e != TT_EUNAVAIL && e != TT_ETIMEOUT) {
-			gate.state = TT_DB_GATE_REFUSED;
-			return TT_EREFUSED;
-		}
-		if (e != TT_OK) {
-			gate.state = TT_DB_GATE_PENDING;
-			return e;
-		}
-		gate.state = TT_DB_GATE_PASSED;
-	}
+	if ((e = pass_gate(a)) != TT_OK)
+		return e;
 	/* BEGIN itself is safe to resend on a fresh connection. */
-	if ((e = run_one(a, NULL, "BEGIN", 0, NULL, 1, &r)) == TT_OK)
+	if ((e = run_here(a, NULL, "BEGIN", 0, NULL, 1, &r)) == TT_OK)
 		in_tx = 1;
 	return e;
 }
@@ -437,7 +508,7 @@ tt_db_commit(struct tt_arena *a)
 	struct tt_db_res	*r;
 	enum tt_err		 e;
 
-	e = run_one(a, NULL, "COMMIT", 0, NULL, 0, &r);
+	e = run_here(a, NULL, "COMMIT", 0, NULL, 0, &r);
 	in_tx = 0;
 	return e;
 }
@@ -448,9 +519,9 @@ tt_db_rollback(struct tt_arena *a)
 	struct tt_db_res	*r;
 
 	/* Never behind a gate: nothing of the request's data. */
-	if (conn != NULL && PQtransactionStatus(conn) != PQTRANS_IDLE) {
+	if (on->pg != NULL && PQtransactionStatus(on->pg) != PQTRANS_IDLE) {
 		in_tx = 1;
-		(void)run_one(a, NULL, "ROLLBACK", 0, NULL, 0, &r);
+		(void)run_here(a, NULL, "ROLLBACK", 0, NULL, 0, &r);
 	}
 	in_tx = 0;
 }
@@ -461,8 +532,8 @@ tt_db_end_request(void)
 	PGresult	*res;
 
 	gate.state = TT_DB_GATE_NONE;
-	if (conn != NULL && PQtransactionStatus(conn) != PQTRANS_IDLE) {
-		res = command_result(PQsendQuery(conn, "ROLLBACK"));
+	if (on->pg != NULL && PQtransactionStatus(on->pg) != PQTRANS_IDLE) {
+		res = command_result(PQsendQuery(on->pg, "ROLLBACK"));
 		PQclear(res);
 	}
 	in_tx = 0;
@@ -549,10 +620,10 @@ tt_db_exec_script(const char *sql, char *err, size_t errlen)
 		snprintf(err, errlen, "database unreachable");
 		return TT_EUNAVAIL;
 	}
-	res = PQexec(conn, sql);	/* lint: allow: shipped migration file */
+	res = PQexec(on->pg, sql);	/* lint: allow: shipped migration file */
 	if (res == NULL || (PQresultStatus(res) != PGRES_COMMAND_OK &&
 	    PQresultStatus(res) != PGRES_TUPLES_OK)) {
-		snprintf(err, errlen, "%s", conn ? PQerrorMessage(conn) : "");
+		snprintf(err, errlen, "%s", on->pg ? PQerrorMessage(on->pg) : "");
 		e = tt_dbconn_lost(res) ? TT_EUNAVAIL : TT_EINTERNAL;
 	}
 	PQclear(res);

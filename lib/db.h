@@ -24,13 +24,17 @@ struct tt_db_res;
  * A statement declared once by its module, with TT_DB_STMT below, and
  * prepared lazily on each new connection. retry marks statements that
  * are safe to run again when the connection was found broken (reads and
- * idempotent writes); others answer 503 in that case.
+ * idempotent writes); others answer 503 in that case. standby marks the
+ * reads of the read-only routes that a standby may answer: with
+ * TT_DATABASE_READ_URL set they go there, outside a transaction, once
+ * the session's verdict has come from the primary (db.c, run_one).
  */
 struct tt_db_stmt {
 	const char	*name;
 	const char	*sql;
 	int		 nparams;
 	int		 retry;
+	int		 standby;
 	unsigned	 prepared_gen;	/* private to db.c and dbpipe.c */
 };
 
@@ -86,6 +90,9 @@ enum tt_err	 tt_db_exec(struct tt_arena *, const char *sql, int nparams,
 /* Like tt_db_exec for ad hoc SQL that only reads (sent again when the
  * connection was found broken). */
 enum tt_err	 tt_db_select(struct tt_arena *, const char *sql, int nparams,
+		    const char *const *params, struct tt_db_res **);
+/* tt_db_select for a read that a standby may answer (see .standby). */
+enum tt_err	 tt_db_read(struct tt_arena *, const char *sql, int nparams,
 		    const char *const *params, struct tt_db_res **);
 
 /*

@@ -18,10 +18,14 @@ struct tt_db_res {
 	PGresult	*res;
 };
 
-/* The connection held (NULL when none), and its generation: a
- * statement whose prepared_gen differs must be prepared on it. */
+/* The connection statements go to now (NULL when none held), and its
+ * generation: a statement whose prepared_gen differs must be prepared on
+ * it. That is the primary's, except while a .standby read runs on the
+ * read connection (db.c). */
 PGconn		*tt_dbconn(void);
 unsigned	 tt_dbconn_gen(void);
+/* Closes the connection statements go to now (tt_db_close: both). */
+void		 tt_dbconn_close(void);
 /* 1 inside tt_db_begin ... tt_db_commit. */
 int		 tt_dbconn_in_tx(void);
 /*

@@ -125,7 +125,7 @@ finish_pipeline(int ok, struct tt_db_stmt **sent, int nprep,
 		res[i] = NULL;
 	}
 	tt_log_warnx("database connection lost during %s", what);
-	tt_db_close();
+	tt_dbconn_close();
 	return 0;
 }
 

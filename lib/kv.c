@@ -63,6 +63,7 @@ TT_DB_STMT(stmt_get) = {
 	    READABLE("$5") " ORDER BY committed LIMIT 1",
 	.nparams = 6,
 	.retry = 1,
+	.standby = 1,
 };
 
 TT_DB_STMT(stmt_count) = {
@@ -73,6 +74,7 @@ TT_DB_STMT(stmt_count) = {
 	    " AND " READABLE("$4"),
 	.nparams = 4,
 	.retry = 1,
+	.standby = 1,
 };
 
 TT_DB_STMT(stmt_size) = {
@@ -85,6 +87,7 @@ TT_DB_STMT(stmt_size) = {
 	    " ORDER BY idx, committed) r",
 	.nparams = 5,
 	.retry = 1,
+	.standby = 1,
 };
 
 TT_DB_STMT(stmt_iter) = {
@@ -100,6 +103,7 @@ TT_DB_STMT(stmt_iter) = {
 	    "ORDER BY key, idx, committed LIMIT $9::int",
 	.nparams = 9,
 	.retry = 1,
+	.standby = 1,
 };
 
 /*

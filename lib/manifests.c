@@ -65,6 +65,7 @@ TT_DB_STMT(stmt_wm_desc) = {
 	.sql = WM_PAGE("<", BEFORE("$2", "$3"), "DESC"),
 	.nparams = 4,
 	.retry = 1,
+	.standby = 1,
 };
 
 TT_DB_STMT(stmt_wm_asc) = {
@@ -72,6 +73,7 @@ TT_DB_STMT(stmt_wm_asc) = {
 	.sql = WM_PAGE(">", AFTER("$2", "$3"), "ASC"),
 	.nparams = 4,
 	.retry = 1,
+	.standby = 1,
 };
 
 TT_DB_STMT(stmt_wm_one) = {
@@ -80,6 +82,7 @@ TT_DB_STMT(stmt_wm_one) = {
 	    "SELECT " WM_COLS ", " WM_DIRSPACES WM_FROM "AND wm.id = $2::uuid",
 	.nparams = 2,
 	.retry = 1,
+	.standby = 1,
 };
 
 #define DS_FROM \
@@ -108,6 +111,7 @@ TT_DB_STMT(stmt_ds_desc) = {
 	.sql = DS_PAGE("<", "DESC"),
 	.nparams = 6,
 	.retry = 1,
+	.standby = 1,
 };
 
 TT_DB_STMT(stmt_ds_asc) = {
@@ -115,6 +119,7 @@ TT_DB_STMT(stmt_ds_asc) = {
 	.sql = DS_PAGE(">", "ASC"),
 	.nparams = 6,
 	.retry = 1,
+	.standby = 1,
 };
 
 /* The columns a row is written from, looked up once per result. */
@@ -321,7 +326,7 @@ tt_manifests_list(struct tt_arena *a, const struct tt_manifests_page *pg,
 		memcpy(all, p, sizeof(p));
 		memcpy(all + 6, pg->params, (size_t)pg->nparams *
 		    sizeof(*all));
-		if ((e = tt_db_select(a, sql, 6 + pg->nparams, all, &r)) !=
+		if ((e = tt_db_read(a, sql, 6 + pg->nparams, all, &r)) !=
 		    TT_OK)
 			return e;
 	}

@@ -302,6 +302,7 @@ TT_DB_STMT(stmt_stacks) = {
 	    "$2::bigint AND s.pull_number = $3::bigint",
 	.nparams = 3,
 	.retry = 1,
+	.standby = 1,
 };
 
 /* {"dir": {"workspace": [run_type, success, has_changes]}} */

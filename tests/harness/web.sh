@@ -170,7 +170,7 @@ Define TT_WEBDIR $top/web
 Define TT_ERRDIR $errdir
 Define TT_DATABASE_URL "${TT_DATABASE_URL:-}"
 Define TT_LOG_LEVEL "${TT_LOG_LEVEL:-info}"
-$(env | grep -E '^TT_(ACCESS_TOKEN_TTL|CLOCK_LEEWAY|JWT_ISSUER|KV_MAX_VALUE_BYTES|OPENAPI_FILE|OIDC_ALLOW_LOOPBACK|PUBLIC_URL|TRUSTED_PROXIES|GITHUB_[A-Z_]*|WEB_[A-Z_]*|REFRESH_RATE_[A-Z_]*)=' | sed 's/^\([^=]*\)=\(.*\)$/Define \1 "\2"/')
+$(env | grep -E '^TT_(DATABASE_READ_URL|STATEMENT_TIMEOUT_MS|ACCESS_TOKEN_TTL|CLOCK_LEEWAY|JWT_ISSUER|KV_MAX_VALUE_BYTES|OPENAPI_FILE|OIDC_ALLOW_LOOPBACK|PUBLIC_URL|TRUSTED_PROXIES|GITHUB_[A-Z_]*|WEB_[A-Z_]*|REFRESH_RATE_[A-Z_]*)=' | sed 's/^\([^=]*\)=\(.*\)$/Define \1 "\2"/')
 $( [ -n "$extra" ] && cat "$extra" )
 Include "$confdir/apache.conf"
 CONF
