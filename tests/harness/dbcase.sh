@@ -7,11 +7,18 @@
 #
 #   dbcase_at_exit COMMAND...     run at the end (last registered first)
 #   dbcase_port                   a free TCP port on 127.0.0.1
-#   dbcase_cluster NAME           a durable cluster in T/NAME on a free
+#   dbcase_cluster NAME [--primary]
+#                                 a durable cluster in T/NAME on a free
 #                                 port, migrated: sets PGPORT_NAME and
 #                                 URL_NAME (its conninfo). Not in $(...):
 #                                 what is registered to stop it would be
-#                                 lost with the subshell
+#                                 lost with the subshell. --primary: one
+#                                 standbys can stream from (pg.sh)
+#   dbcase_standby NAME PRIMARY [--sync]
+#                                 a hot standby of cluster PRIMARY in
+#                                 T/NAME on a free port, streaming (and
+#                                 synchronous with --sync); sets
+#                                 PGPORT_NAME and URL_NAME. Not in $(...)
 #   dbcase_web URL [NAME]         lighttpd (the shipped lighttpd.conf) in
 #                                 T/NAME (default web) over BUILD/cgi-bin
 #                                 with TT_DATABASE_URL=URL; sets BASE
@@ -43,12 +50,24 @@ dbcase_port() {
 
 dbcase_cluster() {
 	local name=$1 port url
+	shift
 	port=$(dbcase_port)
 	eval "PGPORT_$name=$port"
 	dbcase_at_exit PGSTOP_MODE=immediate "$TOP/tests/harness/pg.sh" stop "$T/$name"
-	url=$("$TOP/tests/harness/pg.sh" start "$T/$name" "$port" --durable) || return 1
+	url=$("$TOP/tests/harness/pg.sh" start "$T/$name" "$port" --durable "$@") || return 1
 	eval "URL_$name=\$url"
 	TT_DATABASE_URL=$url "$TOP/bin/ttctl" migrate >/dev/null || return 1
+}
+
+dbcase_standby() {
+	local name=$1 primary=$2 port url
+	shift 2
+	port=$(dbcase_port)
+	eval "PGPORT_$name=$port"
+	dbcase_at_exit PGSTOP_MODE=immediate "$TOP/tests/harness/pg.sh" stop "$T/$name"
+	url=$("$TOP/tests/harness/pg.sh" standby "$T/$name" "$port" \
+	    "$T/$primary" "$(eval "echo \$PGPORT_$primary")" "$@") || return 1
+	eval "URL_$name=\$url"
 }
 
 dbcase_web() {
