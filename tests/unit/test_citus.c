@@ -51,7 +51,7 @@
  * rather than a WHERE clause, nor an outer join's loosening; it is a
  * necessary condition for routing a statement to one shard, not proof.
  * ttctl's ad hoc SQL (tools/, tt_db_exec) is not in the section and not
- * checked: admin commands, see the notes.
+ * checked: admin commands (docs/OPERATIONS.md, Citus).
  *
  * The known blockers are listed in tests/unit/citus-blockers.txt, one a
  * line: KIND NAME REASON. A test fails for an offender not listed there
@@ -673,6 +673,7 @@ check_sql(const char *sql, const struct scope *S, char *why, size_t whylen,
 
 	if (whylen > 0)
 		why[0] = '\0';
+	*nrefs = 0;
 	if (lex(&L, sql) != 0) {
 		lex_free(&L);
 		snprintf(why, whylen, "its SQL could not be read");
