@@ -149,6 +149,16 @@ $(B)/tests/unit/test_dbstmt: $(B)/tests/unit/test_dbstmt.o $(LIBTT)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< -Wl,--whole-archive $(LIBTT) \
 	    -Wl,--no-whole-archive $(LDLIBS) -lcmocka
 
+# The Citus check reads every statement too (all of the library linked),
+# the migrated schema (testdb.o) and its list of known blockers.
+$(B)/tests/unit/test_citus.o: CFLAGS += \
+	-DTT_CITUS_BLOCKERS='"$(CURDIR)/tests/unit/citus-blockers.txt"'
+$(B)/tests/unit/test_citus: $(B)/tests/unit/test_citus.o \
+    $(B)/tests/unit/testdb.o $(LIBTT)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) -Wl,--whole-archive \
+	    $(LIBTT) -Wl,--no-whole-archive $(LDLIBS) -lcmocka
+
 # Every call the library makes to OpenSSL's constant-time compare goes
 # through the test's wrapper first (test_consttime.c).
 $(B)/tests/unit/test_consttime: LDFLAGS += -Wl,--wrap=CRYPTO_memcmp
