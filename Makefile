@@ -138,7 +138,7 @@ $(B)/tests/unit/%: $(B)/tests/unit/%.o $(LIBTT)
 
 # The unit tests that need the database (TT_DATABASE_URL, which
 # tests/run.sh unit provides) share its fixtures.
-UNIT_DB_TESTS = test_kv test_serve test_session
+UNIT_DB_TESTS = test_kv test_serve test_session test_dbconn
 $(UNIT_DB_TESTS:%=$(B)/tests/unit/%): $(B)/tests/unit/testdb.o
 # test_serve runs the pipeline test program as CGI.
 $(B)/tests/unit/test_serve: | $(B)/tests/progs/pipeline

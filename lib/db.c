@@ -26,7 +26,7 @@
  */
 struct link {
 	PGconn		*pg;
-	unsigned	 gen;	/* its number, for tt_db_stmt.prepared_gen */
+	unsigned	 gen;	/* its number, for tt_db_stmt.prepared_gen* */
 	int		 reader;
 };
 static struct link	 primary, reader = { .reader = 1 };
@@ -339,6 +339,7 @@ run_here(struct tt_arena *a, struct tt_db_stmt *stmt, const char *sql,
 	PGresult	*res = NULL;
 	ExecStatusType	 st;
 	const char	*what = stmt ? stmt->name : "(ad hoc)";
+	unsigned	*gen;
 	int		 attempt;
 
 	last_state[0] = '\0';
@@ -347,7 +348,9 @@ run_here(struct tt_arena *a, struct tt_db_stmt *stmt, const char *sql,
 	for (attempt = 0; attempt < 2; attempt++) {
 		if (tt_dbconn_ready(!retry) != 0)
 			return TT_EUNAVAIL;
-		if (stmt != NULL && stmt->prepared_gen != on->gen) {
+		gen = stmt == NULL ? NULL : on->reader ?
+		    &stmt->prepared_gen_reader : &stmt->prepared_gen;
+		if (gen != NULL && *gen != on->gen) {
 			res = command_result(PQsendPrepare(on->pg, stmt->name,
 			    stmt->sql, stmt->nparams, NULL));
 			if (res == NULL ||
@@ -364,7 +367,7 @@ run_here(struct tt_arena *a, struct tt_db_stmt *stmt, const char *sql,
 				return e;
 			}
 			PQclear(res);
-			stmt->prepared_gen = on->gen;
+			*gen = on->gen;
 		}
 		if (stmt != NULL)
 			res = command_result(PQsendQueryPrepared(on->pg,

@@ -35,7 +35,10 @@ struct tt_db_stmt {
 	int		 nparams;
 	int		 retry;
 	int		 standby;
-	unsigned	 prepared_gen;	/* private to db.c and dbpipe.c */
+	/* Private to db.c and dbpipe.c: the connection it was prepared on
+	 * last, the primary's and the read connection's. */
+	unsigned	 prepared_gen;
+	unsigned	 prepared_gen_reader;
 };
 
 /*

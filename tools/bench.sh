@@ -6,7 +6,10 @@
 # hello-world, Apache (apache.conf, mod_fcgid) against the same
 # hello-world under mod_fcgid, plain CGI (lighttpd mod_cgi) against the
 # hello-world as a CGI program.
-#   BENCH_SERVERS ("lighttpd apache cgi"), BENCH_SECONDS (10),
+#   BENCH_SERVERS ("lighttpd apache cgi"; also "standby": lighttpd with
+#   TT_DATABASE_READ_URL on a hot standby of the bench cluster, and
+#   "standby-apply": the same with the standby synchronous and the
+#   cluster's synchronous_commit = remote_apply), BENCH_SECONDS (10),
 #   BENCH_CONNECTIONS (32), BENCH_THREADS (2),
 #   BENCH_SCENARIOS ("refresh whoami": only those, after hello; default all;
 #   runner-plan, runner-init, initiate and results: the runner's calls,
@@ -33,12 +36,17 @@ kind= port=
 cleanup() {
 	[ -n "${BENCH_KEEP:-}" ] && return
 	[ -n "$kind" ] && "$harness/web.sh" "$kind" stop "$dir" "$port" 2>/dev/null
+	[ -d "$dir/standby" ] && "$harness/pg.sh" stop "$dir/standby"
 	"$harness/pg.sh" stop "$dir"
 	rm -rf "$dir"
 }
 trap cleanup EXIT
 
-TT_DATABASE_URL=$("$harness/pg.sh" start "$dir" "$pgport" --durable)
+# A standby needs a primary ready to stream (the other servers measure
+# the cluster as before).
+primary=
+case " ${BENCH_SERVERS:-} " in *" standby"*) primary=--primary ;; esac
+TT_DATABASE_URL=$("$harness/pg.sh" start "$dir" "$pgport" --durable $primary)
 export TT_DATABASE_URL
 unset TT_LOG_LEVEL
 cgibin=${BENCH_CGIBIN:-$top/build/cgi-bin}
@@ -386,6 +394,14 @@ bench() {
 	done
 }
 
+# standby_url: a hot standby of the bench cluster, made once (after the
+# data above, which it copies); sets standby to its conninfo.
+standby=
+standby_url() {
+	[ -n "$standby" ] && return
+	standby=$("$harness/pg.sh" standby "$dir/standby" "$(free_port)" "$dir" "$pgport")
+}
+
 for server in ${BENCH_SERVERS:-lighttpd apache cgi}; do
 	case $server in
 	lighttpd)
@@ -397,6 +413,18 @@ for server in ${BENCH_SERVERS:-lighttpd apache cgi}; do
 	cgi)
 		serve lighttpd-cgi
 		bench "lighttpd plain CGI: a process and a connection per request" ;;
+	standby|standby-apply)
+		standby_url
+		if [ $server = standby-apply ]; then
+			"$harness/pg.sh" sync "$dir" "$pgport" on >/dev/null
+			psql -q "$TT_DATABASE_URL" -c "ALTER SYSTEM SET synchronous_commit = remote_apply" \
+			    -c "SELECT pg_reload_conf()" >/dev/null
+			what="a synchronous standby, synchronous_commit = remote_apply"
+		else
+			what="an asynchronous standby"
+		fi
+		TT_DATABASE_READ_URL=$standby serve lighttpd
+		bench "lighttpd.conf, TT_DATABASE_READ_URL on $what" ;;
 	*)	echo "unknown server $server" >&2; exit 2 ;;
 	esac
 done
