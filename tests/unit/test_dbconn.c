@@ -45,11 +45,15 @@ TT_DB_STMT(stmt_trace) = {
 	.standby = 1,
 };
 
-/* A gate that refuses ($1 = 'no') or passes, as session.c's does. */
+/*
+ * A gate that refuses ($1 = 'no') or passes, as session.c's does; and
+ * refuses on the read connection, where a gate must never run.
+ */
 TT_DB_STMT(stmt_gate) = {
 	.name = "test_dbconn_gate",
-	.sql = "SELECT 1 AS pass WHERE (CASE WHEN $1 = 'yes' THEN '1' ELSE "
-	    "'refused' END)::int = 1",
+	.sql = "SELECT 1 AS pass WHERE (CASE WHEN $1 = 'yes' AND "
+	    "current_setting('application_name') <> 'test-reader' THEN '1' "
+	    "ELSE 'refused' END)::int = 1",
 	.nparams = 1,
 	.retry = 1,
 };
