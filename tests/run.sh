@@ -115,8 +115,10 @@ run_unit() {
 	for t in "$dir"/tests/unit/test_*; do
 		[ -x "$t" ] || continue
 		case $t in *.d|*.o) continue ;; esac
-		CMOCKA_MESSAGE_OUTPUT=TAP "$t" >"$OUT/unit.out" 2>&1
+		# A test that hangs (a deadline gone, say) fails, after 5 minutes.
+		CMOCKA_MESSAGE_OUTPUT=TAP timeout -k 5 300 "$t" >"$OUT/unit.out" 2>&1
 		rc=$?
+		[ $rc = 124 ] && echo "not ok - [$label $(basename "$t")] still running after 300 s: stopped" >>"$OUT/unit.out"
 		sed -i "s/^\(ok\|not ok\) \([0-9]*\) - /\1 - [$label $(basename "$t")] /" "$OUT/unit.out"
 		record "$label $(basename "$t")" $rc "$OUT/unit.out"
 	done
@@ -728,8 +730,9 @@ run_database() {
 		cleanup_dirs+=("$t")
 		start=$SECONDS
 		BUILD=$TOP/build T=$t CASE=$(basename "$c") SERVER=database \
-		    bash "$c" >"$OUT/case.out" 2>&1
+		    timeout -k 10 600 bash "$c" >"$OUT/case.out" 2>&1
 		rc=$?
+		[ $rc = 124 ] && echo "not ok - [database] $(basename "$c") still running after 600 s: stopped" >>"$OUT/case.out"
 		record "[database] $(basename "$c")" $rc "$OUT/case.out"
 		echo "# time [database] $(basename "$c"): $((SECONDS - start)) s" | tee -a "$OUT/times.log"
 	done
