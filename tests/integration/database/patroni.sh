@@ -330,11 +330,18 @@ check "Patroni promoted another node (${new:-none}; the old leader was $leader)"
 echo "# $new leads $(secs "$t_kill" "$t_promoted") s after the kill"
 N=${new#pg}
 
-# Service is back when a write sent after the kill is acknowledged.
+# Service is back when a write sent after the kill is acknowledged; in
+# strict synchronous mode that needs the remaining node to stream from
+# the new leader (when that node got WAL the new leader had not, Patroni
+# rewinds it first).
+rest=$(echo 1 2 3 | tr ' ' '\n' | grep -v "^$L$" | grep -v "^$N$")
+t_follow=
 for _ in $(seq $((BOUND * 10 + 100))); do
-	[ "$(acks_since "$t_kill")" -gt 0 ] && break
+	[ -z "$t_follow" ] && [ "$(sync_of "$N")" = "pg$rest" ] && t_follow=$(now)
+	[ -n "$t_follow" ] && [ "$(acks_since "$t_kill")" -gt 0 ] && break
 	sleep 0.1
 done
+[ -n "$t_follow" ] && echo "# pg$rest is $new's synchronous standby $(secs "$t_kill" "$t_follow") s after the kill$(grep -q 'running pg_rewind' "$T/pg$rest/patroni.log" && echo ', after a pg_rewind')"
 # Then a while of writes on the new leader before stopping the load.
 sleep 1
 touch "$T/load/stop"
@@ -373,11 +380,6 @@ check "the same web server processes served throughout (no restart)" \
     test "$(web_pids)" = "$pids_before"
 check "no commit on $new stopped waiting for its synchronous standby" \
     sh -c '! grep -q "canceling wait for synchronous replication" "$1"' - "$T/pg$N/patroni.log"
-rest=$(echo 1 2 3 | tr ' ' '\n' | grep -v "^$L$" | grep -v "^$N$")
-for _ in $(seq 100); do
-	[ "$(sync_of "$N")" = "pg$rest" ] && break
-	sleep 0.1
-done
 check "the remaining node pg$rest follows $new as its synchronous standby" \
     test "$(admin "$N" "SELECT string_agg(application_name, ',')
         FROM pg_stat_replication WHERE sync_state = 'sync'")" = "pg$rest"
