@@ -207,8 +207,12 @@ crash)
 	pid=$(head -1 "$dir/data/postmaster.pid")
 	# shellcheck disable=SC2046 # a list of process ids
 	kill -9 "$pid" $(pgrep -P "$pid") 2>/dev/null || true
+	# (gone, or a zombie no one reaps: pg_ctl's child is reparented)
 	i=0
-	while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do
+	while [ $i -lt 50 ]; do
+		case $(ps -o stat= -p "$pid" 2>/dev/null) in
+		''|Z*) break ;;
+		esac
 		sleep 0.02; i=$((i + 1))
 	done
 	;;

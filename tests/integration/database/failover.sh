@@ -115,10 +115,12 @@ answers() { cat "$T"/load/*.log 2>/dev/null; }
 acks_since() {
 	answers | awk -v t="$1" -v k="${2:-}" '$7 == "ack" && $1 > t && (k == "" || $3 == k) { n++ } END { print n + 0 }'
 }
-# first_ack T: the end of the first write (KV or delivery) sent after T
-# and answered 2xx.
+# first_ack T: the end of the first write (KV or delivery) answered 2xx
+# that was sent after the first failed answer after T (a request sent
+# just after T may still have been served before the event).
 first_ack() {
-	answers | awk -v t="$1" '$7 == "ack" && $1 > t && $3 != "refresh" { print $2 }' | sort -n | head -1
+	answers | sort -n | awk -v t="$1" '$1 >= t && $7 != "ack" && f == "" { f = $2 }
+	    f != "" && $1 > f && $7 == "ack" && $3 != "refresh" { print $2 }' | sort -n | head -1
 }
 # wait_back T: until writes sent after T are acknowledged (BOUND + 5 s).
 wait_back() {
@@ -127,7 +129,7 @@ wait_back() {
 		sleep 0.1
 	done
 }
-# outage T: seconds from T to the first acknowledged write sent after it.
+# outage T: seconds from T to first_ack T.
 outage() {
 	local b
 	b=$(first_ack "$1")
@@ -181,7 +183,7 @@ echo "# s promoted $(secs "$t_kill" "$t_promoted") s after p was killed"
 wait_back "$t_kill"
 sleep 1
 out1=$(outage "$t_kill")
-echo "# failover outage: $out1 s from the kill to the first acknowledged write sent after it; no write acknowledged for $(gap "$t_kill") s"
+echo "# failover outage: $out1 s from the kill to the first acknowledged write; no write acknowledged for $(gap "$t_kill") s"
 check "writes and deliveries are acknowledged again within $BOUND s of the kill (after $out1 s)" \
     within_bound "$out1"
 n=$(lost "$URL_s")
@@ -206,7 +208,7 @@ t_promoted=$(now)
 echo "# p promoted $(secs "$t_stop" "$t_promoted") s after the clean stop of s began"
 wait_back "$t_stop"
 out2=$(gap "$t_stop")
-echo "# switch-back outage: no write acknowledged for $out2 s (the first sent after the stop began was acknowledged after $(outage "$t_stop") s)"
+echo "# switch-back outage: no write acknowledged for $out2 s (first acknowledged after a failure: $(outage "$t_stop") s after the stop began)"
 check "writes and deliveries are acknowledged again within $BOUND s of the stop (after $out2 s)" \
     within_bound "$out2"
 pg rewind "$T/s" "$PGPORT_s" "$T/p" "$PGPORT_p" --sync >/dev/null ||
