@@ -117,10 +117,13 @@ acks_since() {
 }
 # first_ack T: the end of the first write (KV or delivery) answered 2xx
 # that was sent after the first failed answer after T (a request sent
-# just after T may still have been served before the event).
+# just after T may still have been served before the event), or after T
+# when none failed.
 first_ack() {
-	answers | sort -n | awk -v t="$1" '$1 >= t && $7 != "ack" && f == "" { f = $2 }
-	    f != "" && $1 > f && $7 == "ack" && $3 != "refresh" { print $2 }' | sort -n | head -1
+	local f
+	f=$(answers | awk -v t="$1" '$1 >= t && $7 != "ack" { print $2 }' | sort -n | head -1)
+	answers | awk -v f="${f:-$1}" '$1 > f && $7 == "ack" && $3 != "refresh" { print $2 }' |
+	    sort -n | head -1
 }
 # wait_back T: until writes sent after T are acknowledged (BOUND + 5 s).
 wait_back() {
@@ -208,8 +211,7 @@ t_promoted=$(now)
 echo "# p promoted $(secs "$t_stop" "$t_promoted") s after the clean stop of s began"
 wait_back "$t_stop"
 out2=$(gap "$t_stop")
-w=$(outage "$t_stop")
-echo "# switch-back outage: no write acknowledged for $out2 s ($( [ "$w" = none ] && echo 'no write failed' || echo "the first acknowledged after a failure $w s after the stop began"))"
+echo "# switch-back outage: no write acknowledged for $out2 s (the first after a failure, if any, $(outage "$t_stop") s after the stop began)"
 check "writes and deliveries are acknowledged again within $BOUND s of the stop (after $out2 s)" \
     within_bound "$out2"
 pg rewind "$T/s" "$PGPORT_s" "$T/p" "$PGPORT_p" --sync >/dev/null ||
