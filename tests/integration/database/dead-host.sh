@@ -21,7 +21,8 @@
 . "$TOP/tests/harness/dbcase.sh"
 
 CT=2		# connect_timeout (libpq's least)
-ST=1000		# TT_STATEMENT_TIMEOUT_MS; the answer deadline is ST + 1 s
+ST=500		# TT_STATEMENT_TIMEOUT_MS; the answer deadline is ST + 1 s,
+		# apart from connect_timeout
 SLACK=1.5	# seconds for a busy machine
 TT_STATEMENT_TIMEOUT_MS=$ST
 export TT_STATEMENT_TIMEOUT_MS
@@ -183,12 +184,22 @@ echo "# B, silent host alone: 503 in $(figures b-1), then $(figures b-2)"
 
 # --- The held connections of C go silent. ---
 BASE=$BASE_C
-deadline=$(echo "$ST / 1000 + 1" | bc)
+deadline=$(awk -v s="$ST" 'BEGIN { print s / 1000 + 1 }')
+# deadlines LOG N: the programs said N times they gave up waiting.
+deadlines() {
+	local n
+	n=$(grep -c "did not answer within $((ST + 1000)) ms" "$1")
+	[ "$n" = "$2" ] && return 0
+	echo "# $1: $n answer deadlines, expected $2"
+	return 1
+}
 # shellcheck disable=SC2086
 wave c-silent "$tok" $whoami $kvget
 check "a held connection gone silent: the JSON 503 with Retry-After" unavailable c-silent
 check "... at the answer deadline, TT_STATEMENT_TIMEOUT_MS + 1 s ($(figures c-silent))" \
     within c-silent "$(echo "$deadline - 0.2" | bc)" "$(echo "$deadline + $SLACK" | bc)"
+check "... each ended by the programs' answer deadline" \
+    deadlines "$T/web-c/lighttpd/log/cgi-stderr.log" 8
 echo "# tcp_user_timeout=500 and keepalives 1+1x1 s did not end them first: the stand-in's kernel ACKs"
 # shellcheck disable=SC2086
 wave c-next "$tok" $whoami $kvget
@@ -216,6 +227,8 @@ mode silent 2
 wave b-silent "$tok" $whoami $kvget
 check "B's held connections gone silent: the JSON 503 at the deadline ($(figures b-silent))" \
     eval 'unavailable b-silent && within b-silent "$(echo "$deadline - 0.2" | bc)" "$(echo "$deadline + $SLACK" | bc)"'
+check "... each by the answer deadline" \
+    deadlines "$T/web-b/lighttpd/log/cgi-stderr.log" 8
 kill -USR2 $BH_PID
 mode relaying 2
 # shellcheck disable=SC2086
