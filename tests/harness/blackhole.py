@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """blackhole.py: a database host that died without refusing anything.
 
-    blackhole.py PORT [UNIX_SOCKET] [--silent]
+    blackhole.py PORT [UNIX_SOCKET] [--silent] [--bind=ADDRESS]
 
-Listens on 127.0.0.1:PORT. Without UNIX_SOCKET every connection is
+Listens on 127.0.0.1:PORT (or ADDRESS:PORT). Without UNIX_SOCKET every connection is
 accepted and then ignored: nothing is read, written or closed (the
 kernel still ACKs what is sent, as a host behind a stateful middlebox
 or a frozen VM does). With UNIX_SOCKET (a PostgreSQL socket) it is a
@@ -26,6 +26,10 @@ args = [a for a in sys.argv[1:] if not a.startswith("--")]
 port = int(args[0])
 target = args[1] if len(args) > 1 else None
 silent = target is None or "--silent" in sys.argv
+addr = "127.0.0.1"
+for a in sys.argv[1:]:
+    if a.startswith("--bind="):
+        addr = a[len("--bind="):]
 want = [silent]
 
 sel = selectors.DefaultSelector()
@@ -34,7 +38,7 @@ peer = {}    # relayed socket -> its other end
 
 lsock = socket.socket()
 lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-lsock.bind(("127.0.0.1", port))
+lsock.bind((addr, port))
 lsock.listen(256)
 sel.register(lsock, selectors.EVENT_READ)
 
