@@ -16,7 +16,12 @@
 #     program with only that host recovers once the host is back;
 #   - keepalives* and tcp_user_timeout in the URL are taken; against a
 #     silent peer whose kernel still ACKs (all loopback can show) they do
-#     not fire: the answer deadline is what bounds the wait.
+#     not fire: the answer deadline is what bounds the wait;
+#   - as root, with the programs in a network namespace of their own and
+#     the host across a veth pair whose far address is removed (packets
+#     vanish, nothing ACKs): tcp_user_timeout ends a request in flight
+#     before the answer deadline, and keepalives find an idle connection
+#     dead, so the next request pays connect_timeout only.
 # Figures go out as "# ..." lines.
 . "$TOP/tests/harness/dbcase.sh"
 
@@ -52,7 +57,7 @@ common="user=terrateam dbname=terrateam connect_timeout=$CT"
 listed="host=127.0.0.1,$sock port=$BH,$PGPORT_p $common target_session_attrs=read-write"
 
 # wave NAME TOKEN N PATH [N PATH]...: the requests all at once, each on
-# its own connection (lighttpd gives each to a process not busy: N = 4,
+# its own connection (from network namespace WAVE_NETNS if set; lighttpd gives each to a process not busy: N = 4,
 # lighttpd.conf's max-procs, reaches every process of a program); $T/NAME
 # gets "STATUS SECONDS RETRY-AFTER BODYFILE" a line.
 wave() {
@@ -67,7 +72,7 @@ wave() {
 		done
 		shift 2
 	done
-	curl -s --parallel --parallel-immediate --parallel-max 16 --max-time 20 \
+	${WAVE_NETNS:+ip netns exec "$WAVE_NETNS"} curl -s --parallel --parallel-immediate --parallel-max 16 --max-time 20 \
 	    -H "Authorization: Bearer $tok" \
 	    -w '%{http_code} %{time_total} %header{retry-after}x %{filename_effective}\n' \
 	    -K "$T/$name.cfg" >"$T/$name" 2>/dev/null
@@ -236,3 +241,58 @@ wave b-again "$tok" $whoami $kvget
 check "... and back once the host is ($(figures b-again))" \
     eval 'answered b-again && within b-again 0 1'
 echo "# B, host back: $(figures b-back); silenced again: 503 in $(figures b-silent); back: $(figures b-again)"
+
+# --- Packets that vanish (root: network namespaces). The programs (D) in
+# namespace A, the relay in namespace B across a veth pair; removing B's
+# address makes B drop what A sends, unanswered. D's deadline is 4 s;
+# tcp_user_timeout=1000 and keepalives 1 s + 1 s (the kernel lets
+# tcp_user_timeout, when set, stand for keepalives_count). ---
+nsa=dh$$a nsb=dh$$b
+if [ "$(id -u)" -ne 0 ] || ! ip netns add "$nsa" 2>/dev/null; then
+	echo "ok - [$SERVER] packets that vanish # SKIP needs root and ip netns"
+	exit 0
+fi
+dbcase_at_exit ip netns del "$nsa"
+ip netns add "$nsb"
+dbcase_at_exit ip netns del "$nsb"
+ip link add "${nsa}v" netns "$nsa" type veth peer name "${nsb}v" netns "$nsb"
+ip -n "$nsa" addr add 10.77.0.1/24 dev "${nsa}v"
+ip -n "$nsb" addr add 10.77.0.2/24 dev "${nsb}v"
+for n in "$nsa" "$nsb"; do
+	ip -n "$n" link set lo up
+	ip -n "$n" link set "${n}v" up
+done
+ip netns exec "$nsb" python3 "$TOP/tests/harness/blackhole.py" 5432 \
+    "$sock/.s.PGSQL.$PGPORT_p" --bind=10.77.0.2 >"$T/relay-b.log" 2>&1 &
+RB_PID=$!
+dbcase_at_exit "kill $RB_PID"
+(BH_LOG=$T/relay-b.log; for _ in $(seq 50); do grep -q ready "$BH_LOG" && exit 0; sleep 0.1; done; exit 1)
+check "packets that vanish: a relay in its own namespace, across a veth pair" [ $? = 0 ]
+mkdir -p "$T/web-d"
+dport=8080
+TT_STATEMENT_TIMEOUT_MS=3000 TT_DATABASE_URL="host=10.77.0.2 port=5432 $common application_name=dead-d keepalives_idle=1 keepalives_interval=1 keepalives_count=1 tcp_user_timeout=1000" \
+    ip netns exec "$nsa" "$TOP/tests/harness/web.sh" lighttpd start "$T/web-d" \
+    "$dport" "$BUILD/cgi-bin" >"$T/web-d.out" 2>&1 ||
+    { cat "$T/web-d.out"; echo "not ok - [$SERVER] web server D started"; exit 1; }
+dbcase_at_exit "$TOP/tests/harness/web.sh" lighttpd stop "$T/web-d" "$dport"
+BASE=http://127.0.0.1:$dport WAVE_NETNS=$nsa
+dlog=$T/web-d/lighttpd/log/cgi-stderr.log
+# shellcheck disable=SC2086
+wave d-warm "$tok" $whoami $kvget
+check "D, in its namespace, answers right ($(figures d-warm))" answered d-warm
+ip -n "$nsb" addr del 10.77.0.2/24 dev "${nsb}v"
+# shellcheck disable=SC2086
+wave d-flight "$tok" $kvget
+check "the host's packets vanish: a request in flight is the JSON 503" unavailable d-flight
+check "... before the answer deadline: tcp_user_timeout, then connect_timeout ($(figures d-flight))" \
+    within d-flight 1 "$(echo "1 + $CT + $SLACK" | bc)"
+# shellcheck disable=SC2086
+wave d-idle "$tok" $whoami
+check "an idle connection, found dead by keepalives meanwhile: the JSON 503" unavailable d-idle
+check "... after connect_timeout only ($(figures d-idle))" \
+    within d-idle $((CT - 1)) "$(echo "$CT + $SLACK" | bc)"
+n=$(grep -c "did not answer within" "$dlog")
+check "... none of them ended by the answer deadline ($n)" [ "$n" = 0 ]
+n=$(grep -c "connection lost" "$dlog")
+check "... each found its connection lost ($n)" [ "$n" = 8 ]
+echo "# D, packets vanish: in flight (tcp_user_timeout 1 s + connect_timeout) $(figures d-flight); idle (keepalives) $(figures d-idle); deadline would be 4 s"
