@@ -101,21 +101,27 @@ unavailable() {
 	all_status "$1" 503 || return 1
 	awk '$3 !~ /^[0-9]+x$/ { bad++ } END { exit !!bad }' "$T/$1" || {
 		echo "# $1: a 503 without Retry-After"; return 1; }
-	local f
-	for f in $(awk '{ print $4 }' "$T/$1"); do
+	local _c _t _r f
+	while read -r _c _t _r f; do
 		grep -q '^{"id":"UNAVAILABLE","data":"' "$f" ||
 		    { echo "# $1: $(head -c 200 "$f")"; return 1; }
-	done
+	done <"$T/$1"
 }
 # answered NAME: every answer is 200 and says what it should (whoami:
 # the user; KV: the value stored).
 answered() {
 	all_status "$1" 200 || return 1
-	local f
-	for f in $(awk '{ print $4 }' "$T/$1"); do
+	local _c _t _r f
+	while read -r _c _t _r f; do
 		grep -q -e "\"$user\"" -e '"stored before"' "$f" ||
 		    { echo "# $1: $(head -c 200 "$f")"; return 1; }
-	done
+	done <"$T/$1"
+}
+# both CHECK1 CHECK2 ARGS...: the two checks on the same arguments.
+both() {
+	local c1=$1 c2=$2
+	shift 2
+	"$c1" "$1" && "$c2" "$@"
 }
 # conns APP: the connections the real cluster holds for this
 # application_name.
@@ -152,7 +158,6 @@ check "the stand-in goes silent" mode silent
 # --- The silent host first in the list (server A). ---
 dbcase_web "$listed application_name=dead-a" web-a ||
     { echo "not ok - [$SERVER] web server A started"; exit 1; }
-BASE_A=$BASE
 # shellcheck disable=SC2086
 wave a-first "$tok" $whoami $kvget
 check "silent host first: the first request of each process answers right" answered a-first
@@ -184,7 +189,7 @@ check "... within connect_timeout and slack ($(figures b-1))" \
 # shellcheck disable=SC2086
 wave b-2 "$tok" $whoami $kvget
 check "... again: no connection is kept, each request waits anew ($(figures b-2))" \
-    eval 'unavailable b-2 && within b-2 $((CT - 1)) "$(echo "$CT + $SLACK" | bc)"'
+    both unavailable within b-2 $((CT - 1)) "$(echo "$CT + $SLACK" | bc)"
 echo "# B, silent host alone: 503 in $(figures b-1), then $(figures b-2)"
 
 # --- The held connections of C go silent. ---
@@ -231,7 +236,7 @@ mode silent 2
 # shellcheck disable=SC2086
 wave b-silent "$tok" $whoami $kvget
 check "B's held connections gone silent: the JSON 503 at the deadline ($(figures b-silent))" \
-    eval 'unavailable b-silent && within b-silent "$(echo "$deadline - 0.2" | bc)" "$(echo "$deadline + $SLACK" | bc)"'
+    both unavailable within b-silent "$(echo "$deadline - 0.2" | bc)" "$(echo "$deadline + $SLACK" | bc)"
 check "... each by the answer deadline" \
     deadlines "$T/web-b/lighttpd/log/cgi-stderr.log" 8
 kill -USR2 $BH_PID
@@ -239,7 +244,7 @@ mode relaying 2
 # shellcheck disable=SC2086
 wave b-again "$tok" $whoami $kvget
 check "... and back once the host is ($(figures b-again))" \
-    eval 'answered b-again && within b-again 0 1'
+    both answered within b-again 0 1
 echo "# B, host back: $(figures b-back); silenced again: 503 in $(figures b-silent); back: $(figures b-again)"
 
 # --- Packets that vanish (root: network namespaces). The programs (D) in
