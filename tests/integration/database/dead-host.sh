@@ -57,9 +57,10 @@ common="user=terrateam dbname=terrateam connect_timeout=$CT"
 listed="host=127.0.0.1,$sock port=$BH,$PGPORT_p $common target_session_attrs=read-write"
 
 # wave NAME TOKEN N PATH [N PATH]...: the requests all at once, each on
-# its own connection (from network namespace WAVE_NETNS if set; lighttpd gives each to a process not busy: N = 4,
-# lighttpd.conf's max-procs, reaches every process of a program); $T/NAME
-# gets "STATUS SECONDS RETRY-AFTER BODYFILE" a line.
+# its own connection (lighttpd gives each to a process not busy: N = 4,
+# lighttpd.conf's max-procs, reaches every process of a program), from
+# network namespace WAVE_NETNS if set; $T/NAME gets "STATUS SECONDS
+# RETRY-AFTER BODYFILE" a line.
 wave() {
 	local name=$1 tok=$2 i=0
 	shift 2
@@ -76,6 +77,10 @@ wave() {
 	    -H "Authorization: Bearer $tok" \
 	    -w '%{http_code} %{time_total} %header{retry-after}x %{filename_effective}\n' \
 	    -K "$T/$name.cfg" >"$T/$name" 2>/dev/null
+}
+# sum X...: their sum (seconds).
+sum() {
+	awk 'BEGIN { for (i = 1; i < ARGC; i++) s += ARGV[i]; print s + 0 }' "$@"
 }
 # figures NAME: "n=.. min .. max .. s" of a wave.
 figures() {
@@ -162,7 +167,7 @@ dbcase_web "$listed application_name=dead-a" web-a ||
 wave a-first "$tok" $whoami $kvget
 check "silent host first: the first request of each process answers right" answered a-first
 check "... each having waited about connect_timeout ($(figures a-first))" \
-    within a-first $((CT - 1)) "$(echo "$CT + 0.5 + $SLACK" | bc)"
+    within a-first $((CT - 1)) "$(sum "$CT" "$ST"e-3 "$SLACK")"
 n=$(conns dead-a)
 check "... then connected to the next host: the cluster holds $n connections" [ "${n:-0}" -ge 8 ]
 # shellcheck disable=SC2086
@@ -185,16 +190,16 @@ BASE_B=$BASE
 wave b-1 "$tok" $whoami $kvget
 check "silent host alone: every answer is the JSON 503 with Retry-After" unavailable b-1
 check "... within connect_timeout and slack ($(figures b-1))" \
-    within b-1 $((CT - 1)) "$(echo "$CT + $SLACK" | bc)"
+    within b-1 $((CT - 1)) "$(sum "$CT" "$SLACK")"
 # shellcheck disable=SC2086
 wave b-2 "$tok" $whoami $kvget
 check "... again: no connection is kept, each request waits anew ($(figures b-2))" \
-    both unavailable within b-2 $((CT - 1)) "$(echo "$CT + $SLACK" | bc)"
+    both unavailable within b-2 $((CT - 1)) "$(sum "$CT" "$SLACK")"
 echo "# B, silent host alone: 503 in $(figures b-1), then $(figures b-2)"
 
 # --- The held connections of C go silent. ---
 BASE=$BASE_C
-deadline=$(awk -v s="$ST" 'BEGIN { print s / 1000 + 1 }')
+deadline=$(sum "$ST"e-3 1)
 # deadlines LOG N: the programs said N times they gave up waiting.
 deadlines() {
 	local n
@@ -207,7 +212,7 @@ deadlines() {
 wave c-silent "$tok" $whoami $kvget
 check "a held connection gone silent: the JSON 503 with Retry-After" unavailable c-silent
 check "... at the answer deadline, TT_STATEMENT_TIMEOUT_MS + 1 s ($(figures c-silent))" \
-    within c-silent "$(echo "$deadline - 0.2" | bc)" "$(echo "$deadline + $SLACK" | bc)"
+    within c-silent "$(sum "$deadline" -0.2)" "$(sum "$deadline" "$SLACK")"
 check "... each ended by the programs' answer deadline" \
     deadlines "$T/web-c/lighttpd/log/cgi-stderr.log" 8
 echo "# tcp_user_timeout=500 and keepalives 1+1x1 s did not end them first: the stand-in's kernel ACKs"
@@ -215,7 +220,7 @@ echo "# tcp_user_timeout=500 and keepalives 1+1x1 s did not end them first: the 
 wave c-next "$tok" $whoami $kvget
 check "the next request goes on to the next host listed and answers right" answered c-next
 check "... after connect_timeout on the silent one ($(figures c-next))" \
-    within c-next $((CT - 1)) "$(echo "$CT + 0.5 + $SLACK" | bc)"
+    within c-next $((CT - 1)) "$(sum "$CT" "$ST"e-3 "$SLACK")"
 # shellcheck disable=SC2086
 wave c-after "$tok" $whoami $kvget
 check "... then at no extra cost ($(figures c-after))" within c-after 0 0.5
@@ -236,7 +241,7 @@ mode silent 2
 # shellcheck disable=SC2086
 wave b-silent "$tok" $whoami $kvget
 check "B's held connections gone silent: the JSON 503 at the deadline ($(figures b-silent))" \
-    both unavailable within b-silent "$(echo "$deadline - 0.2" | bc)" "$(echo "$deadline + $SLACK" | bc)"
+    both unavailable within b-silent "$(sum "$deadline" -0.2)" "$(sum "$deadline" "$SLACK")"
 check "... each by the answer deadline" \
     deadlines "$T/web-b/lighttpd/log/cgi-stderr.log" 8
 kill -USR2 $BH_PID
@@ -292,12 +297,12 @@ ip -n "$nsb" addr del 10.77.0.2/24 dev "${nsb}v"
 wave d-flight "$tok" $kvget
 check "the host's packets vanish: a request in flight is the JSON 503" unavailable d-flight
 check "... before the answer deadline: tcp_user_timeout, then connect_timeout ($(figures d-flight))" \
-    within d-flight 1 "$(echo "1 + $CT + $SLACK" | bc)"
+    within d-flight 1 "$(sum 1 "$CT" "$SLACK")"
 # shellcheck disable=SC2086
 wave d-idle "$tok" $whoami
 check "an idle connection, found dead by keepalives meanwhile: the JSON 503" unavailable d-idle
 check "... after connect_timeout only ($(figures d-idle))" \
-    within d-idle $((CT - 1)) "$(echo "$CT + $SLACK" | bc)"
+    within d-idle $((CT - 1)) "$(sum "$CT" "$SLACK")"
 n=$(grep -c "did not answer within" "$dlog")
 check "... none of them ended by the answer deadline ($n)" [ "$n" = 0 ]
 n=$(grep -c "connection lost" "$dlog")
