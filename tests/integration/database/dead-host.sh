@@ -267,7 +267,10 @@ fi
 dbcase_at_exit ip netns del "$nsa"
 ip netns add "$nsb"
 dbcase_at_exit ip netns del "$nsb"
-ip link add "${nsa}v" netns "$nsa" type veth peer name "${nsb}v" netns "$nsb"
+if ! ip link add "${nsa}v" netns "$nsa" type veth peer name "${nsb}v" netns "$nsb"; then
+	echo "ok - [$SERVER] packets that vanish # SKIP no veth pair"
+	exit 0
+fi
 ip -n "$nsa" addr add 10.77.0.1/24 dev "${nsa}v"
 ip -n "$nsb" addr add 10.77.0.2/24 dev "${nsb}v"
 for n in "$nsa" "$nsb"; do
