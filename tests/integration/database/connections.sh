@@ -28,6 +28,7 @@ TT_REFRESH_RATE_PER_ADDRESS=1000000 dbcase_web "$URL_c" ||
 # The programs of lighttpd.conf and their max-procs, "name count" a line.
 expect_lighttpd() {
 	awk '
+	/^[ \t]*#/ { next }
 	/"bin-path"/ { n = $0; sub(/.*\//, "", n); sub(/".*/, "", n) }
 	/"max-procs"/ && n != "" { c = $0; gsub(/[^0-9]/, "", c); print n, c; n = "" }
 	' "$1"
@@ -75,12 +76,24 @@ burst() {
 	github-events)	a=(-X POST -H 'Content-Type: application/json' \
 			    -H 'X-GitHub-Event: ping' -H "X-GitHub-Delivery: $ping_id" \
 			    -H "X-Hub-Signature-256: $ping_sig" --data-binary "@$T/ping.json") ;;
-	work-manifests)	a=(-H 'Authorization: bearer tt_run_0000') ;;
+	work-manifests)	a=(-H "Authorization: bearer tt_run_$(printf '0%.0s' $(seq 64))") ;;
 	web-session)	a=(-H "Cookie: $cookie") ;;
 	*)		a=(-H "Authorization: Bearer $tok") ;;
 	esac
 	curl -s --max-time 20 --parallel --parallel-immediate --parallel-max "$2" \
 	    "${a[@]}" -w '%{http_code}\n' -K "$cfg" 2>/dev/null >>"$T/statuses"
+}
+
+# bursts K: a burst of K requests per process at once for each "program
+# processes" line of stdin; returns once all are answered (the case's
+# other children, the stand-in GitHub, are not waited for).
+bursts() {
+	local p n pids=()
+	while read -r p n; do
+		burst "$p" $((n * $1)) &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
 }
 
 # held: "program count" a line, the connections the database sees from
@@ -90,7 +103,7 @@ held() {
 	    FROM pg_stat_activity WHERE datname = 'terrateam'
 	    AND usename = 'terrateam' AND backend_type = 'client backend'
 	    AND pid <> pg_backend_pid() AND application_name <> 'psql'
-	    GROUP BY 1 ORDER BY 1"
+	    GROUP BY application_name ORDER BY 1"
 }
 # held_total: their sum.
 held_total() { held | awk '{ s += $2 } END { print s + 0 }'; }
@@ -100,10 +113,7 @@ sorted=$(sort <<<"$expected")
 # served one (at most 30 rounds).
 start=$SECONDS
 for round in $(seq 30); do
-	while read -r p n; do
-		burst "$p" $((n * 4)) &
-	done <<<"$expected"
-	wait
+	bursts 4 <<<"$expected"
 	[ "$(held | sort)" = "$sorted" ] && break
 done
 got=$(held | sort)
@@ -114,10 +124,7 @@ check "... $total in all" [ "$(held_total)" = "$total" ]
 check "no request failed for want of a connection (no 5xx)" \
     [ "$(grep -c '^5' "$T/statuses")" = 0 ]
 for _ in 1 2 3; do
-	while read -r p n; do
-		burst "$p" $((n * 4)) &
-	done <<<"$expected"
-	wait
+	bursts 4 <<<"$expected"
 done
 check "three more rounds of bursts: still $total, none more" [ "$(held_total)" = "$total" ]
 check "... each program still at its max-procs" [ "$(held | sort)" = "$sorted" ]
@@ -132,10 +139,7 @@ TT_MAX_PROCS=2 TT_REFRESH_RATE_PER_ADDRESS=1000000 dbcase_web "$URL_c" web2 ||
 expected=$(expect_lighttpd "$WEBDIR/lighttpd/tt.conf")
 total2=$(awk '{ s += $2 } END { print s + 0 }' <<<"$expected")
 for round in $(seq 30); do
-	while read -r p n; do
-		burst "$p" $((n * 4)) &
-	done <<<"$expected"
-	wait
+	bursts 4 <<<"$expected"
 	[ "$(held | sort)" = "$(sort <<<"$expected")" ] && break
 done
 check "max-procs 2 everywhere: $total2 connections" [ "$(held_total)" = "$total2" ]
@@ -169,10 +173,7 @@ dbcase_at_exit "$TOP/tests/harness/web.sh" apache stop "$T/apache" "$aport"
 BASE=http://127.0.0.1:$aport
 peak=0
 for _ in $(seq 10); do
-	while read -r p _; do
-		burst "$p" $((per_class * 2)) &
-	done <<<"$(expect_lighttpd "$conf")"
-	wait
+	sed "s/ .*/ $per_class/" <<<"$(expect_lighttpd "$conf")" | bursts 2
 	n=$(held_total)
 	[ "$n" -gt "$peak" ] && peak=$n
 done
