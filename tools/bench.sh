@@ -7,9 +7,15 @@
 # hello-world under mod_fcgid, plain CGI (lighttpd mod_cgi) against the
 # hello-world as a CGI program.
 #   BENCH_SERVERS ("lighttpd apache cgi"; also "standby": lighttpd with
-#   TT_DATABASE_READ_URL on a hot standby of the bench cluster, and
+#   TT_DATABASE_READ_URL on a hot standby of the bench cluster,
 #   "standby-apply": the same with the standby synchronous and the
-#   cluster's synchronous_commit = remote_apply), BENCH_SECONDS (10),
+#   cluster's synchronous_commit = remote_apply, and "cgi-pgbouncer":
+#   plain CGI as "cgi", the programs connecting through PgBouncer in
+#   session pooling in front of the bench cluster (docs/OPERATIONS.md
+#   section 8: ignore_startup_parameters = options, the settings on the
+#   role); BENCH_SERVERS="cgi cgi-pgbouncer" BENCH_SCENARIOS="whoami
+#   kv-get" compares a database route's ratio to the CGI hello-world
+#   with and without it), BENCH_SECONDS (10),
 #   BENCH_CONNECTIONS (32), BENCH_THREADS (2),
 #   BENCH_SCENARIOS ("refresh whoami": only those, after hello; default all;
 #   runner-plan, runner-init, initiate and results: the runner's calls,
@@ -37,6 +43,7 @@ cleanup() {
 	[ -n "${BENCH_KEEP:-}" ] && return
 	[ -n "$kind" ] && "$harness/web.sh" "$kind" stop "$dir" "$port" 2>/dev/null
 	[ -d "$dir/standby" ] && "$harness/pg.sh" stop "$dir/standby"
+	[ -f "$dir/pgbouncer/pgbouncer.pid" ] && kill "$(cat "$dir/pgbouncer/pgbouncer.pid")"
 	"$harness/pg.sh" stop "$dir"
 	rm -rf "$dir"
 }
@@ -402,6 +409,59 @@ standby_url() {
 	standby=$("$harness/pg.sh" standby "$dir/standby" "$(free_port)" "$dir" "$pgport")
 }
 
+# pgbouncer_url: PgBouncer (session pooling) in front of the bench
+# cluster on a unix socket in dir/pgbouncer, started once, with the
+# programs' settings on the role, as OPERATIONS.md says (PgBouncer 1.18
+# drops the options startup parameter they send); sets pgbouncer to the
+# programs' conninfo. pgbouncer_off takes the role settings back.
+pgbouncer=
+pgbouncer_url() {
+	local d=$dir/pgbouncer p s
+	[ -n "$pgbouncer" ] && return
+	p=$(free_port)
+	mkdir -p "$d"
+	chmod 755 "$d"
+	echo '"terrateam" ""' >"$d/users.txt"
+	cat >"$d/pgbouncer.ini" <<INI
+[databases]
+terrateam = host=$dir/run port=$pgport dbname=terrateam
+[pgbouncer]
+listen_addr =
+listen_port = $p
+unix_socket_dir = $d
+auth_type = trust
+auth_file = $d/users.txt
+pool_mode = session
+default_pool_size = 20
+max_client_conn = 1000
+ignore_startup_parameters = options
+logfile = $d/pgbouncer.log
+pidfile = $d/pgbouncer.pid
+INI
+	for s in "statement_timeout = 5000" "lock_timeout = 2000" \
+	    "idle_in_transaction_session_timeout = 10000" \
+	    "client_min_messages = warning" "plan_cache_mode = force_generic_plan" \
+	    "timezone = 'UTC'" "datestyle = 'ISO, YMD'"; do
+		psql -q "$TT_DATABASE_URL" -c "ALTER ROLE terrateam IN DATABASE terrateam SET $s"
+	done
+	if [ "$(id -u)" -eq 0 ]; then
+		chown -R postgres "$d"
+		runuser -u postgres -- pgbouncer -d -q "$d/pgbouncer.ini"
+	else
+		pgbouncer -d -q "$d/pgbouncer.ini"
+	fi
+	pgbouncer="host=$d port=$p user=terrateam dbname=terrateam"
+	for s in $(seq 50); do
+		psql "$pgbouncer" -Atqc 'SELECT 1' >/dev/null 2>&1 && return
+		sleep 0.1
+	done
+	echo "bench.sh: PgBouncer did not start (see $d/pgbouncer.log)" >&2
+	exit 1
+}
+pgbouncer_off() {
+	psql -q "$TT_DATABASE_URL" -c "ALTER ROLE terrateam IN DATABASE terrateam RESET ALL"
+}
+
 for server in ${BENCH_SERVERS:-lighttpd apache cgi}; do
 	case $server in
 	lighttpd)
@@ -413,6 +473,12 @@ for server in ${BENCH_SERVERS:-lighttpd apache cgi}; do
 	cgi)
 		serve lighttpd-cgi
 		bench "lighttpd plain CGI: a process and a connection per request" ;;
+	cgi-pgbouncer)
+		pgbouncer_url
+		TT_DATABASE_URL=$pgbouncer serve lighttpd-cgi
+		bench "lighttpd plain CGI, the connection per request to PgBouncer (session pooling)"
+		# The servers after this one measure the cluster as before.
+		pgbouncer_off ;;
 	standby|standby-apply)
 		standby_url
 		if [ $server = standby-apply ]; then

@@ -7,7 +7,8 @@ PKGS="build-essential pkg-config clang libfcgi-dev libfcgi-bin libcjson-dev
 libjwt-dev libssl-dev libpq-dev libcurl4-openssl-dev zlib1g-dev libyaml-dev
 libcmocka-dev postgresql lighttpd apache2 libapache2-mod-fcgid spawn-fcgi
 wrk curl jq python3 python3-requests python3-cryptography python3-yaml procps
-iproute2 valgrind chromium chromium-driver patroni etcd-server python3-etcd"
+iproute2 valgrind chromium chromium-driver patroni etcd-server python3-etcd
+pgbouncer"
 
 missing=""
 for p in $PKGS; do
