@@ -37,6 +37,8 @@ static const char	*app_name = "terrateam-c";
 static char		 last_state[6];
 /* The server went silent during this request: no new connection now. */
 static int		 silent;
+/* A warning came with the answer being read (notice, below). */
+static int		 warned;
 static int64_t		 answer_wait_ms = -1;	/* -1: statement timeout + 1 s */
 
 static struct {
@@ -98,6 +100,33 @@ tt_db_set_app(const char *name)
 	app_name = name;
 }
 
+/*
+ * The server's notices (client_min_messages=warning: warnings only), to
+ * the log with the request's id instead of libpq's bare stderr line.
+ * Our SQL raises none, so a warning is the server's own, and the one
+ * that matters comes with a commit: a synchronous standby's wait cut
+ * short by statement_timeout ("canceling wait for synchronous
+ * replication", SQLSTATE 01000; its text depends on lc_messages, so the
+ * code and severity decide). The commit then reports success although
+ * the standby may not have it: a promoted standby would lose the write.
+ * tt_dbconn_result turns such an answer into a failure (503).
+ */
+static void
+notice(void *arg, const PGresult *res)
+{
+	const char	*sev, *st, *msg;
+
+	(void)arg;
+	sev = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+	st = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	tt_log_warnx("the database warns: %s %s", st ? st : "",
+	    msg ? msg : "");
+	if (sev != NULL && strcmp(sev, "WARNING") == 0 && st != NULL &&
+	    strcmp(st, "01000") == 0)
+		warned = 1;
+}
+
 static int
 db_connect(void)
 {
@@ -137,6 +166,8 @@ db_connect(void)
 		on->pg = NULL;
 		return -1;
 	}
+	PQsetNoticeReceiver(on->pg, notice, NULL);
+	warned = 0;
 	on->gen = ++conn_count;
 	if (!on->reader)
 		in_tx = 0;
@@ -240,12 +271,32 @@ tt_db_set_answer_wait(int64_t ms)
 	answer_wait_ms = ms;
 }
 
+/*
+ * The next result, NULL when there is none or the connection failed or
+ * went silent. An answer that came with a server warning (notice) is
+ * not trusted: the connection is closed and the request answers 503, as
+ * for a silent server; what the statement did stays done (a KV write,
+ * a delivery recorded), which a retry finds.
+ */
 PGresult *
 tt_dbconn_result(void)
 {
+	PGresult	*res;
+
 	if (on->pg == NULL || wait_answer() != 0)
 		return NULL;
-	return PQgetResult(on->pg);
+	res = PQgetResult(on->pg);
+	if (warned) {
+		warned = 0;
+		tt_log_warnx("a statement's answer came with a warning (a "
+		    "commit the synchronous standby may not have): "
+		    "closing the connection");
+		PQclear(res);
+		tt_dbconn_close();
+		silent = 1;
+		return NULL;
+	}
+	return res;
 }
 
 /*
@@ -541,6 +592,7 @@ tt_db_end_request(void)
 	}
 	in_tx = 0;
 	silent = 0;
+	warned = 0;
 }
 
 int
@@ -624,6 +676,7 @@ tt_db_exec_script(const char *sql, char *err, size_t errlen)
 		return TT_EUNAVAIL;
 	}
 	res = PQexec(on->pg, sql);	/* lint: allow: shipped migration file */
+	warned = 0;	/* a migration's warnings are only logged */
 	if (res == NULL || (PQresultStatus(res) != PGRES_COMMAND_OK &&
 	    PQresultStatus(res) != PGRES_TUPLES_OK)) {
 		snprintf(err, errlen, "%s", on->pg ? PQerrorMessage(on->pg) : "");
