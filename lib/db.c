@@ -143,14 +143,25 @@ db_connect(void)
 	    (long long)tt_config.statement_timeout_ms,
 	    (long long)tt_config.kv_max_value_bytes);
 
-	/* Our defaults first; what TT_DATABASE_URL says overrides them. */
+	/*
+	 * Our defaults first; what TT_DATABASE_URL says overrides them.
+	 * Over TCP, a host that died without a reset (docs/OPERATIONS.md,
+	 * "A dead host"): each listed one costs a new connection
+	 * connect_timeout; an idle connection to it is found dead by
+	 * keepalives within about idle + tcp_user_timeout (Linux ends the
+	 * probes by tcp_user_timeout when it is set), and a request on it
+	 * ends after tcp_user_timeout, inside the answer deadline (the
+	 * default statement timeout and a second). keepalives=0 in the URL
+	 * turns tcp_user_timeout off too (libpq sets it with keepalives).
+	 */
 	keys[n] = "connect_timeout";	vals[n++] = "2";
 	keys[n] = "application_name";	vals[n++] = app_name;
 	keys[n] = "options";		vals[n++] = opts;
 	keys[n] = "gssencmode";		vals[n++] = "disable";
 	keys[n] = "keepalives";		vals[n++] = "1";
-	keys[n] = "keepalives_idle";	vals[n++] = "30";
-	keys[n] = "tcp_user_timeout";	vals[n++] = "10000";
+	keys[n] = "keepalives_idle";	vals[n++] = "5";
+	keys[n] = "keepalives_interval"; vals[n++] = "2";
+	keys[n] = "tcp_user_timeout";	vals[n++] = "4000";
 	keys[n] = "dbname";		vals[n++] = on->reader ?
 	    tt_config.database_read_url : tt_config.database_url;
 	keys[n] = NULL;			vals[n] = NULL;
