@@ -261,14 +261,14 @@ echo "# B, host back: $(figures b-back); silenced again: 503 in $(figures b-sile
 # keepalives=0: libpq (15) then sets no TCP_USER_TIMEOUT either. ---
 nsa=dh$$a nsb=dh$$b
 if [ "$(id -u)" -ne 0 ] || ! ip netns add "$nsa" 2>/dev/null; then
-	echo "ok - [$SERVER] packets that vanish # SKIP needs root and ip netns"
+	echo "# not run: packets that vanish (needs root and ip netns; not counted)"
 	exit 0
 fi
 dbcase_at_exit ip netns del "$nsa"
 ip netns add "$nsb"
 dbcase_at_exit ip netns del "$nsb"
 if ! ip link add "${nsa}v" netns "$nsa" type veth peer name "${nsb}v" netns "$nsb"; then
-	echo "ok - [$SERVER] packets that vanish # SKIP no veth pair"
+	echo "# not run: packets that vanish (no veth pair; not counted)"
 	exit 0
 fi
 ip -n "$nsa" addr add 10.77.0.1/24 dev "${nsa}v"
