@@ -53,7 +53,7 @@ LDLIBS	+= $(PKG_LIBS) -lm
 LIB_SRCS = lib/apikey.c lib/arena.c lib/asset.c lib/buf.c lib/caps.c lib/clientaddr.c \
 	   lib/clock.c \
 	   lib/config.c \
-	   lib/crypto.c lib/db.c lib/dbpipe.c lib/token.c lib/signkey.c \
+	   lib/crypto.c lib/db.c lib/dbcancel.c lib/dbpipe.c lib/token.c lib/signkey.c \
 	   lib/github.c lib/ghauth.c lib/ledger.c lib/ghevents.c lib/ghinst.c lib/ghpull.c \
 	   lib/ghsig.c lib/ghsetup.c \
 	   lib/http.c lib/json.c lib/jwk.c lib/jwks.c lib/keystore.c lib/kv.c lib/log.c \

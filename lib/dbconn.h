@@ -8,6 +8,7 @@
 #define TT_DBCONN_H
 
 #include <libpq-fe.h>
+#include <stdint.h>
 
 #include "tt.h"
 
@@ -40,6 +41,13 @@ int		 tt_dbconn_ready(int once);
  * rest of the request gets no new one: tt_dbconn_ready fails).
  */
 PGresult	*tt_dbconn_result(void);
+/*
+ * Asks the server of pg, over a new connection and within budget_ms, to
+ * cancel pg's backend if it waits for a synchronous standby (dbcancel.c).
+ * 1 when it was cancelled, 0 when it was not waiting, -1 when the server
+ * could not be asked in time.
+ */
+int		 tt_dbconn_cancel_waiting(PGconn *pg, int64_t budget_ms);
 /* 1 when a failed result means the connection went away. */
 int		 tt_dbconn_lost(PGresult *);
 /* A failed result as an error code; the unexpected ones are logged. */

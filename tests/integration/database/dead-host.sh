@@ -11,8 +11,8 @@
 #   - the silent host alone: every answer is the JSON 503 with
 #     Retry-After, within connect_timeout and slack, again and again;
 #   - a held connection that goes silent: the answer deadline (db.c,
-#     wait_answer: TT_STATEMENT_TIMEOUT_MS + 1 s) ends the request with
-#     the 503; the next one goes on to the next host listed, and a
+#     wait_answer: TT_STATEMENT_TIMEOUT_MS + 1 s) and the 0.5 s of the
+#     cancel attempt (dbcancel.c) end the request with the 503; the next one goes on to the next host listed, and a
 #     program with only that host recovers once the host is back;
 #   - keepalives* and tcp_user_timeout in the URL are taken; against a
 #     silent peer whose kernel still ACKs (all loopback can show) they do
@@ -200,6 +200,10 @@ echo "# B, silent host alone: 503 in $(figures b-1), then $(figures b-2)"
 # --- The held connections of C go silent. ---
 BASE=$BASE_C
 deadline=$(sum "$ST"e-3 1)
+# Past the deadline a program asks the host, within 0.5 s more, to cancel
+# a backend waiting for a synchronous standby (lib/dbcancel.c): a silent
+# host costs that too.
+cancel=0.5
 # deadlines LOG N: the programs said N times they gave up waiting.
 deadlines() {
 	local n
@@ -211,8 +215,8 @@ deadlines() {
 # shellcheck disable=SC2086
 wave c-silent "$tok" $whoami $kvget
 check "a held connection gone silent: the JSON 503 with Retry-After" unavailable c-silent
-check "... at the answer deadline, TT_STATEMENT_TIMEOUT_MS + 1 s ($(figures c-silent))" \
-    within c-silent "$(sum "$deadline" -0.2)" "$(sum "$deadline" "$SLACK")"
+check "... at the answer deadline, TT_STATEMENT_TIMEOUT_MS + 1 s, and the cancel's 0.5 s ($(figures c-silent))" \
+    within c-silent "$(sum "$deadline" -0.2)" "$(sum "$(sum "$deadline" "$cancel")" "$SLACK")"
 check "... each ended by the programs' answer deadline" \
     deadlines "$T/web-c/lighttpd/log/cgi-stderr.log" 8
 echo "# tcp_user_timeout=500 and keepalives 1+1x1 s did not end them first: the stand-in's kernel ACKs"
@@ -241,7 +245,7 @@ mode silent 2
 # shellcheck disable=SC2086
 wave b-silent "$tok" $whoami $kvget
 check "B's held connections gone silent: the JSON 503 at the deadline ($(figures b-silent))" \
-    both unavailable within b-silent "$(sum "$deadline" -0.2)" "$(sum "$deadline" "$SLACK")"
+    both unavailable within b-silent "$(sum "$deadline" -0.2)" "$(sum "$(sum "$deadline" "$cancel")" "$SLACK")"
 check "... each by the answer deadline" \
     deadlines "$T/web-b/lighttpd/log/cgi-stderr.log" 8
 kill -USR2 $BH_PID

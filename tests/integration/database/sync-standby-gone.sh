@@ -5,8 +5,10 @@
 #   - a KV write and a webhook delivery answer the JSON 503 with
 #     Retry-After at the programs' answer deadline (the statement timeout
 #     and a second; lib/db.c, wait_answer), never 200: the standby does
-#     not have them. Their backends go on waiting (PostgreSQL does not end
-#     a commit's wait for a client that left): the case counts them.
+#     not have them. PostgreSQL would keep their backends waiting (it
+#     ends a commit's wait for a cancel only, not for statement_timeout
+#     or a client that left): the programs have them cancelled before
+#     closing the connection (lib/dbcancel.c), so none is left.
 #   - a commit whose wait is cancelled (pg_cancel_backend, as an operator
 #     or a pooler may do) is reported by PostgreSQL as done, with a
 #     warning that it "might not have been replicated": the programs
@@ -76,7 +78,16 @@ check "the programs' log says why" \
 waiting() {
 	dbcase_psql "$URL_p" "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'SyncRep'"
 }
-echo "# backends left waiting for the standby: $(waiting); the write committed on the primary alone: $(dbcase_psql "$URL_p" "SELECT count(*) FROM kv_store WHERE installation_id = $A AND key = 'gone'") row (a retry finds it)"
+for _ in $(seq 20); do
+	[ "$(waiting)" = 0 ] && break
+	sleep 0.1
+done
+check "no backend is left waiting for the standby ($(waiting)): the programs had them cancelled" \
+    test "$(waiting)" = 0
+check "... and said so in their log" \
+    grep -rqE 'its backend was waiting for a synchronous standby: cancelled' "$WEBDIR"
+check "the write is on the primary alone, where a retry finds it" \
+    test "$(dbcase_psql "$URL_p" "SELECT count(*) FROM kv_store WHERE installation_id = $A AND key = 'gone'")" = 1
 
 # A cancelled wait: PostgreSQL reports the commit done, with a warning.
 before=$(dbcase_psql "$URL_p" "SELECT coalesce(max(query_start), now()) FROM pg_stat_activity WHERE wait_event = 'SyncRep'")
