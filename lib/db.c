@@ -103,27 +103,29 @@ tt_db_set_app(const char *name)
 /*
  * The server's notices (client_min_messages=warning: warnings only), to
  * the log with the request's id instead of libpq's bare stderr line.
- * Our SQL raises none, so a warning is the server's own, and the one
- * that matters comes with a commit: a synchronous standby's wait cut
- * short by statement_timeout ("canceling wait for synchronous
- * replication", SQLSTATE 01000; its text depends on lc_messages, so the
- * code and severity decide). The commit then reports success although
- * the standby may not have it: a promoted standby would lose the write.
- * tt_dbconn_result turns such an answer into a failure (503).
+ * One matters: a commit's wait for a synchronous standby ended by a
+ * cancel (ours, dbcancel.c, or anyone's pg_cancel_backend), which
+ * PostgreSQL reports as a WARNING from SyncRepWaitForLSN (its text
+ * depends on lc_messages; the function's name does not) before it
+ * reports the commit done, although the standby may not have it: a
+ * promoted standby would lose the write. tt_dbconn_result turns such an
+ * answer into a failure (503). Other warnings (wraparound, an
+ * operator's RAISE WARNING) are only logged.
  */
 static void
 notice(void *arg, const PGresult *res)
 {
-	const char	*sev, *st, *msg;
+	const char	*sev, *st, *msg, *fn;
 
 	(void)arg;
 	sev = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
 	st = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 	msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	fn = PQresultErrorField(res, PG_DIAG_SOURCE_FUNCTION);
 	tt_log_warnx("the database warns: %s %s", st ? st : "",
 	    msg ? msg : "");
-	if (sev != NULL && strcmp(sev, "WARNING") == 0 && st != NULL &&
-	    strcmp(st, "01000") == 0)
+	if (sev != NULL && strcmp(sev, "WARNING") == 0 && fn != NULL &&
+	    strcmp(fn, "SyncRepWaitForLSN") == 0)
 		warned = 1;
 }
 
@@ -293,10 +295,11 @@ tt_db_set_answer_wait(int64_t ms)
 
 /*
  * The next result, NULL when there is none or the connection failed or
- * went silent. An answer that came with a server warning (notice) is
- * not trusted: the connection is closed and the request answers 503, as
- * for a silent server; what the statement did stays done (a KV write,
- * a delivery recorded), which a retry finds.
+ * went silent. An answer that came with a commit whose wait for the
+ * synchronous standby was cancelled (notice) is not trusted: the
+ * connection is closed and the request answers 503, as for a silent
+ * server; what the statement did stays done (a KV write, a delivery
+ * recorded), which a retry finds.
  */
 PGresult *
 tt_dbconn_result(void)
@@ -308,9 +311,9 @@ tt_dbconn_result(void)
 	res = PQgetResult(on->pg);
 	if (warned) {
 		warned = 0;
-		tt_log_warnx("a statement's answer came with a warning (a "
-		    "commit the synchronous standby may not have): "
-		    "closing the connection");
+		tt_log_warnx("a commit's wait for the synchronous standby "
+		    "was cancelled (the standby may not have it): not "
+		    "acknowledged, closing the connection");
 		PQclear(res);
 		tt_dbconn_close();
 		silent = 1;
@@ -485,6 +488,8 @@ pass_gate(struct tt_arena *a)
 	struct tt_db_res	*r;
 	enum tt_err		 e;
 
+	if (gate.state == TT_DB_GATE_REFUSED)
+		return TT_EREFUSED;	/* no read after a refusal */
 	if (gate.state != TT_DB_GATE_PENDING)
 		return TT_OK;
 	gate.state = TT_DB_GATE_NONE;

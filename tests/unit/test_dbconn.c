@@ -2,7 +2,8 @@
  * test_dbconn.c: db.c against a server (tests/unit/testdb.h): how long a
  * silent server is waited for, and the read connection
  * (TT_DATABASE_READ_URL): where a .standby read goes, and that a pending
- * session gate is settled on the primary before it.
+ * session gate is settled on the primary before it; a server warning
+ * that is not a synchronous standby's is only logged.
  */
 /* SPDX-License-Identifier: MIT */
 #include <stdarg.h>
@@ -55,6 +56,13 @@ TT_DB_STMT(stmt_gate) = {
 	    "current_setting('application_name') <> 'test-reader' THEN '1' "
 	    "ELSE 'refused' END)::int = 1",
 	.nparams = 1,
+	.retry = 1,
+};
+
+/* A warning raised by SQL (SQLSTATE 01000, as the standby's). */
+TT_DB_STMT(stmt_warn) = {
+	.name = "test_dbconn_warn",
+	.sql = "SELECT test_dbconn_warn()::text AS v",
 	.retry = 1,
 };
 
@@ -195,6 +203,8 @@ test_reader_after_gate(void **state)
 	tt_db_gate(&stmt_gate, no);
 	assert_int_equal(tt_db_run(a, &stmt_trace, NULL, &r), TT_EREFUSED);
 	assert_int_equal(tt_db_gate_state(), TT_DB_GATE_REFUSED);
+	/* A handler that ignored the refusal reads nothing more. */
+	assert_int_equal(tt_db_run(a, &stmt_trace, NULL, &r), TT_EREFUSED);
 	tt_db_end_request();
 	after = testdb_sql(a, "SELECT last_value::text AS v FROM "
 	    "test_dbconn_seq", 0, NULL);
@@ -209,6 +219,31 @@ test_reader_after_gate(void **state)
 	tt_arena_free(a);
 }
 
+/*
+ * Only a commit whose wait for a synchronous standby was cancelled fails
+ * its answer (db.c, notice; tests/integration/database/
+ * sync-standby-gone.sh): any other warning, here a RAISE WARNING (what a
+ * wraparound warning or an operator's trigger would send), is logged
+ * and the answer stands.
+ */
+static void
+test_warning_logged(void **state)
+{
+	struct tt_arena		*a = tt_arena_new();
+	struct tt_db_res	*r;
+
+	(void)state;
+	(void)testdb_sql(a, "CREATE OR REPLACE FUNCTION test_dbconn_warn() "
+	    "RETURNS int LANGUAGE plpgsql AS $$ BEGIN "
+	    "RAISE WARNING 'a warning of the test'; RETURN 7; END $$", 0,
+	    NULL);
+	assert_int_equal(tt_db_run(a, &stmt_warn, NULL, &r), TT_OK);
+	assert_string_equal(tt_db_get(r, 0, "v"), "7");
+	assert_int_equal(tt_db_run(a, &stmt_warn, NULL, &r), TT_OK);
+	tt_db_end_request();
+	tt_arena_free(a);
+}
+
 int main(void);
 
 int
@@ -219,6 +254,7 @@ main(void)
 		cmocka_unit_test(test_no_deadline),
 		cmocka_unit_test(test_reader_routes),
 		cmocka_unit_test(test_reader_after_gate),
+		cmocka_unit_test(test_warning_logged),
 	};
 
 	return cmocka_run_group_tests(tests, testdb_open, testdb_close);
