@@ -18,7 +18,7 @@ esac
 
 TARGETS="json route url content_length token cursor kv tagquery ghsig ghname yaml stacks apikey oidc cookie audit clientaddr runner"
 # The lib modules the targets reach, directly or through each other.
-LIB="apikey arena audit buf clientaddr clock config crypto db dbpipe ghauth github ghinst ghpull ghtext runner dispatch ghcomment ghsig http json kv ledger log page route stacks stackstate tagquery token url valid websession yaml jwk jwks oidc"
+LIB="apikey arena audit buf clientaddr clock config crypto db dbcancel dbpipe ghauth github ghinst ghpull ghtext runner dispatch ghcomment ghsig http json kv ledger log page route stacks stackstate tagquery token url valid websession yaml jwk jwks oidc"
 CC=${FUZZ_CC:-clang}
 OUT=$TOP/build/fuzz
 CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined \
