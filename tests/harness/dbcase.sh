@@ -25,6 +25,8 @@
 #   dbcase_github                 the stand-in GitHub and the TT_GITHUB_*
 #                                 the programs need for webhook deliveries
 #   dbcase_psql CONNINFO SQL      one value, or nothing when unreachable
+#   dbcase_is_503 BODY HEADERS    the answer saved in these files is the
+#                                 JSON 503 (UNAVAILABLE, Retry-After)
 SERVER=${SERVER:-database}
 . "$TOP/tests/harness/lib.sh"
 
@@ -102,4 +104,10 @@ dbcase_github() {
 
 dbcase_psql() {
 	psql "$1" -Atqc "$2" 2>/dev/null
+}
+
+dbcase_is_503() {
+	[[ $(<"$1") =~ ^\{\"id\":\"UNAVAILABLE\",\"data\":\"[^\"]+\"\}$ ]] &&
+	    grep -qiE '^Retry-After: *[0-9]+' "$2" &&
+	    grep -qiE '^Content-Type: *application/json' "$2"
 }

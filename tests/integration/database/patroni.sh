@@ -277,11 +277,9 @@ writer() {
 		t1=$EPOCHREALTIME
 		case $s in
 		2??) v=ack ;;
-		503)	v=bad
-			[[ $(<"$b") =~ ^\{\"id\":\"UNAVAILABLE\",\"data\":\"[^\"]+\"\}$ ]] &&
-			    grep -qiE '^Retry-After: *[0-9]+' "$h" &&
-			    grep -qiE '^Content-Type: *application/json' "$h" && v=503
-			[ $v = bad ] && cp "$b" "$T/load/bad.$c.$i" 2>/dev/null
+		503)	v=503
+			dbcase_is_503 "$b" "$h" ||
+			    { v=bad; cp "$b" "$T/load/bad.$c.$i" 2>/dev/null; }
 			sleep 0.2 ;;
 		*)	v=bad; cp "$b" "$T/load/bad.$c.$i" 2>/dev/null; sleep 0.2 ;;
 		esac

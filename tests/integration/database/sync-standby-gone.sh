@@ -52,11 +52,7 @@ hook() {
 	    --data-binary "@$f" "$BASE/api/github/v1/events") || s=000
 	secs=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
 }
-json_503() {
-	[ "$s" = 503 ] &&
-	    [[ $(<"$T/body") =~ ^\{\"id\":\"UNAVAILABLE\",\"data\":\"[^\"]+\"\}$ ]] &&
-	    grep -qiE '^Retry-After: *[0-9]+' "$T/hdrs"
-}
+json_503() { [ "$s" = 503 ] && dbcase_is_503 "$T/body" "$T/hdrs"; }
 within() { awk -v s="$secs" -v b="$1" 'BEGIN { exit !(s + 0 <= b) }'; }
 
 put before v1
