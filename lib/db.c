@@ -392,18 +392,14 @@ tt_dbconn_classify(PGresult *res, const char *what)
 		    msg ? msg : "");
 		return TT_EUNAVAIL;
 	}
-	/* A named statement already there, or gone: a shared connection. */
-	if (strcmp(st, "42P05") == 0 || strcmp(st, "26000") == 0) {
-		tt_log_errx("could not run statement %s: %s %s (a pooler in "
-		    "transaction mode? docs/OPERATIONS.md, PgBouncer)", what,
-		    st, msg ? msg : "");
-		return TT_EINTERNAL;
-	}
 	/* Bad input: data exceptions, and syntax errors in a jsonpath. */
 	if (strncmp(st, "22", 2) == 0 || strcmp(st, "42601") == 0)
 		return TT_EINVAL;
-	tt_log_errx("could not run statement %s: %s %s", what, st,
-	    msg ? msg : "");
+	/* A named statement already there, or gone: a shared connection. */
+	tt_log_errx("could not run statement %s: %s %s%s", what, st,
+	    msg ? msg : "", strcmp(st, "42P05") == 0 ||
+	    strcmp(st, "26000") == 0 ? " (a pooler in transaction mode? "
+	    "docs/OPERATIONS.md, PgBouncer)" : "");
 	return TT_EINTERNAL;
 }
 
