@@ -409,57 +409,24 @@ standby_url() {
 	standby=$("$harness/pg.sh" standby "$dir/standby" "$(free_port)" "$dir" "$pgport")
 }
 
-# pgbouncer_url: PgBouncer (session pooling) in front of the bench
-# cluster on a unix socket in dir/pgbouncer, started once, with the
-# programs' settings on the role, as OPERATIONS.md says (PgBouncer 1.18
-# drops the options startup parameter they send); sets pgbouncer to the
-# programs' conninfo. pgbouncer_off takes the role settings back.
+# pgbouncer_url: PgBouncer (session pooling, tests/harness/pgbouncer.sh)
+# in front of the bench cluster, its socket in dir/pgbouncer, started
+# once, with the programs' settings on the role, as OPERATIONS.md says
+# (PgBouncer 1.18 drops the options startup parameter they send); sets
+# pgbouncer to the programs' conninfo. pgbouncer_off takes the role
+# settings back.
 pgbouncer=
 pgbouncer_url() {
-	local d=$dir/pgbouncer p s
+	local p
 	[ -n "$pgbouncer" ] && return
 	p=$(free_port)
-	mkdir -p "$d"
-	chmod 755 "$d"
-	echo '"terrateam" ""' >"$d/users.txt"
-	cat >"$d/pgbouncer.ini" <<INI
-[databases]
-terrateam = host=$dir/run port=$pgport dbname=terrateam
-[pgbouncer]
-listen_addr =
-listen_port = $p
-unix_socket_dir = $d
-auth_type = trust
-auth_file = $d/users.txt
-pool_mode = session
-default_pool_size = 20
-max_client_conn = 1000
-ignore_startup_parameters = options
-logfile = $d/pgbouncer.log
-pidfile = $d/pgbouncer.pid
-INI
-	for s in "statement_timeout = 5000" "lock_timeout = 2000" \
-	    "idle_in_transaction_session_timeout = 10000" \
-	    "client_min_messages = warning" "plan_cache_mode = force_generic_plan" \
-	    "timezone = 'UTC'" "datestyle = 'ISO, YMD'"; do
-		psql -q "$TT_DATABASE_URL" -c "ALTER ROLE terrateam IN DATABASE terrateam SET $s"
-	done
-	if [ "$(id -u)" -eq 0 ]; then
-		chown -R postgres "$d"
-		runuser -u postgres -- pgbouncer -d -q "$d/pgbouncer.ini"
-	else
-		pgbouncer -d -q "$d/pgbouncer.ini"
-	fi
-	pgbouncer="host=$d port=$p user=terrateam dbname=terrateam"
-	for s in $(seq 50); do
-		psql "$pgbouncer" -Atqc 'SELECT 1' >/dev/null 2>&1 && return
-		sleep 0.1
-	done
-	echo "bench.sh: PgBouncer did not start (see $d/pgbouncer.log)" >&2
-	exit 1
+	"$harness/pgbouncer.sh" role-settings "$TT_DATABASE_URL" set
+	"$harness/pgbouncer.sh" start "$dir/pgbouncer" "$dir" "$pgport" "$p" \
+	    session 20
+	pgbouncer="host=$dir/pgbouncer port=$p user=terrateam dbname=terrateam"
 }
 pgbouncer_off() {
-	psql -q "$TT_DATABASE_URL" -c "ALTER ROLE terrateam IN DATABASE terrateam RESET ALL"
+	"$harness/pgbouncer.sh" role-settings "$TT_DATABASE_URL" reset
 }
 
 for server in ${BENCH_SERVERS:-lighttpd apache cgi}; do

@@ -25,46 +25,18 @@ export TT_DATABASE_URL
 dbcase_github || { echo "not ok - [$SERVER] stand-in GitHub started"; exit 1; }
 . "$TOP/tests/harness/hooks.sh"
 
-as_pg() {
-	if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
-}
-
-# pgb NAME MODE POOL [IGNORE]: PgBouncer in T/NAME on a free loopback
-# port in front of the cluster, pool_mode MODE, default_pool_size POOL,
-# ignore_startup_parameters IGNORE (default: options); sets PGB (the
-# programs' conninfo) and PGB_ADMIN (its console).
+# pgb NAME MODE POOL [IGNORE]: PgBouncer (tests/harness/pgbouncer.sh) in
+# T/NAME on a free loopback port in front of the cluster, pool_mode MODE,
+# default_pool_size POOL, ignore_startup_parameters IGNORE (default:
+# options); sets PGB (the programs' conninfo) and PGB_ADMIN (its console).
 pgb() {
-	local d=$T/$1 port i
+	local d=$T/$1 port
 	port=$(dbcase_port)
-	mkdir -p "$d"
-	echo '"terrateam" ""' >"$d/users.txt"
-	cat >"$d/pgbouncer.ini" <<INI
-[databases]
-terrateam = host=$T/c/run port=$PGPORT_c dbname=terrateam
-[pgbouncer]
-listen_addr = 127.0.0.1
-listen_port = $port
-unix_socket_dir =
-auth_type = trust
-auth_file = $d/users.txt
-admin_users = terrateam
-pool_mode = $2
-default_pool_size = $3
-max_client_conn = 500
-ignore_startup_parameters = ${4-options}
-logfile = $d/pgbouncer.log
-pidfile = $d/pgbouncer.pid
-INI
-	[ "$(id -u)" -eq 0 ] && chown -R postgres "$d"
-	as_pg /usr/sbin/pgbouncer -d -q "$d/pgbouncer.ini" || return 1
 	dbcase_at_exit "kill \$(cat '$d/pgbouncer.pid')"
+	"$TOP/tests/harness/pgbouncer.sh" start "$d" "$T/c" "$PGPORT_c" "$port" \
+	    "$2" "$3" ${4+"$4"} || return 1
 	PGB="host=127.0.0.1 port=$port user=terrateam dbname=terrateam"
 	PGB_ADMIN="host=127.0.0.1 port=$port user=terrateam dbname=pgbouncer"
-	for i in $(seq 50); do
-		[ "$(dbcase_psql "$PGB" "SELECT 1")" = 1 ] && return 0
-		sleep 0.1
-	done
-	return 1
 }
 
 # pool_column NAME: SHOW POOLS' column NAME (cl_active, cl_waiting,
@@ -91,12 +63,7 @@ check "without ignore_startup_parameters = options: /healthz is the 503" error_i
 check "... PgBouncer said why" grep -q 'unsupported startup parameter: options' "$T/refuse/pgbouncer.log"
 
 # 2. Session pooling, the settings on the role (OPERATIONS.md).
-for s in "statement_timeout = 5000" "lock_timeout = 2000" \
-    "idle_in_transaction_session_timeout = 10000" \
-    "client_min_messages = warning" "plan_cache_mode = force_generic_plan" \
-    "timezone = 'UTC'" "datestyle = 'ISO, YMD'"; do
-	dbcase_psql "$URL_c" "ALTER ROLE terrateam IN DATABASE terrateam SET $s" >/dev/null
-done
+"$TOP/tests/harness/pgbouncer.sh" role-settings "$URL_c" set >/dev/null
 pgb session session 40 || { echo "not ok - [$SERVER] PgBouncer (session) started"; exit 1; }
 check "the role's settings reach a pooled connection" \
     [ "$(dbcase_psql "$PGB" "SHOW statement_timeout")" = 5s ]
