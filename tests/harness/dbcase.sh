@@ -27,6 +27,11 @@
 #   dbcase_psql CONNINFO SQL      one value, or nothing when unreachable
 #   dbcase_is_503 BODY HEADERS    the answer saved in these files is the
 #                                 JSON 503 (UNAVAILABLE, Retry-After)
+#   dbcase_web_pids               the web server's process and its
+#                                 children (the same ones must serve
+#                                 throughout a failover)
+#   dbcase_secs FROM TO           seconds between two EPOCHREALTIME
+#                                 readings, to 0.1 s
 SERVER=${SERVER:-database}
 . "$TOP/tests/harness/lib.sh"
 
@@ -110,4 +115,14 @@ dbcase_is_503() {
 	[[ $(<"$1") =~ ^\{\"id\":\"UNAVAILABLE\",\"data\":\"[^\"]+\"\}$ ]] &&
 	    grep -qiE '^Retry-After: *[0-9]+' "$2" &&
 	    grep -qiE '^Content-Type: *application/json' "$2"
+}
+
+dbcase_web_pids() {
+	local p
+	p=$(cat "$WEBDIR/lighttpd/pid")
+	echo "$p $(pgrep -P "$p" | sort -n | tr '\n' ' ')"
+}
+
+dbcase_secs() {
+	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'
 }

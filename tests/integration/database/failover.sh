@@ -15,8 +15,6 @@
 . "$TOP/tests/harness/dbcase.sh"
 
 now() { echo "$EPOCHREALTIME"; }
-# secs FROM TO: the seconds between two EPOCHREALTIME readings (0.1 s).
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 pg() { "$TOP/tests/harness/pg.sh" "$@"; }
 
 # Service must be back this long after the kill (or the clean stop): the
@@ -50,13 +48,8 @@ sync_of() {
 }
 check "p's commits wait for its synchronous standby s" test "$(sync_of "$URL_p")" = s
 
-# The web server's processes: the same ones must serve to the end.
-web_pids() {
-	local p
-	p=$(cat "$WEBDIR/lighttpd/pid")
-	echo "$p $(pgrep -P "$p" | sort -n | tr '\n' ' ')"
-}
-pids_before=$(web_pids)
+# The web server's processes: the same ones must serve throughout.
+pids_before=$(dbcase_web_pids)
 
 # --- The load: clients of three kinds, every answer logged as
 # "START END KIND CLIENT SEQ STATUS VERDICT WHAT" (WHAT: the KV key and
@@ -134,7 +127,7 @@ wait_back() {
 outage() {
 	local b
 	b=$(first_ack "$1")
-	if [ -n "$b" ]; then secs "$1" "$b"; else echo none; fi
+	if [ -n "$b" ]; then dbcase_secs "$1" "$b"; else echo none; fi
 }
 # gap T: the longest time after T no write was acknowledged, from the
 # last write acknowledged before T (a request sent just after T may still
@@ -176,11 +169,11 @@ check "the mixed load is acknowledged before the kill ($(acks_since 0 kv) writes
 # (pg.sh crash returns once the postmaster is gone: the kill is before.)
 t_kill=$(now)
 pg crash "$T/p"
-echo "# pg.sh crash returned after $(secs "$t_kill" "$(now)") s"
+echo "# pg.sh crash returned after $(dbcase_secs "$t_kill" "$(now)") s"
 sleep 1
 pg promote "$T/s"
 t_promoted=$(now)
-echo "# s promoted $(secs "$t_kill" "$t_promoted") s after p was killed"
+echo "# s promoted $(dbcase_secs "$t_kill" "$t_promoted") s after p was killed"
 wait_back "$t_kill"
 sleep 1
 out1=$(outage "$t_kill")
@@ -206,7 +199,7 @@ t_stop=$(now)
 pg stop "$T/s"
 pg promote "$T/p"
 t_promoted=$(now)
-echo "# p promoted $(secs "$t_stop" "$t_promoted") s after the clean stop of s began"
+echo "# p promoted $(dbcase_secs "$t_stop" "$t_promoted") s after the clean stop of s began"
 wait_back "$t_stop"
 out2=$(gap "$t_stop")
 echo "# switch-back outage: no write acknowledged for $out2 s (the first after a failure, if any, $(outage "$t_stop") s after the stop began)"
@@ -232,7 +225,7 @@ echo "# $total answers: $(acked kv) writes, $(acked hook) deliveries, $(acked re
 check "every answer was a 2xx or the JSON 503 with Retry-After (no 500, no timeout)${bad:+: $bad}" \
     test -z "$bad"
 check "the same web server processes served throughout (no restart)" \
-    test "$(web_pids)" = "$pids_before"
+    test "$(dbcase_web_pids)" = "$pids_before"
 # A commit whose wait for its standby is cancelled is reported done
 # though the standby may lack it (a terminated one is not reported done).
 check "no commit stopped waiting for its synchronous standby" \

@@ -28,8 +28,6 @@ as_pg() {
 	if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 now() { echo "$EPOCHREALTIME"; }
-# secs FROM TO: the seconds between two EPOCHREALTIME readings (0.1 s).
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 
 # Timings (Patroni's dynamic configuration): the leader key lives ttl
 # seconds unless its holder renews it (every loop_wait seconds); Patroni
@@ -208,7 +206,7 @@ done
 t_elected=$(now)
 check "a leader was elected at start (${leader:-none})" test -n "$leader"
 [ -n "$leader" ] || { tail -20 "$T"/pg*/patroni.log; exit 0; }
-echo "# leader $leader running $(secs "$t_start" "$t_elected") s after Patroni started"
+echo "# leader $leader running $(dbcase_secs "$t_start" "$t_elected") s after Patroni started"
 for _ in $(seq 600); do
 	ready 1 && break
 	sleep 0.1
@@ -216,7 +214,7 @@ done
 t_ready=$(now)
 check "the other two nodes stream from it, one as the synchronous standby" ready 1 ||
     { cluster 1; echo; tail -20 "$T"/pg*/patroni.log; exit 0; }
-echo "# three nodes, one synchronous standby, $(secs "$t_start" "$t_ready") s after Patroni started"
+echo "# three nodes, one synchronous standby, $(dbcase_secs "$t_start" "$t_ready") s after Patroni started"
 L=${leader#pg}
 
 # --- The programs' URL: every node, the one that takes writes. ---
@@ -251,13 +249,8 @@ add_member "$A" "$user"
 new_token "$user" kv_store_read kv_store_write; tok=$TOKEN
 check "an access token from the programs over the Patroni cluster" test -n "$tok"
 
-# The web server's processes: the same ones must serve after the failover.
-web_pids() {
-	local p
-	p=$(cat "$WEBDIR/lighttpd/pid")
-	echo "$p $(pgrep -P "$p" | sort -n | tr '\n' ' ')"
-}
-pids_before=$(web_pids)
+# The web server's processes: the same ones must serve throughout.
+pids_before=$(dbcase_web_pids)
 
 # --- The load: CLIENTS writers, each its own keys, every answer logged
 # as "START END CLIENT SEQ STATUS VERDICT". ---
@@ -325,7 +318,7 @@ t_promoted=$(now)
 check "Patroni promoted another node (${new:-none}; the old leader was $leader)" \
     test -n "$new" ||
     { cluster "${others%% *}"; echo; tail -20 "$T"/pg*/patroni.log; exit 0; }
-echo "# $new leads $(secs "$t_kill" "$t_promoted") s after the kill"
+echo "# $new leads $(dbcase_secs "$t_kill" "$t_promoted") s after the kill"
 N=${new#pg}
 
 # Service is back when a write sent after the kill is acknowledged; in
@@ -339,14 +332,14 @@ for _ in $(seq $((BOUND * 10 + 100))); do
 	[ -n "$t_follow" ] && [ "$(acks_since "$t_kill")" -gt 0 ] && break
 	sleep 0.1
 done
-[ -n "$t_follow" ] && echo "# pg$rest is $new's synchronous standby $(secs "$t_kill" "$t_follow") s after the kill$(grep -q 'running pg_rewind' "$T/pg$rest/patroni.log" && echo ', after a pg_rewind')"
+[ -n "$t_follow" ] && echo "# pg$rest is $new's synchronous standby $(dbcase_secs "$t_kill" "$t_follow") s after the kill$(grep -q 'running pg_rewind' "$T/pg$rest/patroni.log" && echo ', after a pg_rewind')"
 # Then a while of writes on the new leader before stopping the load.
 sleep 1
 touch "$T/load/stop"
 wait $load_pids
 t_back=$(cat "$T"/load/*.log | awk -v t="$t_kill" '$6 == "ack" && $1 > t { print $2 }' | sort -n | head -1)
 if [ -n "$t_back" ]; then
-	outage=$(secs "$t_kill" "$t_back")
+	outage=$(dbcase_secs "$t_kill" "$t_back")
 else
 	outage=none
 fi
@@ -375,7 +368,7 @@ check "writes were acknowledged both before and after the kill" \
     test "$(acks_since "$t_kill")" -gt 0
 
 check "the same web server processes served throughout (no restart)" \
-    test "$(web_pids)" = "$pids_before"
+    test "$(dbcase_web_pids)" = "$pids_before"
 check "no commit on $new stopped waiting for its synchronous standby" \
     sh -c '! grep -q "canceling wait for synchronous replication" "$1"' - "$T/pg$N/patroni.log"
 check "the remaining node pg$rest follows $new as its synchronous standby" \
@@ -417,4 +410,4 @@ for _ in $(seq 50); do
 done
 [ -n "$left" ] && ps -o pid,ppid,user,args -p "$(echo "$left" | xargs | tr ' ' ,)" | sed 's/^/# /'
 check "Patroni, PostgreSQL, etcd and lighttpd all stopped${left:+ (left: $left)}" test -z "$left"
-echo "# stopped in $(secs "$t_stop" "$(now)") s; figures: election $(secs "$t_start" "$t_elected") s, failover $(secs "$t_kill" "$t_promoted") s, outage $outage s, lost $lost"
+echo "# stopped in $(dbcase_secs "$t_stop" "$(now)") s; figures: election $(dbcase_secs "$t_start" "$t_elected") s, failover $(dbcase_secs "$t_kill" "$t_promoted") s, outage $outage s, lost $lost"
