@@ -129,14 +129,35 @@ notice(void *arg, const PGresult *res)
 		warned = 1;
 }
 
+/*
+ * The options of a connection URL (a site's own -c settings, such as
+ * synchronous_commit=remote_apply), or NULL; malloc'ed.
+ */
+static char *
+url_options(const char *url)
+{
+	PQconninfoOption	*all, *o;
+	char			*s = NULL;
+
+	if (url == NULL || (all = PQconninfoParse(url, NULL)) == NULL)
+		return NULL;
+	for (o = all; o->keyword != NULL; o++)
+		if (strcmp(o->keyword, "options") == 0 && o->val != NULL &&
+		    o->val[0] != '\0' && (s = strdup(o->val)) == NULL)
+			tt_oom(0);
+	PQconninfoFree(all);
+	return s;
+}
+
 static int
 db_connect(void)
 {
-	char		 opts[384];
-	const char	*keys[16], *vals[16];
+	char		 ours[384], *theirs, *opts;
+	const char	*keys[16], *vals[16], *url;
 	int		 n = 0;
 
-	snprintf(opts, sizeof(opts), "-c statement_timeout=%lld "
+	url = on->reader ? tt_config.database_read_url : tt_config.database_url;
+	snprintf(ours, sizeof(ours), "-c statement_timeout=%lld "
 	    "-c lock_timeout=2000 -c idle_in_transaction_session_timeout=10000 "
 	    "-c client_min_messages=warning "
 	    "-c plan_cache_mode=force_generic_plan "
@@ -155,20 +176,29 @@ db_connect(void)
 	 * ends after tcp_user_timeout, inside the answer deadline (the
 	 * default statement timeout and a second). keepalives=0 in the URL
 	 * turns tcp_user_timeout off too (libpq sets it with keepalives).
+	 * The URL's options are kept, ours after them: PostgreSQL applies
+	 * -c settings in order, so ours win where both name one (answers'
+	 * formats and deadlines depend on them).
 	 */
 	keys[n] = "connect_timeout";	vals[n++] = "2";
 	keys[n] = "application_name";	vals[n++] = app_name;
-	keys[n] = "options";		vals[n++] = opts;
 	keys[n] = "gssencmode";		vals[n++] = "disable";
 	keys[n] = "keepalives";		vals[n++] = "1";
 	keys[n] = "keepalives_idle";	vals[n++] = "5";
 	keys[n] = "keepalives_interval"; vals[n++] = "2";
 	keys[n] = "tcp_user_timeout";	vals[n++] = "4000";
-	keys[n] = "dbname";		vals[n++] = on->reader ?
-	    tt_config.database_read_url : tt_config.database_url;
+	keys[n] = "dbname";		vals[n++] = url;
+	opts = ours;
+	if ((theirs = url_options(url)) != NULL &&
+	    asprintf(&opts, "%s %s", theirs, ours) < 0)
+		tt_oom(0);
+	keys[n] = "options";		vals[n++] = opts;
 	keys[n] = NULL;			vals[n] = NULL;
 
 	on->pg = PQconnectdbParams(keys, vals, 1);
+	if (opts != ours)
+		free(opts);
+	free(theirs);
 	if (on->pg == NULL)
 		tt_oom(0);
 	if (PQstatus(on->pg) != CONNECTION_OK) {

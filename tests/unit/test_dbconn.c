@@ -3,7 +3,8 @@
  * silent server is waited for, and the read connection
  * (TT_DATABASE_READ_URL): where a .standby read goes, and that a pending
  * session gate is settled on the primary before it; a server warning
- * that is not a synchronous standby's is only logged.
+ * that is not a synchronous standby's is only logged; the URL's own
+ * options are kept beside the programs' settings.
  */
 /* SPDX-License-Identifier: MIT */
 #include <stdarg.h>
@@ -11,6 +12,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <libpq-fe.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,6 +65,14 @@ TT_DB_STMT(stmt_gate) = {
 TT_DB_STMT(stmt_warn) = {
 	.name = "test_dbconn_warn",
 	.sql = "SELECT test_dbconn_warn()::text AS v",
+	.retry = 1,
+};
+
+TT_DB_STMT(stmt_settings) = {
+	.name = "test_dbconn_settings",
+	.sql = "SELECT current_setting('synchronous_commit') || ' ' || "
+	    "current_setting('timezone') || ' ' || (SELECT setting FROM "
+	    "pg_settings WHERE name = 'statement_timeout') AS v",
 	.retry = 1,
 };
 
@@ -244,6 +254,66 @@ test_warning_logged(void **state)
 	tt_arena_free(a);
 }
 
+/*
+ * A URL's options (a site's -c settings: remote_apply for reading its
+ * own writes through a standby, docs/OPERATIONS.md) are kept, and the
+ * programs' settings still hold beside them, also where the URL names
+ * the same one (timezone): answers' formats depend on it. Both URL
+ * forms, and a URL whose options libpq cannot parse still connects as
+ * before (it has none to keep).
+ */
+/* One keyword's value in a connection string. */
+static const char *
+conninfo(struct tt_arena *a, const char *url, const char *key)
+{
+	PQconninfoOption	*all, *o;
+	const char		*v = "";
+
+	all = PQconninfoParse(url, NULL);
+	assert_non_null(all);
+	for (o = all; o->keyword != NULL; o++)
+		if (strcmp(o->keyword, key) == 0 && o->val != NULL)
+			v = tt_arena_strdup(a, o->val);
+	PQconninfoFree(all);
+	return v;
+}
+
+static void
+test_url_options(void **state)
+{
+	struct tt_arena		*a = tt_arena_new();
+	const char		*url = getenv("TT_DATABASE_URL"), *saved;
+	long long		 ms = tt_config.statement_timeout_ms;
+
+	(void)state;
+	saved = tt_config.database_url;
+	tt_config.database_url = tt_arena_printf(a, "%s options='-c "
+	    "synchronous_commit=remote_apply -c timezone=Asia/Tokyo'", url);
+	tt_db_close();
+	assert_string_equal(pid_of(a, &stmt_settings, NULL),
+	    tt_arena_printf(a, "remote_apply UTC %lld", ms));
+	tt_db_end_request();
+
+	/* The URI form. */
+	tt_config.database_url = tt_arena_printf(a, "postgresql:///%s?"
+	    "host=%s&port=%s&user=%s&options=-c%%20synchronous_commit%%3D"
+	    "local", conninfo(a, url, "dbname"), conninfo(a, url, "host"),
+	    conninfo(a, url, "port"), conninfo(a, url, "user"));
+	tt_db_close();
+	assert_string_equal(pid_of(a, &stmt_settings, NULL),
+	    tt_arena_printf(a, "local UTC %lld", ms));
+	tt_db_end_request();
+
+	/* None in the URL: the server's default beside ours. */
+	tt_config.database_url = saved;
+	tt_db_close();
+	assert_string_equal(pid_of(a, &stmt_settings, NULL),
+	    tt_arena_printf(a, "on UTC %lld", ms));
+	tt_db_end_request();
+	tt_db_close();
+	tt_arena_free(a);
+}
+
 int main(void);
 
 int
@@ -255,6 +325,7 @@ main(void)
 		cmocka_unit_test(test_reader_routes),
 		cmocka_unit_test(test_reader_after_gate),
 		cmocka_unit_test(test_warning_logged),
+		cmocka_unit_test(test_url_options),
 	};
 
 	return cmocka_run_group_tests(tests, testdb_open, testdb_close);
