@@ -143,6 +143,7 @@ tt_config_load(char *err, size_t errlen)
 		    64 * 1048576 },
 		{ "TT_STATEMENT_TIMEOUT_MS", &c->statement_timeout_ms, 5000,
 		    100, 600000 },
+		{ "TT_DATABASE_PREPARE", &c->database_prepare, 1, 0, 1 },
 		{ "TT_OIDC_ALLOW_LOOPBACK", &c->oidc_allow_loopback, 0, 0, 1 },
 		{ "TT_WEB_SESSION_TTL", &c->web_session_ttl, 28800, 300,
 		    2592000 },

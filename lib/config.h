@@ -19,6 +19,12 @@ struct tt_config {
 	int64_t			 kv_max_value_bytes;
 	int64_t			 max_body_bytes;
 	int64_t			 statement_timeout_ms;
+	/*
+	 * TT_DATABASE_PREPARE: 1, statements are prepared once per
+	 * connection under their names; 0, sent unnamed every time (a
+	 * pooler in transaction mode shares server connections).
+	 */
+	int64_t			 database_prepare;
 	const char		*github_api_url;
 	const char		*github_app_id;
 	const char		*github_app_private_key_file;

@@ -429,8 +429,33 @@ tt_dbconn_classify(PGresult *res, const char *what)
 	tt_log_errx("could not run statement %s: %s %s%s", what, st,
 	    msg ? msg : "", strcmp(st, "42P05") == 0 ||
 	    strcmp(st, "26000") == 0 ? " (a pooler in transaction mode? "
-	    "docs/OPERATIONS.md, PgBouncer)" : "");
+	    "TT_DATABASE_PREPARE=0, docs/OPERATIONS.md, PgBouncer)" : "");
 	return TT_EINTERNAL;
+}
+
+/* Where the connection of `on` keeps stmt's generation. */
+static unsigned *
+prepared_gen(struct tt_db_stmt *stmt)
+{
+	return on->reader ? &stmt->prepared_gen_reader : &stmt->prepared_gen;
+}
+
+int
+tt_dbconn_unprepared(const struct tt_db_stmt *stmt)
+{
+	return stmt != NULL && tt_config.database_prepare &&
+	    *prepared_gen((struct tt_db_stmt *)stmt) != on->gen;
+}
+
+int
+tt_dbconn_send(const struct tt_db_stmt *stmt, const char *sql, int nparams,
+    const char *const *params)
+{
+	if (stmt != NULL && tt_config.database_prepare)
+		return PQsendQueryPrepared(on->pg, stmt->name, nparams, params,
+		    NULL, NULL, 0);
+	return PQsendQueryParams(on->pg, stmt != NULL ? stmt->sql : sql,
+	    nparams, NULL, params, NULL, NULL, 0);
 }
 
 /*
@@ -446,7 +471,6 @@ run_here(struct tt_arena *a, struct tt_db_stmt *stmt, const char *sql,
 	PGresult	*res = NULL;
 	ExecStatusType	 st;
 	const char	*what = stmt ? stmt->name : "(ad hoc)";
-	unsigned	*gen;
 	int		 attempt;
 
 	last_state[0] = '\0';
@@ -455,9 +479,7 @@ run_here(struct tt_arena *a, struct tt_db_stmt *stmt, const char *sql,
 	for (attempt = 0; attempt < 2; attempt++) {
 		if (tt_dbconn_ready(!retry) != 0)
 			return TT_EUNAVAIL;
-		gen = stmt == NULL ? NULL : on->reader ?
-		    &stmt->prepared_gen_reader : &stmt->prepared_gen;
-		if (gen != NULL && *gen != on->gen) {
+		if (tt_dbconn_unprepared(stmt)) {
 			res = command_result(PQsendPrepare(on->pg, stmt->name,
 			    stmt->sql, stmt->nparams, NULL));
 			if (res == NULL ||
@@ -474,14 +496,10 @@ run_here(struct tt_arena *a, struct tt_db_stmt *stmt, const char *sql,
 				return e;
 			}
 			PQclear(res);
-			*gen = on->gen;
+			*prepared_gen(stmt) = on->gen;
 		}
-		if (stmt != NULL)
-			res = command_result(PQsendQueryPrepared(on->pg,
-			    stmt->name, nparams, params, NULL, NULL, 0));
-		else
-			res = command_result(PQsendQueryParams(on->pg, sql,
-			    nparams, NULL, params, NULL, NULL, 0));
+		res = command_result(tt_dbconn_send(stmt, sql, nparams,
+		    params));
 		st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
 		if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
 			*out = tt_arena_alloc(a, sizeof(**out));

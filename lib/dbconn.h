@@ -13,6 +13,7 @@
 #include "tt.h"
 
 struct tt_arena;
+struct tt_db_stmt;
 
 /* A statement's result, owned by the request's arena. */
 struct tt_db_res {
@@ -25,6 +26,18 @@ struct tt_db_res {
  * read connection (db.c). */
 PGconn		*tt_dbconn(void);
 unsigned	 tt_dbconn_gen(void);
+/*
+ * 1 when stmt must be prepared on the connection before it is sent: it
+ * has a name, TT_DATABASE_PREPARE is on and this connection lacks it.
+ */
+int		 tt_dbconn_unprepared(const struct tt_db_stmt *stmt);
+/*
+ * Sends stmt for execution (PQsend*; 1 when sent): by name where it is
+ * prepared; with TT_DATABASE_PREPARE=0, or for sql when stmt is NULL,
+ * unnamed, parsed by the server each time.
+ */
+int		 tt_dbconn_send(const struct tt_db_stmt *stmt, const char *sql,
+		    int nparams, const char *const *params);
 /* Closes the connection statements go to now (tt_db_close: both). */
 void		 tt_dbconn_close(void);
 /* 1 inside tt_db_begin ... tt_db_commit. */

@@ -68,7 +68,7 @@ collect(PGresult **out)
 static int
 send_prepare(struct tt_db_stmt *stmt, int *ok)
 {
-	if (stmt == NULL || stmt->prepared_gen == tt_dbconn_gen())
+	if (!tt_dbconn_unprepared(stmt))
 		return 0;
 	*ok &= PQsendPrepare(tt_dbconn(), stmt->name, stmt->sql, stmt->nparams,
 	    NULL);
@@ -156,14 +156,8 @@ tt_dbpipe_gated(struct tt_arena *a, struct tt_db_stmt *stmt, const char *sql,
 			return TT_EUNAVAIL;
 		ok = PQenterPipelineMode(tt_dbconn());
 		nprep = send_prepares(cmd, 2, sent, &ok);
-		ok &= PQsendQueryPrepared(tt_dbconn(), g->name, g->nparams,
-		    gparams, NULL, NULL, 0);
-		if (stmt != NULL)
-			ok &= PQsendQueryPrepared(tt_dbconn(), stmt->name,
-			    nparams, params, NULL, NULL, 0);
-		else
-			ok &= PQsendQueryParams(tt_dbconn(), sql, nparams, NULL,
-			    params, NULL, NULL, 0);
+		ok &= tt_dbconn_send(g, NULL, g->nparams, gparams);
+		ok &= tt_dbconn_send(stmt, sql, nparams, params);
 		ok &= PQpipelineSync(tt_dbconn());
 		n = nprep + 2;
 		if (!finish_pipeline(ok, sent, nprep, res, st, n, &got,
@@ -260,8 +254,8 @@ run_flushed(struct tt_arena *a, struct tt_db_stmt *stmt,
 		ok = PQenterPipelineMode(tt_dbconn());
 		nprep = send_prepares(cmd, nc, sent, &ok);
 		for (i = 0; i < nc; i++)
-			ok &= PQsendQueryPrepared(tt_dbconn(), cmd[i]->name,
-			    cmd[i]->nparams, args[i], NULL, NULL, 0);
+			ok &= tt_dbconn_send(cmd[i], NULL, cmd[i]->nparams,
+			    args[i]);
 		ok &= PQpipelineSync(tt_dbconn());
 		/* Results: the Parses, then one per command, then the Sync. */
 		n = nprep + nc;

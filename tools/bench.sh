@@ -15,7 +15,9 @@
 #   section 8: ignore_startup_parameters = options, the settings on the
 #   role); BENCH_SERVERS="cgi cgi-pgbouncer" BENCH_SCENARIOS="whoami
 #   kv-get" compares a database route's ratio to the CGI hello-world
-#   with and without it), BENCH_SECONDS (10),
+#   with and without it; "unnamed": lighttpd with TT_DATABASE_PREPARE=0,
+#   and "pgbouncer-tx": the same through PgBouncer in transaction
+#   pooling with a pool of 8 server connections), BENCH_SECONDS (10),
 #   BENCH_CONNECTIONS (32), BENCH_THREADS (2),
 #   BENCH_SCENARIOS ("refresh whoami": only those, after hello; default all;
 #   runner-plan, runner-init, initiate and results: the runner's calls,
@@ -43,7 +45,7 @@ cleanup() {
 	[ -n "${BENCH_KEEP:-}" ] && return
 	[ -n "$kind" ] && "$harness/web.sh" "$kind" stop "$dir" "$port" 2>/dev/null
 	[ -d "$dir/standby" ] && "$harness/pg.sh" stop "$dir/standby"
-	[ -f "$dir/pgbouncer/pgbouncer.pid" ] && kill "$(cat "$dir/pgbouncer/pgbouncer.pid")"
+	cat "$dir"/pgbouncer-*/pgbouncer.pid 2>/dev/null | xargs -r kill
 	"$harness/pg.sh" stop "$dir"
 	rm -rf "$dir"
 }
@@ -409,23 +411,24 @@ standby_url() {
 	standby=$("$harness/pg.sh" standby "$dir/standby" "$(free_port)" "$dir" "$pgport")
 }
 
-# pgbouncer_url: PgBouncer (session pooling, tests/harness/pgbouncer.sh)
-# in front of the bench cluster, its socket in dir/pgbouncer, started
-# once, with the programs' settings on the role, as OPERATIONS.md says
-# (PgBouncer 1.18 drops the options startup parameter they send); sets
-# pgbouncer to the programs' conninfo. pgbouncer_off takes the role
-# settings back.
+# pgbouncer_url MODE POOL: PgBouncer (pool_mode MODE, default_pool_size
+# POOL; tests/harness/pgbouncer.sh) in front of the bench cluster, its
+# socket in dir/pgbouncer-MODE, with the programs' settings on the role,
+# as OPERATIONS.md says (PgBouncer 1.18 drops the options startup
+# parameter they send); sets pgbouncer to the programs' conninfo.
+# pgbouncer_off stops it and takes the role settings back.
 pgbouncer=
 pgbouncer_url() {
 	local p
-	[ -n "$pgbouncer" ] && return
 	p=$(free_port)
 	"$harness/pgbouncer.sh" role-settings "$TT_DATABASE_URL" set
-	"$harness/pgbouncer.sh" start "$dir/pgbouncer" "$dir" "$pgport" "$p" \
-	    session 20
-	pgbouncer="host=$dir/pgbouncer port=$p user=terrateam dbname=terrateam"
+	"$harness/pgbouncer.sh" start "$dir/pgbouncer-$1" "$dir" "$pgport" "$p" \
+	    "$1" "$2"
+	pgbouncer="host=$dir/pgbouncer-$1 port=$p user=terrateam dbname=terrateam"
 }
 pgbouncer_off() {
+	kill "$(cat "$dir"/pgbouncer-*/pgbouncer.pid)" 2>/dev/null || true
+	rm -f "$dir"/pgbouncer-*/pgbouncer.pid
 	"$harness/pgbouncer.sh" role-settings "$TT_DATABASE_URL" reset
 }
 
@@ -441,10 +444,18 @@ for server in ${BENCH_SERVERS:-lighttpd apache cgi}; do
 		serve lighttpd-cgi
 		bench "lighttpd plain CGI: a process and a connection per request" ;;
 	cgi-pgbouncer)
-		pgbouncer_url
+		pgbouncer_url session 20
 		TT_DATABASE_URL=$pgbouncer serve lighttpd-cgi
 		bench "lighttpd plain CGI, the connection per request to PgBouncer (session pooling)"
 		# The servers after this one measure the cluster as before.
+		pgbouncer_off ;;
+	unnamed)
+		TT_DATABASE_PREPARE=0 serve lighttpd
+		bench "lighttpd.conf, TT_DATABASE_PREPARE=0 (statements sent unnamed)" ;;
+	pgbouncer-tx)
+		pgbouncer_url transaction 8
+		TT_DATABASE_PREPARE=0 TT_DATABASE_URL=$pgbouncer serve lighttpd
+		bench "lighttpd.conf through PgBouncer (transaction pooling, 8 server connections), TT_DATABASE_PREPARE=0"
 		pgbouncer_off ;;
 	standby|standby-apply)
 		standby_url

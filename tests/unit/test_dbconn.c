@@ -4,7 +4,8 @@
  * (TT_DATABASE_READ_URL): where a .standby read goes, and that a pending
  * session gate is settled on the primary before it; a server warning
  * that is not a synchronous standby's is only logged; the URL's own
- * options are kept beside the programs' settings.
+ * options are kept beside the programs' settings; TT_DATABASE_PREPARE=0
+ * prepares nothing on the connection.
  */
 /* SPDX-License-Identifier: MIT */
 #include <stdarg.h>
@@ -73,6 +74,20 @@ TT_DB_STMT(stmt_settings) = {
 	.sql = "SELECT current_setting('synchronous_commit') || ' ' || "
 	    "current_setting('timezone') || ' ' || (SELECT setting FROM "
 	    "pg_settings WHERE name = 'statement_timeout') AS v",
+	.retry = 1,
+};
+
+/* The named statements of the backend that runs it. */
+TT_DB_STMT(stmt_prepared) = {
+	.name = "test_dbconn_prepared",
+	.sql = "SELECT count(*)::text AS v FROM pg_prepared_statements",
+	.retry = 1,
+};
+
+/* A write, for tt_db_run_apart's pipeline (BEGIN, nowait, COMMIT...). */
+TT_DB_STMT(stmt_bump) = {
+	.name = "test_dbconn_bump",
+	.sql = "SELECT nextval('test_dbconn_seq')::text AS v",
 	.retry = 1,
 };
 
@@ -314,6 +329,56 @@ test_url_options(void **state)
 	tt_arena_free(a);
 }
 
+/*
+ * TT_DATABASE_PREPARE=0 (a pooler in transaction mode, whose server
+ * connections other clients' named statements would collide on): every
+ * path (one statement, a gated pipeline, a write with its flush, a
+ * transaction) runs with no named statement left on the backend, and
+ * gives the same answers; with 1 (the default) they are named.
+ */
+static void
+test_unnamed_statements(void **state)
+{
+	struct tt_arena		*a = tt_arena_new();
+	struct tt_db_res	*r;
+	const char		*yes[] = { "yes" }, *no[] = { "no" }, *v;
+
+	(void)state;
+	(void)testdb_sql(a, "CREATE SEQUENCE IF NOT EXISTS test_dbconn_seq",
+	    0, NULL);
+	tt_config.database_prepare = 0;
+	tt_db_close();
+	assert_string_equal(pid_of(a, &stmt_prepared, NULL), "0");
+	tt_db_gate(&stmt_gate, yes);
+	assert_int_equal(tt_db_run(a, &stmt_bump, NULL, &r), TT_OK);
+	assert_int_equal(tt_db_gate_state(), TT_DB_GATE_PASSED);
+	tt_db_end_request();
+	tt_db_gate(&stmt_gate, no);
+	assert_int_equal(tt_db_run(a, &stmt_bump, NULL, &r), TT_EREFUSED);
+	tt_db_end_request();
+	tt_db_gate(&stmt_gate, yes);
+	assert_int_equal(tt_db_run_apart(a, &stmt_bump, NULL, &r), TT_OK);
+	v = tt_db_get(r, 0, "v");
+	assert_non_null(v);
+	tt_db_end_request();
+	tt_db_gate(NULL, NULL);
+	assert_int_equal(tt_db_begin(a), TT_OK);
+	assert_int_equal(tt_db_run(a, &stmt_bump, NULL, &r), TT_OK);
+	assert_int_equal(atoll(tt_db_get(r, 0, "v")), atoll(v) + 1);
+	assert_int_equal(tt_db_commit(a), TT_OK);
+	assert_string_equal(pid_of(a, &stmt_prepared, NULL), "0");
+	tt_db_end_request();
+
+	tt_config.database_prepare = 1;
+	tt_db_close();
+	assert_string_equal(pid_of(a, &stmt_prepared, NULL), "1");
+	assert_int_equal(tt_db_run(a, &stmt_bump, NULL, &r), TT_OK);
+	assert_string_equal(pid_of(a, &stmt_prepared, NULL), "2");
+	tt_db_end_request();
+	tt_db_close();
+	tt_arena_free(a);
+}
+
 int main(void);
 
 int
@@ -326,6 +391,7 @@ main(void)
 		cmocka_unit_test(test_reader_after_gate),
 		cmocka_unit_test(test_warning_logged),
 		cmocka_unit_test(test_url_options),
+		cmocka_unit_test(test_unnamed_statements),
 	};
 
 	return cmocka_run_group_tests(tests, testdb_open, testdb_close);

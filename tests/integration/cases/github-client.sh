@@ -314,7 +314,7 @@ remember $(cat "$T/secrets")
 check "the fake issued the 5 tokens this case asked for" \
     test "$(grep -c ghs_ "$T/secrets")" = 5
 check "PostgreSQL logged the token cache's statements (so the next check sees them)" \
-    grep -q 'github_token_put' "$PGDIR/pg.log"
+    grep -qE 'github_token_put|INSERT INTO github_installation_tokens' "$PGDIR/pg.log"
 logs=$(ls "$PGDIR/pg.log" "$PGDIR"/data/log/* "$PGDIR"/data/pg_log/* "$T"/gh.*.out "$T"/gh.*.err 2>/dev/null)
 hits=$(grep -lF -f "$T/secrets" $logs 2>/dev/null)
 check "no installation token or App JWT in PostgreSQL's log or any ghcall output" test -z "$hits"

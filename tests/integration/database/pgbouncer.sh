@@ -15,8 +15,11 @@
 #   - transaction pooling (one server connection for all): a second
 #     program preparing a statement the first prepared on that server
 #     connection fails with 42P05 "prepared statement ... already
-#     exists" and answers 500, as OPERATIONS.md says: named prepared
-#     statements need PgBouncer >= 1.21 with max_prepared_statements.
+#     exists" and answers 500, and the log names the likely cause;
+#   - transaction pooling with TT_DATABASE_PREPARE=0 (statements sent
+#     unnamed): the functional mix and the bursts answer as without a
+#     pooler, with every process of lighttpd.conf served by two server
+#     connections.
 . "$TOP/tests/harness/dbcase.sh"
 
 dbcase_cluster c || { echo "not ok - [$SERVER] cluster started"; exit 1; }
@@ -47,6 +50,45 @@ pool_column() {
 	    $1 == "terrateam" { print $n }'
 }
 
+# mix LABEL: a functional mix through the web server at BASE, as without
+# a pooler: /healthz, refresh, whoami, KV put/get/iter, the manifests
+# list, a webhook ping, then 32 concurrent requests. Sets tok.
+mix() {
+	local d
+	http GET /healthz
+	check "$1: /healthz 200" status_is 200
+	refresh "$key"; tok=$TOKEN
+	check "... refresh 200" status_is 200
+	whoami "$tok"
+	check "... whoami 200" status_is 200
+	check "... whoami names the key's user" json_is .id "$user"
+	kv_json PUT "$tok" "$inst/key/pgb.a" "{\"value\":\"$1\"}"
+	check "... KV put 200" status_is 200
+	kv_json PUT "$tok" "$inst/key/pgb.b" '{"value":{"n":2}}'
+	kv GET "$tok" "$inst/key/pgb.a"
+	check "... KV get: the value put" data_is "\"$1\""
+	kv GET "$tok" "$inst/iter/pgb.?prefix=true"
+	check "... KV iter: both keys" [ "$(jq -r '[.results[].key] | join(",")' "$T/body" 2>/dev/null)" = pgb.a,pgb.b ]
+	http GET "/api/v1/github/installations/$inst/work-manifests" -H "Authorization: Bearer $tok"
+	check "... manifests list: the 3 seeded" json_is '.work_manifests | length' 3
+	printf '{"zen":"pooled: %s","hook_id":1}' "$1" >"$T/ping.json"
+	d=$(uuid); hook ping "$d" "$T/ping.json"
+	check "... a webhook ping: 200 pong" json_is .status pong
+	check "... recorded as done" wait_state "$d" done
+	# Bursts: 16 whoami and 16 /healthz at once, all answered.
+	for i in $(seq 16); do
+		printf 'url = "%s/api/v1/whoami"\noutput = "/dev/null"\n' "$BASE"
+	done >"$T/who.cfg"
+	for i in $(seq 16); do
+		printf 'url = "%s/healthz"\noutput = "/dev/null"\n' "$BASE"
+	done >"$T/hz.cfg"
+	{ curl -s --parallel --parallel-immediate --parallel-max 16 -H "Authorization: Bearer $tok" \
+	    -w '%{http_code}\n' -K "$T/who.cfg" 2>/dev/null &
+	  curl -s --parallel --parallel-immediate --parallel-max 16 \
+	    -w '%{http_code}\n' -K "$T/hz.cfg" 2>/dev/null; wait $!; } >"$T/burst"
+	check "... 32 concurrent requests: all 200" [ "$(grep -c '^200$' "$T/burst")" = 32 ]
+}
+
 user=$(new_user)
 new_installation; inst=$INST
 add_member "$inst" "$user"
@@ -69,39 +111,8 @@ check "the role's settings reach a pooled connection" \
     [ "$(dbcase_psql "$PGB" "SHOW statement_timeout")" = 5s ]
 TT_REFRESH_RATE_PER_ADDRESS=1000000 dbcase_web "$PGB" web1 ||
     { echo "not ok - [$SERVER] web server (session) started"; exit 1; }
-http GET /healthz
-check "session pooling: /healthz 200" status_is 200
-refresh "$key"; tok=$TOKEN
-check "... refresh 200" status_is 200
-whoami "$tok"
-check "... whoami 200" status_is 200
-check "... whoami names the key's user" json_is .id "$user"
-kv_json PUT "$tok" "$inst/key/pgb.a" '{"value":"one"}'
-check "... KV put 200" status_is 200
-kv_json PUT "$tok" "$inst/key/pgb.b" '{"value":{"n":2}}'
-kv GET "$tok" "$inst/key/pgb.a"
-check "... KV get: the value put" data_is '"one"'
-kv GET "$tok" "$inst/iter/pgb.?prefix=true"
-check "... KV iter: both keys" [ "$(jq -r '[.results[].key] | join(",")' "$T/body" 2>/dev/null)" = pgb.a,pgb.b ]
 "$TOP/bin/ttctl" manifests seed --installation "$inst" --count 3 >/dev/null
-http GET "/api/v1/github/installations/$inst/work-manifests" -H "Authorization: Bearer $tok"
-check "... manifests list: the 3 seeded" json_is '.work_manifests | length' 3
-printf '{"zen":"pooled","hook_id":1}' >"$T/ping.json"
-d=$(uuid); hook ping "$d" "$T/ping.json"
-check "... a webhook ping: 200 pong" json_is .status pong
-check "... recorded as done" wait_state "$d" done
-# Bursts: 16 whoami and 16 /healthz at once, all answered.
-for i in $(seq 16); do
-	printf 'url = "%s/api/v1/whoami"\noutput = "/dev/null"\n' "$BASE"
-done >"$T/who.cfg"
-for i in $(seq 16); do
-	printf 'url = "%s/healthz"\noutput = "/dev/null"\n' "$BASE"
-done >"$T/hz.cfg"
-{ curl -s --parallel --parallel-immediate --parallel-max 16 -H "Authorization: Bearer $tok" \
-    -w '%{http_code}\n' -K "$T/who.cfg" 2>/dev/null &
-  curl -s --parallel --parallel-immediate --parallel-max 16 \
-    -w '%{http_code}\n' -K "$T/hz.cfg" 2>/dev/null; wait $!; } >"$T/burst"
-check "... 32 concurrent requests: all 200" [ "$(grep -c '^200$' "$T/burst")" = 32 ]
+mix "session pooling"
 cl=$(pool_column cl_active) sv=$(pool_column sv_active)
 echo "# session pool after the bursts: $cl clients active, $sv server connections active, $(pool_column sv_idle) idle"
 check "... each client of PgBouncer holds a server connection of its own" \
@@ -155,3 +166,16 @@ grep -ho 'could not run statement [^ ]* [0-9A-Z]\{5\} [^"]*' "$WEBDIR"/lighttpd/
     sort | uniq -c | sed 's/^/# /'
 check "... logged as 42P05, a named statement already prepared on the shared server connection" \
     grep -q 'could not run statement [a-z_]*: 42P05 prepared statement "[a-z_]*" already exists.*a pooler in transaction mode' "$WEBDIR"/lighttpd/log/*.log
+
+# 5. Transaction pooling with TT_DATABASE_PREPARE=0: nothing named is
+# left on a server connection, so the processes share two.
+pgb tx2 transaction 2 || { echo "not ok - [$SERVER] PgBouncer (transaction, 2) started"; exit 1; }
+TT_DATABASE_PREPARE=0 TT_REFRESH_RATE_PER_ADDRESS=1000000 dbcase_web "$PGB" web4 ||
+    { echo "not ok - [$SERVER] web server (TT_DATABASE_PREPARE=0) started"; exit 1; }
+mix "transaction pooling, TT_DATABASE_PREPARE=0"
+cl=$(pool_column cl_active) sv=$(( $(pool_column sv_active) + $(pool_column sv_idle) + $(pool_column sv_used) ))
+echo "# transaction pool after the bursts: $cl clients, $sv server connections"
+check "... the processes ($cl clients of PgBouncer) shared at most 2 server connections ($sv)" \
+    [ "${cl:-0}" -ge 9 ] && [ "$sv" -le 2 ]
+n=$(cat "$WEBDIR"/lighttpd/log/*.log | grep -c 'could not run statement')
+check "... and no statement failed ($n logged)" [ "$n" = 0 ]
