@@ -444,7 +444,8 @@ int
 tt_dbconn_unprepared(const struct tt_db_stmt *stmt)
 {
 	return stmt != NULL && tt_config.database_prepare &&
-	    *prepared_gen((struct tt_db_stmt *)stmt) != on->gen;
+	    (on->reader ? stmt->prepared_gen_reader : stmt->prepared_gen) !=
+	    on->gen;
 }
 
 int

@@ -16,8 +16,9 @@
 #   role); BENCH_SERVERS="cgi cgi-pgbouncer" BENCH_SCENARIOS="whoami
 #   kv-get" compares a database route's ratio to the CGI hello-world
 #   with and without it; "unnamed": lighttpd with TT_DATABASE_PREPARE=0,
-#   and "pgbouncer-tx": the same through PgBouncer in transaction
-#   pooling with a pool of 8 server connections), BENCH_SECONDS (10),
+#   "pgbouncer-tx": the same through PgBouncer in transaction pooling
+#   with a pool of 8 server connections, and "cgi-unnamed": plain CGI
+#   with TT_DATABASE_PREPARE=0), BENCH_SECONDS (10),
 #   BENCH_CONNECTIONS (32), BENCH_THREADS (2),
 #   BENCH_SCENARIOS ("refresh whoami": only those, after hello; default all;
 #   runner-plan, runner-init, initiate and results: the runner's calls,
@@ -449,6 +450,9 @@ for server in ${BENCH_SERVERS:-lighttpd apache cgi}; do
 		bench "lighttpd plain CGI, the connection per request to PgBouncer (session pooling)"
 		# The servers after this one measure the cluster as before.
 		pgbouncer_off ;;
+	cgi-unnamed)
+		TT_DATABASE_PREPARE=0 serve lighttpd-cgi
+		bench "lighttpd plain CGI, TT_DATABASE_PREPARE=0 (statements sent unnamed)" ;;
 	unnamed)
 		TT_DATABASE_PREPARE=0 serve lighttpd
 		bench "lighttpd.conf, TT_DATABASE_PREPARE=0 (statements sent unnamed)" ;;
