@@ -54,4 +54,21 @@ else
 	echo "# missing or unknown:$untagged"
 	fail=1
 fi
+# Every TT_* variable the programs read (lib/config.c) is in the README's
+# table and reaches the programs under apache.conf, which passes only
+# what it lists (lighttpd and spawn-fcgi pass their whole environment);
+# ttctl's own (the migrations, the audit trail's pruning) aside.
+unlisted=
+for v in $(grep -o '"TT_[A-Z_]*"' lib/config.c | tr -d '"' | sort -u); do
+	grep -q "^| \`$v\`\|, \`$v\` |" README.md || unlisted="$unlisted README:$v"
+	case $v in TT_SQL_DIR|TT_AUDIT_RETENTION_DAYS) continue ;; esac
+	grep -q "FcgidInitialEnv $v \"\${$v}\"" apache.conf || unlisted="$unlisted apache.conf:$v"
+done
+if [ -z "$unlisted" ]; then
+	echo "ok - lint: every TT_* variable is in the README and apache.conf"
+else
+	echo "not ok - lint: every TT_* variable is in the README and apache.conf"
+	echo "# missing:$unlisted"
+	fail=1
+fi
 exit $fail
