@@ -53,12 +53,6 @@ tt_dbconn(void)
 	return on->pg;
 }
 
-unsigned
-tt_dbconn_gen(void)
-{
-	return on->gen;
-}
-
 int
 tt_dbconn_in_tx(void)
 {
@@ -131,13 +125,16 @@ notice(void *arg, const PGresult *res)
 
 /*
  * The options of a connection URL (a site's own -c settings, such as
- * synchronous_commit=remote_apply), or NULL; malloc'ed.
+ * synchronous_commit=remote_apply), or NULL; malloc'ed. A trailing
+ * backslash would escape the space before ours and break the first of
+ * them: it is dropped, and said.
  */
 static char *
 url_options(const char *url)
 {
 	PQconninfoOption	*all, *o;
 	char			*s = NULL;
+	size_t			 n, k;
 
 	if (url == NULL || (all = PQconninfoParse(url, NULL)) == NULL)
 		return NULL;
@@ -146,6 +143,15 @@ url_options(const char *url)
 		    o->val[0] != '\0' && (s = strdup(o->val)) == NULL)
 			tt_oom(0);
 	PQconninfoFree(all);
+	if (s == NULL)
+		return NULL;
+	for (n = strlen(s), k = 0; k < n && s[n - 1 - k] == '\\'; k++)
+		;
+	if (k % 2 == 1) {
+		tt_log_warnx("the database URL's options end with a lone "
+		    "backslash: dropped");
+		s[n - 1] = '\0';
+	}
 	return s;
 }
 
@@ -448,6 +454,12 @@ tt_dbconn_unprepared(const struct tt_db_stmt *stmt)
 	    on->gen;
 }
 
+void
+tt_dbconn_mark_prepared(struct tt_db_stmt *stmt)
+{
+	*prepared_gen(stmt) = on->gen;
+}
+
 int
 tt_dbconn_send(const struct tt_db_stmt *stmt, const char *sql, int nparams,
     const char *const *params)
@@ -497,7 +509,7 @@ run_here(struct tt_arena *a, struct tt_db_stmt *stmt, const char *sql,
 				return e;
 			}
 			PQclear(res);
-			*prepared_gen(stmt) = on->gen;
+			tt_dbconn_mark_prepared(stmt);
 		}
 		res = command_result(tt_dbconn_send(stmt, sql, nparams,
 		    params));

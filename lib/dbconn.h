@@ -20,17 +20,17 @@ struct tt_db_res {
 	PGresult	*res;
 };
 
-/* The connection statements go to now (NULL when none held), and its
- * generation: a statement whose prepared_gen differs must be prepared on
- * it. That is the primary's, except while a .standby read runs on the
- * read connection (db.c). */
+/* The connection statements go to now (NULL when none held): the
+ * primary's, except while a .standby read runs on the read connection
+ * (db.c). */
 PGconn		*tt_dbconn(void);
-unsigned	 tt_dbconn_gen(void);
 /*
  * 1 when stmt must be prepared on the connection before it is sent: it
  * has a name, TT_DATABASE_PREPARE is on and this connection lacks it.
  */
 int		 tt_dbconn_unprepared(const struct tt_db_stmt *stmt);
+/* Records that stmt is now prepared on the connection. */
+void		 tt_dbconn_mark_prepared(struct tt_db_stmt *stmt);
 /*
  * Sends stmt for execution (PQsend*; 1 when sent): by name where it is
  * prepared; with TT_DATABASE_PREPARE=0, or for sql when stmt is NULL,

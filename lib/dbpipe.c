@@ -117,7 +117,7 @@ finish_pipeline(int ok, struct tt_db_stmt **sent, int nprep,
 		ok = PQexitPipelineMode(tt_dbconn());
 	for (i = 0; i < nprep && i < *got; i++)
 		if (st[i] == PGRES_COMMAND_OK)
-			sent[i]->prepared_gen = tt_dbconn_gen();
+			tt_dbconn_mark_prepared(sent[i]);
 	if (ok && !is_lost_status(res, st, *got))
 		return 1;
 	for (i = 0; i < *got; i++) {

@@ -54,6 +54,21 @@ else
 	echo "# missing or unknown:$untagged"
 	fail=1
 fi
+# `check DESC [ a ] && [ b ]` checks only a: the && ends check's
+# command, and b's failure is never reported. Both go in one command
+# (eval '...', sh -c '...').
+halfchecked=$(find tests -name '*.sh' -exec awk '
+	cont && /^[ \t]*\[ .*\] (&&|\|\|) / { print FILENAME ":" FNR ": " $0 }
+	{ cont = /^[ \t]*check .*\\$/ }
+	/^[ \t]*check "[^"]*" \[ .*\] (&&|\|\|) / { print FILENAME ":" FNR ": " $0 }
+' {} +)
+if [ -z "$halfchecked" ]; then
+	echo "ok - lint: no check whose && or || runs outside it"
+else
+	echo "not ok - lint: no check whose && or || runs outside it"
+	echo "$halfchecked" | sed 's/^/# /'
+	fail=1
+fi
 # Every TT_* variable the programs read (lib/config.c) is in the README's
 # table and reaches the programs under apache.conf, which passes only
 # what it lists (lighttpd and spawn-fcgi pass their whole environment);

@@ -274,8 +274,8 @@ test_warning_logged(void **state)
  * own writes through a standby, docs/OPERATIONS.md) are kept, and the
  * programs' settings still hold beside them, also where the URL names
  * the same one (timezone): answers' formats depend on it. Both URL
- * forms, and a URL whose options libpq cannot parse still connects as
- * before (it has none to keep).
+ * forms; options that end in a lone backslash (which would swallow the
+ * space before ours) lose it.
  */
 /* One keyword's value in a connection string. */
 static const char *
@@ -319,6 +319,14 @@ test_url_options(void **state)
 	    tt_arena_printf(a, "local UTC %lld", ms));
 	tt_db_end_request();
 
+	/* A trailing backslash (conninfo's \\ is one). */
+	tt_config.database_url = tt_arena_printf(a, "%s options='-c "
+	    "synchronous_commit=local\\\\'", url);
+	tt_db_close();
+	assert_string_equal(pid_of(a, &stmt_settings, NULL),
+	    tt_arena_printf(a, "local UTC %lld", ms));
+	tt_db_end_request();
+
 	/* None in the URL: the server's default beside ours. */
 	tt_config.database_url = saved;
 	tt_db_close();
@@ -342,6 +350,7 @@ test_unnamed_statements(void **state)
 	struct tt_arena		*a = tt_arena_new();
 	struct tt_db_res	*r;
 	const char		*yes[] = { "yes" }, *no[] = { "no" }, *v;
+	const char		*before;
 
 	(void)state;
 	(void)testdb_sql(a, "CREATE SEQUENCE IF NOT EXISTS test_dbconn_seq",
@@ -353,9 +362,18 @@ test_unnamed_statements(void **state)
 	assert_int_equal(tt_db_run(a, &stmt_bump, NULL, &r), TT_OK);
 	assert_int_equal(tt_db_gate_state(), TT_DB_GATE_PASSED);
 	tt_db_end_request();
+	/* Refused: neither the read nor the write behind the gate ran. */
+	before = testdb_sql(a, "SELECT last_value::text AS v FROM "
+	    "test_dbconn_seq", 0, NULL);
 	tt_db_gate(&stmt_gate, no);
 	assert_int_equal(tt_db_run(a, &stmt_bump, NULL, &r), TT_EREFUSED);
 	tt_db_end_request();
+	tt_db_gate(&stmt_gate, no);
+	assert_int_equal(tt_db_run_apart(a, &stmt_bump, NULL, &r),
+	    TT_EREFUSED);
+	tt_db_end_request();
+	assert_string_equal(testdb_sql(a, "SELECT last_value::text AS v FROM "
+	    "test_dbconn_seq", 0, NULL), before);
 	tt_db_gate(&stmt_gate, yes);
 	assert_int_equal(tt_db_run_apart(a, &stmt_bump, NULL, &r), TT_OK);
 	v = tt_db_get(r, 0, "v");

@@ -160,8 +160,8 @@ pprogs=$(awk '/for p in/, /; do/' "$pconf" | tr -d '#\\' |
 pmax=$((pprocs * pprogs))
 echo "# apache.conf: FcgidMaxProcessesPerClass $per_class x $aprogs programs = at most $amax connections"
 echo "# apache-proxy-fcgi.conf: spawn-fcgi -F $pprocs x $pprogs programs = $pmax connections"
-check "apache.conf: a maximum per class, and programs" [ "${per_class:-0}" -gt 0 ] && [ "$aprogs" -ge 9 ]
-check "apache-proxy-fcgi.conf: processes per program, and programs" [ "${pprocs:-0}" -gt 0 ] && [ "$pprogs" -ge 9 ]
+check "apache.conf: a maximum per class, and programs" eval '[ "${per_class:-0}" -gt 0 ] && [ "$aprogs" -ge 9 ]'
+check "apache-proxy-fcgi.conf: processes per program, and programs" eval '[ "${pprocs:-0}" -gt 0 ] && [ "$pprogs" -ge 9 ]'
 
 # mod_fcgid: bursts, then the count never above the maximum.
 aport=$(dbcase_port)

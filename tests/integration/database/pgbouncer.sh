@@ -116,7 +116,7 @@ mix "session pooling"
 cl=$(pool_column cl_active) sv=$(pool_column sv_active)
 echo "# session pool after the bursts: $cl clients active, $sv server connections active, $(pool_column sv_idle) idle"
 check "... each client of PgBouncer holds a server connection of its own" \
-    [ "${cl:-0}" -ge 9 ] && [ "$cl" = "$sv" ]
+    eval '[ "${cl:-0}" -ge 9 ] && [ "$cl" = "$sv" ]'
 
 # 3. A pool smaller than the processes: one process per program, a pool
 # of 2, statement timeout 1 s. health and access-tokens take the two
@@ -135,7 +135,7 @@ for i in 1 2; do
 	echo "# pool exhausted, KV get $i: $STATUS after $ms ms"
 	check "... the pool exhausted: a KV get ($i) is the JSON 503" error_is 503 UNAVAILABLE
 	check "... after the statement timeout and a second (1.5 to 4 s: $ms ms)" \
-	    [ "$ms" -ge 1500 ] && [ "$ms" -le 4000 ]
+	    eval '[ "$ms" -ge 1500 ] && [ "$ms" -le 4000 ]'
 done
 check "... the program gave up waiting for an answer" \
     grep -q 'kv.*the database did not answer within 2000 ms' "$WEBDIR"/lighttpd/log/*.log
@@ -176,6 +176,6 @@ mix "transaction pooling, TT_DATABASE_PREPARE=0"
 cl=$(pool_column cl_active) sv=$(( $(pool_column sv_active) + $(pool_column sv_idle) + $(pool_column sv_used) ))
 echo "# transaction pool after the bursts: $cl clients, $sv server connections"
 check "... the processes ($cl clients of PgBouncer) shared at most 2 server connections ($sv)" \
-    [ "${cl:-0}" -ge 9 ] && [ "$sv" -le 2 ]
+    eval '[ "${cl:-0}" -ge 9 ] && [ "$sv" -le 2 ]'
 n=$(cat "$WEBDIR"/lighttpd/log/*.log | grep -c 'could not run statement')
 check "... and no statement failed ($n logged)" [ "$n" = 0 ]
