@@ -283,11 +283,26 @@ tt_dbconn_ready(int once)
  * is closed and, for the rest of the request, no new one is opened (it
  * would wait connect_timeout for a host that is likely as silent): the
  * request answers 503. Before closing a primary connection, its server
- * is asked (at most CANCEL_BUDGET_MS more) to cancel a backend left
- * waiting for a synchronous standby (dbcancel.c). Returns 0 when a
+ * (or the pooler in front of it) is asked, within CANCEL_BUDGET_MS more,
+ * to cancel what its backend does: a commit waiting for a synchronous
+ * standby would wait for ever (dbcancel.c). Returns 0 when a
  * result can be read without waiting, -1 when the connection was closed.
  */
 #define CANCEL_BUDGET_MS	500
+
+static void
+cancel_abandoned(void)
+{
+	if (on->reader)
+		return;		/* a read: it waits for no standby */
+	if (tt_dbconn_cancel(on->pg, CANCEL_BUDGET_MS) == 1)
+		tt_log_warnx("the database was asked to cancel its backend's "
+		    "work (a commit waiting for a synchronous standby stays "
+		    "on the primary)");
+	else
+		tt_log_warnx("the cancel request did not reach the database "
+		    "within %d ms", CANCEL_BUDGET_MS);
+}
 
 static int
 wait_answer(void)
@@ -308,11 +323,7 @@ wait_answer(void)
 		if (left <= 0 || poll(&pfd, 1, (int)left) == 0) {
 			tt_log_warnx("the database did not answer within %lld "
 			    "ms: closing the connection", (long long)wait_ms);
-			if (!on->reader && tt_dbconn_cancel_waiting(on->pg,
-			    CANCEL_BUDGET_MS) == 1)
-				tt_log_warnx("its backend was waiting for a "
-				    "synchronous standby: cancelled (the "
-				    "commit stays on the primary)");
+			cancel_abandoned();
 			tt_dbconn_close();
 			silent = 1;
 			return -1;

@@ -55,12 +55,12 @@ int		 tt_dbconn_ready(int once);
  */
 PGresult	*tt_dbconn_result(void);
 /*
- * Asks the server of pg, over a new connection and within budget_ms, to
- * cancel pg's backend if it waits for a synchronous standby (dbcancel.c).
- * 1 when it was cancelled, 0 when it was not waiting, -1 when the server
- * could not be asked in time.
+ * Asks the server of pg (or the pooler in front of it), within
+ * budget_ms, to cancel what pg's backend is doing: a commit waiting for
+ * a synchronous standby that is gone (dbcancel.c). 1 when the request
+ * was delivered, -1 when not in time.
  */
-int		 tt_dbconn_cancel_waiting(PGconn *pg, int64_t budget_ms);
+int		 tt_dbconn_cancel(PGconn *pg, int64_t budget_ms);
 /* 1 when a failed result means the connection went away. */
 int		 tt_dbconn_lost(PGresult *);
 /* A failed result as an error code; the unexpected ones are logged. */
