@@ -80,13 +80,18 @@ check "... and a delivery answers the JSON 503 ($s, ${secs} s), GitHub sends it 
 check "... within the same bound (${secs} s)" within 3.5
 check "the programs' log says why" \
     grep -rqE 'did not answer within 2000 ms' "$WEBDIR"
+# waiting: how many backends wait for a standby; settled: 0 within 2 s.
 waiting() {
 	dbcase_psql "$URL_p" "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'SyncRep'"
 }
-for _ in $(seq 20); do
-	[ "$(waiting)" = 0 ] && break
-	sleep 0.1
-done
+settled() {
+	for _ in $(seq 20); do
+		[ "$(waiting)" = 0 ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+settled
 check "no backend is left waiting for the standby ($(waiting)): the programs had them cancelled" \
     test "$(waiting)" = 0
 check "... and said so in their log" \
@@ -131,10 +136,7 @@ for i in 1 2 3; do
 done
 check "behind PgBouncer (transaction pooling, 2 server connections): three writes answer the JSON 503 at the deadline ($n503 of 3)" \
     test "$n503" = 3
-for _ in $(seq 20); do
-	[ "$(waiting)" = 0 ] && break
-	sleep 0.1
-done
+settled
 check "... no backend is left waiting for the standby ($(waiting)): the cancel went through PgBouncer" \
     test "$(waiting)" = 0
 kv GET "$tok" "$A/key/before"
