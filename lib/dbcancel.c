@@ -66,7 +66,7 @@ tt_dbconn_cancel(PGconn *pg, int64_t budget_ms)
 	PGcancel	*cancel;
 	int64_t		 deadline;
 	pid_t		 child;
-	int		 fds[2], status = 0, done;
+	int		 fds[2], status = 0, done, sent;
 	char		 err[256];
 
 	deadline = tt_clock_mono_us() + budget_ms * 1000;
@@ -77,8 +77,11 @@ tt_dbconn_cancel(PGconn *pg, int64_t budget_ms)
 		return -1;
 	}
 	if ((child = fork()) == 0) {
+		/* (Freed here too, for memcheck, which follows the child.) */
 		close(fds[0]);
-		_exit(PQcancel(cancel, err, sizeof(err)) ? 0 : 1);
+		sent = PQcancel(cancel, err, sizeof(err));
+		PQfreeCancel(cancel);
+		_exit(sent ? 0 : 1);
 	}
 	PQfreeCancel(cancel);
 	close(fds[1]);
