@@ -26,8 +26,8 @@
  */
 struct link {
 	PGconn		*pg;
-	unsigned	 gen;	/* its number, for tt_db_stmt.prepared_gen* */
-	int		 reader;
+	unsigned	 gen;	/* its number, for tt_db_stmt.prepared_gen */
+	int		 reader;	/* 0 or 1: its tt_db_stmt.prepared_gen[] */
 };
 static struct link	 primary, reader = { .reader = 1 };
 static struct link	*on = &primary;	/* where statements go now */
@@ -450,25 +450,17 @@ tt_dbconn_classify(PGresult *res, const char *what)
 	return TT_EINTERNAL;
 }
 
-/* Where the connection of `on` keeps stmt's generation. */
-static unsigned *
-prepared_gen(struct tt_db_stmt *stmt)
-{
-	return on->reader ? &stmt->prepared_gen_reader : &stmt->prepared_gen;
-}
-
 int
 tt_dbconn_unprepared(const struct tt_db_stmt *stmt)
 {
 	return stmt != NULL && tt_config.database_prepare &&
-	    (on->reader ? stmt->prepared_gen_reader : stmt->prepared_gen) !=
-	    on->gen;
+	    stmt->prepared_gen[on->reader] != on->gen;
 }
 
 void
 tt_dbconn_mark_prepared(struct tt_db_stmt *stmt)
 {
-	*prepared_gen(stmt) = on->gen;
+	stmt->prepared_gen[on->reader] = on->gen;
 }
 
 int

@@ -35,10 +35,9 @@ struct tt_db_stmt {
 	int		 nparams;
 	int		 retry;
 	int		 standby;
-	/* Private to db.c and dbpipe.c: the connection it was prepared on
-	 * last, the primary's and the read connection's. */
-	unsigned	 prepared_gen;
-	unsigned	 prepared_gen_reader;
+	/* Private to db.c: the connection it was prepared on last, the
+	 * primary's [0] and the read connection's [1]. */
+	unsigned	 prepared_gen[2];
 };
 
 /*
