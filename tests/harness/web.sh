@@ -111,6 +111,15 @@ CONF
 
 # spawn_user: spawn-fcgi's options for the programs' and the socket's
 # owner (as root: www-data, as on a Debian host).
+# The TT_* variables apache.conf hands the programs (FcgidInitialEnv), as
+# an ERE alternation, less the two defined here always: each one set in
+# this environment becomes a Define.
+passed_env() {
+	sed -n 's/^[[:space:]]*FcgidInitialEnv \(TT_[A-Z_]*\) .*/\1/p' \
+	    "$confdir/apache.conf" | grep -vxE 'TT_DATABASE_URL|TT_LOG_LEVEL' |
+	    sort -u | paste -sd'|' -
+}
+
 spawn_user() {
 	[ "$(id -u)" -eq 0 ] || return 0
 	echo "-u www-data -g www-data -U www-data -G www-data"
@@ -170,7 +179,7 @@ Define TT_WEBDIR $top/web
 Define TT_ERRDIR $errdir
 Define TT_DATABASE_URL "${TT_DATABASE_URL:-}"
 Define TT_LOG_LEVEL "${TT_LOG_LEVEL:-info}"
-$(env | grep -E '^TT_(DATABASE_READ_URL|STATEMENT_TIMEOUT_MS|ACCESS_TOKEN_TTL|CLOCK_LEEWAY|JWT_ISSUER|KV_MAX_VALUE_BYTES|MAX_BODY_BYTES|REFRESH_RESERVE|DATABASE_PREPARE|RUN_TIMEOUT|MAX_PLAN_BYTES|PLAN_RETENTION_DAYS|OPENAPI_FILE|OIDC_ALLOW_LOOPBACK|PUBLIC_URL|TRUSTED_PROXIES|GITHUB_[A-Z_]*|WEB_[A-Z_]*|REFRESH_RATE_[A-Z_]*)=' | sed 's/^\([^=]*\)=\(.*\)$/Define \1 "\2"/')
+$(env | grep -E "^($(passed_env))=" | sed 's/^\([^=]*\)=\(.*\)$/Define \1 "\2"/')
 $( [ -n "$extra" ] && cat "$extra" )
 Include "$confdir/apache.conf"
 CONF
