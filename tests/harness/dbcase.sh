@@ -27,6 +27,12 @@
 #   dbcase_psql CONNINFO SQL      one value, or nothing when unreachable
 #   dbcase_is_503 BODY HEADERS    the answer saved in these files is the
 #                                 JSON 503 (UNAVAILABLE, Retry-After)
+#   dbcase_verdict STATUS BODY HEADERS KEEP
+#                                 a load client's verdict on an answer:
+#                                 sets v to ack (2xx), 503 (the JSON 503)
+#                                 or bad (anything else, its body copied
+#                                 to KEEP); after any but ack, waits 0.2 s
+#                                 as a client backing off
 #   dbcase_web_pids               the web server's process and its
 #                                 children (the same ones must serve
 #                                 throughout a failover)
@@ -115,6 +121,16 @@ dbcase_is_503() {
 	[[ $(<"$1") =~ ^\{\"id\":\"UNAVAILABLE\",\"data\":\"[^\"]+\"\}$ ]] &&
 	    grep -qiE '^Retry-After: *[0-9]+' "$2" &&
 	    grep -qiE '^Content-Type: *application/json' "$2"
+}
+
+dbcase_verdict() {
+	case $1 in
+	2??)	v=ack; return ;;
+	503)	v=503; dbcase_is_503 "$2" "$3" || v=bad ;;
+	*)	v=bad ;;
+	esac
+	[ "$v" = bad ] && cp "$2" "$4" 2>/dev/null
+	sleep 0.2
 }
 
 dbcase_web_pids() {

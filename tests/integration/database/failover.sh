@@ -83,14 +83,7 @@ client() {
 			    --data-binary "@$f" "$BASE/api/github/v1/events") || s=000 ;;
 		esac
 		t1=$EPOCHREALTIME
-		case $s in
-		2??) v=ack ;;
-		503)	v=503
-			dbcase_is_503 "$b" "$h" ||
-			    { v=bad; cp "$b" "$T/load/bad.$k.$c.$i" 2>/dev/null; }
-			sleep 0.2 ;;
-		*)	v=bad; cp "$b" "$T/load/bad.$k.$c.$i" 2>/dev/null; sleep 0.2 ;;
-		esac
+		dbcase_verdict "$s" "$b" "$h" "$T/load/bad.$k.$c.$i"
 		echo "$t0 $t1 $k $c $i $s $v $w" >>"$T/load/$k.$c.log"
 	done
 }

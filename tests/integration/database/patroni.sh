@@ -268,14 +268,7 @@ writer() {
 		    --data-binary "{\"data\":\"value-$c-$i\"}" \
 		    "$BASE/api/v1/github/kv/$A/key/load.$c.$i") || s=000
 		t1=$EPOCHREALTIME
-		case $s in
-		2??) v=ack ;;
-		503)	v=503
-			dbcase_is_503 "$b" "$h" ||
-			    { v=bad; cp "$b" "$T/load/bad.$c.$i" 2>/dev/null; }
-			sleep 0.2 ;;
-		*)	v=bad; cp "$b" "$T/load/bad.$c.$i" 2>/dev/null; sleep 0.2 ;;
-		esac
+		dbcase_verdict "$s" "$b" "$h" "$T/load/bad.$c.$i"
 		echo "$t0 $t1 $c $i $s $v" >>"$T/load/$c.log"
 	done
 }

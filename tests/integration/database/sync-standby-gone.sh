@@ -46,7 +46,7 @@ put() {
 	s=$(curl -s -o "$T/body" -D "$T/hdrs" -w '%{http_code}' --max-time 15 \
 	    -X PUT -H "Authorization: Bearer $tok" -H 'Content-Type: application/json' \
 	    --data-binary "{\"data\":\"$2\"}" "$BASE/api/v1/github/kv/$A/key/$1") || s=000
-	secs=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
+	secs=$(dbcase_secs "$t0" "$EPOCHREALTIME")
 	echo "$s" >"$T/status"
 	echo "$secs" >"$T/secs"
 }
@@ -59,7 +59,7 @@ hook() {
 	    -H 'X-GitHub-Event: star' -H "X-GitHub-Delivery: $1" \
 	    -H "X-Hub-Signature-256: sha256=$(openssl dgst -sha256 -hmac "$SECRET" <"$f" | awk '{print $NF}')" \
 	    --data-binary "@$f" "$BASE/api/github/v1/events") || s=000
-	secs=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
+	secs=$(dbcase_secs "$t0" "$EPOCHREALTIME")
 }
 json_503() { [ "$s" = 503 ] && dbcase_is_503 "$T/body" "$T/hdrs"; }
 within() { awk -v s="$secs" -v b="$1" 'BEGIN { exit !(s + 0 <= b) }'; }
